@@ -1,0 +1,149 @@
+"""Run the pattern library over a segmented document; findings and protections come out.
+
+Each pattern's ``match`` runs once over the whole normalized text (one pass per pattern,
+with a time limit); ``require``/``exclude``/``protection`` are then checked only on the
+sentences that matched. One sentence gives at most one finding per category (the most
+confident pattern wins, its values filled in from the others), and a protection of a
+category in a sentence ("不收取违约金") replaces the findings of that category there.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from . import values as values_mod
+from .model import Document, Finding, Location, Protection
+from .normalize import NormText
+from .patterns import Pattern
+from .segment import Sentence
+
+TIMEOUT = 2.0  # seconds for one pattern over one document
+EVIDENCE_TARGET = 160  # characters: quote the term, not the page
+_SUBCLAUSE = regex.compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
+
+
+@dataclass
+class _Hit:
+    pattern: Pattern
+    sentence: int
+    start: int  # span of the match in the normalized text
+    end: int
+    confidence: float
+    protection: bool
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
+    if p.window is None:
+        return s.text
+    a = max(s.start, start - p.window) - s.start
+    b = min(s.end, end + p.window) - s.start
+    return s.text[a:b]
+
+
+def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:
+    """(is a candidate, is a protection, confidence) for one match of ``p`` in ``s``."""
+    scope = _scope(p, s, start, end)
+    for r in p.require:
+        if not r.search(scope, timeout=TIMEOUT):
+            return False, False, 0.0
+    if p.exclude is not None and p.exclude.search(scope, timeout=TIMEOUT):
+        return False, False, 0.0
+    if p.protection is not None and p.protection.search(scope, timeout=TIMEOUT):
+        return True, True, p.confidence
+    boost = sum(0.05 for c in p.context if c.search(s.text, timeout=TIMEOUT))
+    return True, False, min(0.99, p.confidence + boost)
+
+
+def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
+    """The part of a sentence to quote: all of it when short, else the sub-clauses around
+    the match, grown until about EVIDENCE_TARGET characters."""
+    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+        return s.start, s.end
+    cuts = [s.start] + [s.start + m.end() for m in _SUBCLAUSE.finditer(s.text)] + [s.end]
+    i = max(0, bisect.bisect_right(cuts, start) - 1)
+    j = min(len(cuts) - 1, bisect.bisect_left(cuts, end))
+    while cuts[j] - cuts[i] < EVIDENCE_TARGET and (i > 0 or j < len(cuts) - 1):
+        grow_left = i > 0 and (j == len(cuts) - 1 or start - cuts[i - 1] <= cuts[j + 1] - end)
+        if grow_left:
+            i -= 1
+        else:
+            j += 1
+    a, b = cuts[i], cuts[j]
+    if b - a > EVIDENCE_TARGET * 2:  # one enormous sub-clause: cut around the match
+        a = max(a, start - EVIDENCE_TARGET // 2)
+        b = min(b, max(end, a + EVIDENCE_TARGET))
+    return a, b
+
+
+def detect(doc: Document, norm: NormText, sentences: list[Sentence],
+           patterns: tuple[Pattern, ...]) -> tuple[list[Finding], list[Protection], list[str]]:
+    starts = [s.start for s in sentences]
+    hits: dict[tuple[int, str], list[_Hit]] = {}
+    warnings: list[str] = []
+    text = norm.text
+    value_cache: dict[int, list[values_mod.Value]] = {}
+    for p in patterns:
+        done: set[int] = set()
+        try:
+            for m in p.match.finditer(text, timeout=TIMEOUT):
+                k = bisect.bisect_right(starts, m.start()) - 1
+                if k < 0 or k in done:
+                    continue
+                s = sentences[k]
+                if m.start() >= s.end or s.heading:
+                    continue
+                ok, is_prot, conf = evaluate(p, s, m.start(), m.end())
+                if not ok:
+                    continue
+                done.add(k)
+                hit = _Hit(p, k, m.start(), m.end(), conf, is_prot)
+                if not is_prot:
+                    if k not in value_cache:
+                        value_cache[k] = values_mod.candidates(s.text)
+                    hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
+                hits.setdefault((k, p.category), []).append(hit)
+        except TimeoutError:
+            warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
+
+    findings: list[Finding] = []
+    protections: list[Protection] = []
+    for (k, cat), group in sorted(hits.items(), key=lambda kv: (sentences[kv[0][0]].start, kv[0][1])):
+        s = sentences[k]
+        prot = [h for h in group if h.protection]
+        if prot:
+            h = max(prot, key=lambda h: h.confidence)
+            a, b = evidence_span(s, h.start, h.end)
+            oa, ob = norm.to_orig(a, b)
+            protections.append(Protection(
+                category=cat, evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
+                location=Location(doc.page_of(oa), oa, ob), pattern=h.pattern.full_id,
+                explanation=h.pattern.explanation))
+            continue
+        group.sort(key=lambda h: -h.confidence)
+        best = group[0]
+        vals = dict(best.values)
+        for other in group[1:]:
+            for key, v in other.values.items():
+                vals.setdefault(key, v)
+        a, b = evidence_span(s, best.start, best.end)
+        oa, ob = norm.to_orig(a, b)
+        findings.append(Finding(
+            category=cat, severity=best.pattern.severity, confidence=best.confidence,
+            evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
+            location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
+            explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
+            section=s.section))
+    return findings, protections, warnings
+
+
+def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
+    vals = values_mod.pick(s.text, p.values, (start - s.start, end - s.start), found)
+    if "amount" in vals:
+        for k, v in p.defaults.items():
+            vals.setdefault(k, v)
+    vals.update(p.set)
+    return vals

@@ -1,0 +1,98 @@
+"""Typed, frozen results shared by every stage of the pipeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """Extracted text with provenance. ``text`` is the pages joined by form feeds."""
+
+    source: str
+    sha256: str
+    kind: str  # pdf, text, markdown, html
+    pages: tuple[Page, ...]
+    encoding: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\f".join(p.text for p in self.pages)
+
+    def page_of(self, offset: int) -> int:
+        """1-based page number of an offset into ``text``."""
+        pos = 0
+        for p in self.pages:
+            end = pos + len(p.text)
+            if offset <= end:
+                return p.number
+            pos = end + 1
+        return self.pages[-1].number if self.pages else 1
+
+
+@dataclass(frozen=True)
+class Location:
+    page: int
+    start: int  # offsets into the extracted original text
+    end: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"page": self.page, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Finding:
+    category: str
+    severity: str
+    confidence: float
+    evidence: str
+    clause: str
+    location: Location
+    values: dict[str, Any]
+    pattern: str
+    explanation: dict[str, str]
+    matched: str = ""  # the text the pattern's regex matched (original form)
+    section: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "severity": self.severity,
+            "confidence": round(self.confidence, 3),
+            "evidence": self.evidence,
+            "clause": self.clause,
+            "location": self.location.to_dict(),
+            "values": dict(self.values),
+            "pattern": self.pattern,
+            "explanation": dict(self.explanation),
+            "matched": self.matched,
+            "section": self.section,
+        }
+
+
+@dataclass(frozen=True)
+class Protection:
+    category: str
+    evidence: str
+    clause: str
+    location: Location
+    pattern: str
+    explanation: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "evidence": self.evidence,
+            "clause": self.clause,
+            "location": self.location.to_dict(),
+            "pattern": self.pattern,
+            "explanation": dict(self.explanation),
+        }

@@ -1,0 +1,187 @@
+"""Normalize extracted text for matching while keeping a map back to the original.
+
+Patterns and value extractors run on the normalized text; evidence is always quoted from
+the original through ``NormText.orig``. What changes:
+
+* full-width digits, letters and punctuation become half-width (NFKC on those ranges);
+* traditional Chinese characters become simplified (character table from OpenCC), so one
+  pattern serves both scripts;
+* runs of spaces collapse to one, spaces between two CJK characters go (PDF artefacts such
+  as "合 约 期" or "连续  24  个月");
+* a line break inside a sentence (a PDF line wrapped mid-clause) is removed, or becomes a
+  space between Latin words; paragraph breaks and list items keep their line break.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Characters after which a line break really ends something.
+_HARD_END = set("。！？；：:;!?.…」』”\"')）】]>")
+# Line starts that are list items, headings or table rows: never glue them to the line before.
+_ITEM_START = set("-*•·#|>（(【[第一二三四五六七八九十0123456789①②③④⑤⑥⑦⑧⑨⑩")
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional -> simplified, one character to one character (OpenCC's table)."""
+    try:
+        import opencc  # opencc-python-reimplemented ships the dictionary as text
+
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):  # pragma: no cover - dependency missing
+        return {}
+    table: dict[int, str] = {}
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) == 2 and len(parts[0]) == 1:
+            simp = parts[1].split(" ")[0]
+            if len(simp) == 1 and simp != parts[0]:
+                table[ord(parts[0])] = simp
+    return table
+
+
+def _width_fold(ch: str) -> str:
+    o = ord(ch)
+    if 0xFF01 <= o <= 0xFF5E or o == 0x3000 or 0x2460 <= o <= 0x24FF or 0x2160 <= o <= 0x217F:
+        return unicodedata.normalize("NFKC", ch)
+    if ch in "\u00a0\u2002\u2003\u2009\u200b\u3000\t\r\x0b":
+        return " "
+    if ch in "\u2018\u2019":
+        return "'"
+    if ch in "\u201c\u201d":
+        return '"'
+    if ch == "\u2010" or ch == "\u2011" or ch == "\u2012" or ch == "\u2013" or ch == "\u2014":
+        return "-"
+    return ch
+
+
+@dataclass(frozen=True)
+class NormText:
+    """Normalized text plus, for each of its characters, the index in the original."""
+
+    text: str
+    orig: tuple[int, ...]
+    original: str
+
+    def to_orig(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalized [start, end) span to the original text."""
+        if not self.orig:
+            return 0, 0
+        start = max(0, min(start, len(self.orig) - 1))
+        end = max(start + 1, min(end, len(self.orig)))
+        return self.orig[start], self.orig[end - 1] + 1
+
+    def quote(self, start: int, end: int) -> str:
+        a, b = self.to_orig(start, end)
+        return self.original[a:b]
+
+
+def normalize(original: str) -> NormText:
+    """Normalize ``original`` (see module docstring)."""
+    t2s = _t2s_table()
+    chars: list[str] = []
+    idx: list[int] = []
+    # pass 1: width folding and script conversion, character by character
+    for i, ch in enumerate(original):
+        if ch < "\u00a0":
+            out = " " if ch in "\t\r\x0b" else ch
+        else:
+            out = _width_fold(ch).translate(t2s) if ch >= "\u2000" else _width_fold(ch)
+        for c in out:
+            chars.append(c)
+            idx.append(i)
+
+    # pass 2: whitespace and line-break repair
+    out_c: list[str] = []
+    out_i: list[int] = []
+    n = len(chars)
+    i = 0
+    line_start = 0
+    while i < n:
+        c = chars[i]
+        if c == " ":
+            j = i
+            while j < n and chars[j] == " ":
+                j += 1
+            prev = out_c[-1] if out_c else "\n"
+            nxt = chars[j] if j < n else "\n"
+            if prev in "\n\f" or nxt in "\n\f":
+                pass  # leading/trailing spaces on a line
+            elif is_cjk(prev) and is_cjk(nxt):
+                pass  # PDF spacing between CJK characters
+            elif (is_cjk(prev) and nxt.isdigit()) or (prev.isdigit() and is_cjk(nxt)):
+                pass  # "连续 24 个月" -> "连续24个月"
+            else:
+                out_c.append(" ")
+                out_i.append(idx[i])
+            i = j
+            continue
+        if c == "\n":
+            j = i
+            breaks = 0
+            while j < n and chars[j] in "\n ":
+                breaks += chars[j] == "\n"
+                j += 1
+            prev = out_c[-1] if out_c else "\n"
+            nxt = chars[j] if j < n else "\n"
+            line_len = len(out_c) - line_start
+            if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
+                    and nxt not in _ITEM_START and nxt != "\f"):
+                # a wrapped line: glue (CJK) or join with a space (Latin)
+                if not (is_cjk(prev) or is_cjk(nxt)):
+                    out_c.append(" ")
+                    out_i.append(idx[i])
+            else:
+                out_c.append("\n")
+                out_i.append(idx[i])
+                line_start = len(out_c)
+            i = j
+            continue
+        if c == "\f":
+            line_start = len(out_c) + 1
+        out_c.append(c)
+        out_i.append(idx[i])
+        i += 1
+    return NormText("".join(out_c), tuple(out_i), original)
+
+
+# ---------------------------------------------------------------------------
+# Chinese numerals (for value extraction)
+
+_CN_DIGIT = {
+    "零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2,
+    "三": 3, "叁": 3, "參": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6,
+    "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+}
+_CN_UNIT = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+CN_NUM_CHARS = "".join(_CN_DIGIT) + "".join(_CN_UNIT) + "".join(_CN_BIG)
+
+
+def cn_to_int(s: str) -> int | None:
+    """二十四 -> 24, 两 -> 2, 叁拾 -> 30, 一百二十 -> 120, 二〇二四 -> 2024. None if not a numeral."""
+    if not s or any(c not in _CN_DIGIT and c not in _CN_UNIT and c not in _CN_BIG for c in s):
+        return None
+    if all(c in _CN_DIGIT for c in s) and len(s) > 1:
+        return int("".join(str(_CN_DIGIT[c]) for c in s))
+    total, section, digit = 0, 0, None
+    for c in s:
+        if c in _CN_DIGIT:
+            digit = _CN_DIGIT[c]
+        elif c in _CN_UNIT:
+            section += (1 if digit is None else digit) * _CN_UNIT[c]
+            digit = None
+        else:
+            section += digit or 0
+            total += (section or 1) * _CN_BIG[c]
+            section, digit = 0, None
+    return total + section + (digit or 0)

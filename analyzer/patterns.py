@@ -1,0 +1,273 @@
+"""The pattern library: one YAML file per pattern under ``patterns/<category>/<name>.yaml``.
+
+Files are discovered (no registration list), validated against the schema below with errors
+that name the file and the field, and compiled once per process.
+
+Schema (fields not listed are an error)::
+
+    id: zh-monthly-minimum         # required, equals the file name without .yaml
+    category: minimum_spend        # required, an id of TAXONOMY.md (= the folder name)
+    lang: zh                       # required: zh or en
+    description: ...               # required, one line: what clause this finds
+    match: [regex, ...]            # required: any of them marks a candidate
+    require: [regex | [regex, ...]]  # each item must also match (a list: any of it)
+    window: 40                     # require/exclude/protection look this many chars around
+                                   #   the match instead of the whole sentence
+    exclude: [regex, ...]          # any of them drops the candidate
+    protection: [regex, ...]       # any of them turns the candidate into a protection
+    context: [regex, ...]          # each raises confidence by 0.05
+    confidence: 0.85               # 0..1, how sure a match is (not how bad: that is severity)
+    values: [amount, months, ...]  # value keys to extract from the sentence
+    defaults: {period: once}       # filled in when the clause states the value but not this key
+    set: {period: month}           # always part of the values (the match states it)
+    explanation: {zh: ..., en: ...}  # required
+    examples:                      # required: positive and negative in each language
+      - {text: ..., expect: finding, values: {months: 24}}
+      - {text: ..., expect: none}
+      - {text: ..., expect: protection}
+
+Regexes use the ``regex`` module, case-insensitive, on normalized text (half-width,
+simplified Chinese, no line wraps) and run with a time limit. Shorthands: ``{NUM}`` a number
+in digits or Chinese numerals, ``{AMOUNT}`` a sum of money, ``{PLACEHOLDER}`` a template
+blank such as ``${minCharge}``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from .errors import PatternError
+from .taxonomy import CATEGORIES, VALUE_KEYS
+
+_FIELDS = {"id", "category", "lang", "description", "match", "require", "window", "exclude",
+           "protection", "context", "confidence", "values", "defaults", "set", "explanation",
+           "examples", "severity", "todo"}
+_EXAMPLE_FIELDS = {"text", "expect", "values", "note"}
+_EXPECT = {"finding", "none", "protection"}
+FLAGS = regex.IGNORECASE | regex.VERSION0
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    expect: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    category: str
+    lang: str
+    description: str
+    match: regex.Pattern[str]
+    require: tuple[regex.Pattern[str], ...]
+    exclude: regex.Pattern[str] | None
+    protection: regex.Pattern[str] | None
+    context: tuple[regex.Pattern[str], ...]
+    window: int | None
+    confidence: float
+    severity: str
+    values: tuple[str, ...]
+    defaults: dict[str, Any]
+    set: dict[str, Any]
+    explanation: dict[str, str]
+    examples: tuple[Example, ...]
+    path: str
+
+    @property
+    def full_id(self) -> str:
+        return f"{self.category}/{self.id}"
+
+
+def default_dirs() -> list[Path]:
+    """The bundled library, plus any directories listed in TERMS_SCAN_PATTERNS (os.pathsep)."""
+    here = Path(__file__).resolve().parent
+    source = here.parent / "patterns"  # a source checkout or an editable install
+    bundled = source if source.is_dir() else here / "_patterns"
+    extra = [Path(p) for p in os.environ.get("TERMS_SCAN_PATTERNS", "").split(os.pathsep) if p]
+    return [bundled, *extra]
+
+
+def _fail(path: Path, fld: str, msg: str) -> PatternError:
+    return PatternError(f"{path}: field '{fld}': {msg}")
+
+
+def _regex_list(path: Path, data: dict, fld: str, nested: bool = False) -> list[Any]:
+    raw = data.get(fld, [])
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise _fail(path, fld, "must be a list of regular expressions")
+    out: list[Any] = []
+    for i, item in enumerate(raw):
+        if nested and isinstance(item, list):
+            if not item or not all(isinstance(x, str) for x in item):
+                raise _fail(path, f"{fld}[{i}]", "a list item must be a non-empty list of strings")
+            out.append(_compile(path, f"{fld}[{i}]", item))
+        elif isinstance(item, str) and item:
+            out.append(item)
+        else:
+            raise _fail(path, f"{fld}[{i}]", "must be a non-empty string")
+    return out
+
+
+# Shorthands usable in any regex of a pattern file.
+MACROS = {
+    "{NUM}": r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+)",
+    "{AMOUNT}": r"(?:[¥￥$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s*(?:元|块)|[零一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+元)",
+    "{PLACEHOLDER}": r"(?:\$\{[^}]{1,40}\}|\$F\{[^}]{1,40}\}|_{2,}|\s{2,})",
+}
+
+
+def expand(rx: str) -> str:
+    for k, v in MACROS.items():
+        rx = rx.replace(k, v)
+    return rx
+
+
+def _compile(path: Path, fld: str, alternatives: list[str]) -> regex.Pattern[str]:
+    alternatives = [expand(a) for a in alternatives]
+    for i, a in enumerate(alternatives):
+        try:
+            regex.compile(a, FLAGS)
+        except regex.error as err:
+            raise _fail(path, f"{fld}[{i}]" if len(alternatives) > 1 else fld,
+                        f"invalid regular expression {a!r}: {err}") from err
+    return regex.compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
+
+
+def parse_pattern(path: Path, data: Any) -> Pattern:
+    """Validate one pattern file's data and compile it."""
+    if not isinstance(data, dict):
+        raise PatternError(f"{path}: a pattern file must be a YAML mapping")
+    unknown = set(data) - _FIELDS
+    if unknown:
+        raise _fail(path, sorted(unknown)[0], f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
+    for req in ("id", "category", "lang", "description", "match", "explanation", "examples"):
+        if req not in data:
+            raise _fail(path, req, "is required")
+    pid = data["id"]
+    if not isinstance(pid, str) or pid != path.stem:
+        raise _fail(path, "id", f"must equal the file name without .yaml ({path.stem!r})")
+    cat = data["category"]
+    if cat not in CATEGORIES:
+        raise _fail(path, "category", f"{cat!r} is not a category of TAXONOMY.md")
+    if path.parent.name in CATEGORIES and path.parent.name != cat:
+        raise _fail(path, "category", f"{cat!r} but the file is in the folder {path.parent.name!r}")
+    lang = data["lang"]
+    if lang not in ("zh", "en"):
+        raise _fail(path, "lang", "must be 'zh' or 'en'")
+    if not isinstance(data["description"], str) or not data["description"].strip():
+        raise _fail(path, "description", "must be a non-empty string")
+
+    match = _regex_list(path, data, "match")
+    if not match:
+        raise _fail(path, "match", "needs at least one regular expression")
+    require_raw = _regex_list(path, data, "require", nested=True)
+    require = tuple(r if isinstance(r, regex.Pattern) else _compile(path, "require", [r]) for r in require_raw)
+    exclude = _regex_list(path, data, "exclude")
+    protection = _regex_list(path, data, "protection")
+    context = _regex_list(path, data, "context")
+
+    window = data.get("window")
+    if window is not None and (not isinstance(window, int) or window <= 0):
+        raise _fail(path, "window", "must be a positive integer (characters)")
+    conf = data.get("confidence", 0.8)
+    if not isinstance(conf, (int, float)) or not 0 < conf <= 1:
+        raise _fail(path, "confidence", "must be a number in (0, 1]")
+    severity = data.get("severity", CATEGORIES[cat].severity)
+    if severity not in ("low", "medium", "high"):
+        raise _fail(path, "severity", "must be low, medium or high")
+    values = data.get("values", [])
+    if not isinstance(values, list) or any(v not in VALUE_KEYS for v in values):
+        raise _fail(path, "values", f"must be a list of value keys ({', '.join(VALUE_KEYS)})")
+    for fld in ("defaults", "set"):
+        d = data.get(fld, {})
+        if not isinstance(d, dict) or any(k not in VALUE_KEYS for k in d):
+            raise _fail(path, fld, f"must map value keys ({', '.join(VALUE_KEYS)}) to values")
+    expl = data["explanation"]
+    if not isinstance(expl, dict) or not all(isinstance(expl.get(k), str) and expl[k].strip() for k in ("zh", "en")):
+        raise _fail(path, "explanation", "must have non-empty 'zh' and 'en' texts")
+
+    examples = _examples(path, data["examples"], lang)
+    return Pattern(
+        id=pid, category=cat, lang=lang, description=data["description"].strip(),
+        match=_compile(path, "match", match), require=require,
+        exclude=_compile(path, "exclude", exclude) if exclude else None,
+        protection=_compile(path, "protection", protection) if protection else None,
+        context=tuple(_compile(path, "context", [c]) for c in context),
+        window=window, confidence=float(conf), severity=severity, values=tuple(values),
+        defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
+        explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
+        examples=examples, path=str(path),
+    )
+
+
+def _examples(path: Path, raw: Any, lang: str) -> tuple[Example, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(path, "examples", "must be a non-empty list")
+    out = []
+    for i, ex in enumerate(raw):
+        if not isinstance(ex, dict):
+            raise _fail(path, f"examples[{i}]", "must be a mapping with 'text' and 'expect'")
+        unknown = set(ex) - _EXAMPLE_FIELDS
+        if unknown:
+            raise _fail(path, f"examples[{i}].{sorted(unknown)[0]}", "unknown field")
+        if not isinstance(ex.get("text"), str) or not ex["text"].strip():
+            raise _fail(path, f"examples[{i}].text", "must be a non-empty string")
+        expect = ex.get("expect")
+        if expect not in _EXPECT:
+            raise _fail(path, f"examples[{i}].expect", f"must be one of {', '.join(sorted(_EXPECT))}")
+        vals = ex.get("values", {})
+        if not isinstance(vals, dict) or any(k not in VALUE_KEYS for k in vals):
+            raise _fail(path, f"examples[{i}].values", "must map value keys to expected values")
+        out.append(Example(ex["text"], expect, dict(vals)))
+    if not any(e.expect == "finding" for e in out):
+        raise _fail(path, "examples", f"needs at least one positive ({lang}) example (expect: finding)")
+    if not any(e.expect != "finding" for e in out):
+        raise _fail(path, "examples", f"needs at least one negative ({lang}) example (expect: none or protection)")
+    return tuple(out)
+
+
+def load_file(path: Path) -> Pattern:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        raise PatternError(f"{path}: not valid YAML: {err}") from err
+    except OSError as err:
+        raise PatternError(f"{path}: cannot read: {err}") from err
+    return parse_pattern(path, data)
+
+
+def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
+    """All patterns under the given directories, sorted by id; duplicate ids are an error."""
+    seen: dict[str, str] = {}
+    out: list[Pattern] = []
+    for d in dirs:
+        if not d.is_dir():
+            raise PatternError(f"{d}: pattern directory not found")
+        for path in sorted(d.rglob("*.yaml")):
+            p = load_file(path)
+            if p.full_id in seen:
+                raise _fail(path, "id", f"{p.full_id!r} is already defined in {seen[p.full_id]}")
+            seen[p.full_id] = str(path)
+            out.append(p)
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(dirs: tuple[str, ...]) -> tuple[Pattern, ...]:
+    return load_dir(*(Path(d) for d in dirs))
+
+
+def library(extra_dirs: tuple[str, ...] = ()) -> tuple[Pattern, ...]:
+    """The compiled pattern library, loaded once per process."""
+    dirs = tuple(str(d) for d in default_dirs()) + tuple(str(d) for d in extra_dirs)
+    return _load_cached(dirs)

@@ -1,0 +1,112 @@
+"""The scan pipeline: extract -> normalize -> segment -> detect (-> values) -> report.
+
+``Scanner`` wires the stages and holds what is loaded once (the compiled pattern library);
+the command line and the Python API call the same object.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .detect import detect
+from .errors import InputError, UsageError
+from .extract import extract_bytes, extract_path
+from .model import SEVERITY_ORDER, Document, Finding, Protection
+from .normalize import is_cjk, normalize
+from .patterns import Pattern, library
+from .segment import split_sentences
+
+SCHEMA = "terms-scan/report@1"
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
+    sample = text[:20000]
+    cjk = sum(1 for c in sample if is_cjk(c))
+    latin = sum(1 for c in sample if c.isascii() and c.isalpha())
+    return "zh" if cjk and cjk * 3 >= latin * 0.5 else "en"
+
+
+@dataclass(frozen=True)
+class Report:
+    document: Document
+    language: str
+    chars: int
+    findings: tuple[Finding, ...]
+    protections: tuple[Protection, ...]
+    warnings: tuple[str, ...] = ()
+    patterns_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.document
+        return {
+            "schema": SCHEMA,
+            "tool": {"name": "terms-scan", "version": __version__, "patterns": self.patterns_version},
+            "document": {"source": d.source, "sha256": d.sha256, "kind": d.kind, "language": self.language,
+                         "pages": len(d.pages), "chars": self.chars, "encoding": d.encoding},
+            "findings": [f.to_dict() for f in self.findings],
+            "protections": [p.to_dict() for p in self.protections],
+            "warnings": list(self.warnings),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def at_or_above(self, level: str) -> list[Finding]:
+        floor = SEVERITY_ORDER[level]
+        return [f for f in self.findings if SEVERITY_ORDER[f.severity] >= floor]
+
+
+class Scanner:
+    """Holds the compiled pattern library; ``scan_*`` run the pipeline on one document."""
+
+    def __init__(self, extra_pattern_dirs: tuple[str, ...] = ()) -> None:
+        self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
+        self.patterns_version = _library_version(self.patterns)
+
+    def scan_path(self, path: str | Path, lang: str | None = None, kind: str | None = None) -> Report:
+        return self.scan_document(extract_path(Path(path), kind), lang)
+
+    def scan_bytes(self, data: bytes, source: str = "<stdin>", lang: str | None = None,
+                   kind: str | None = None) -> Report:
+        return self.scan_document(extract_bytes(data, source, kind), lang)
+
+    def scan_text(self, text: str, source: str = "<text>", lang: str | None = None) -> Report:
+        return self.scan_document(extract_bytes(text.encode("utf-8"), source, "text"), lang)
+
+    def scan_document(self, doc: Document, lang: str | None = None) -> Report:
+        if lang not in (None, "zh", "en"):
+            raise UsageError(f"unknown language {lang!r}: use zh or en")
+        original = doc.text
+        norm = normalize(original)
+        if sum(1 for c in norm.text if c.isalnum()) < 10:
+            raise InputError(f"{doc.source}: too little text to assess ({len(norm.text.strip())} characters)")
+        language = lang or detect_language(norm.text)
+        sentences = split_sentences(norm.text)
+        findings, protections, warnings = detect(doc, norm, sentences, self.patterns)
+        return Report(doc, language, len(original), tuple(findings), tuple(protections),
+                      tuple(warnings), self.patterns_version)
+
+
+def _library_version(patterns: tuple[Pattern, ...]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in patterns:
+        h.update(Path(p.path).read_bytes())
+    return f"{len(patterns)}:{h.hexdigest()[:12]}"
+
+
+_default: Scanner | None = None
+
+
+def default_scanner() -> Scanner:
+    """One scanner per process: patterns are compiled once, not per scan."""
+    global _default
+    if _default is None:
+        _default = Scanner()
+    return _default

@@ -1,0 +1,103 @@
+"""Split normalized text into sentences (the unit a finding quotes), with section headings.
+
+Boundaries: Chinese and English sentence ends (。！？；!?; and a full stop before a new
+sentence), line breaks left by normalization (paragraphs, list items, table rows) and
+numbered headings (第X条, 一、, （一）, 1.2.3, Section 4, Article 5). Matching is done on
+characters, not tokens: jieba and spaCy tokenize Chinese numbers and English hyphenated
+terms unpredictably, so patterns never depend on token bounds (see ``analyzer.nlp`` for
+the token-level helpers used by keywords and notebooks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+_HEADING = regex.compile(
+    r"""^\s*(?:\#{1,6}\s+\S
+    | 第[一二三四五六七八九十百零〇\d]+[条章节部分款]
+    | [一二三四五六七八九十]+[、.．]
+    | [(（][一二三四五六七八九十\d]{1,3}[)）]
+    | \d{1,2}(?:\.\d{1,2}){0,3}[.、]?\s*[\p{Han}A-Z]
+    | (?:section|article|part|clause|schedule)\s+[\dIVXivx]+
+    | [A-Z][A-Z &,\-']{3,60}$
+    | \*\*[^*]{2,60}\*\*\s*$
+    )""",
+    regex.X | regex.I,
+)
+_ABBREV = {
+    "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "st",
+    "vs", "u.s", "u.k", "jr", "sr", "approx", "art", "sec", "para", "p", "pp", "fig", "ex", "cf",
+    "al", "dept", "est", "min", "max", "mo", "yr", "yrs", "oz", "lb", "lbs", "ft", "tel", "llc",
+    "l.l.c", "n.a", "a.m", "p.m", "op", "cit", "seq", "viz", "govt", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}
+_CJK_END = "。！？；!?;"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offsets into the normalized text
+    end: int
+    text: str
+    section: str | None = None
+    heading: bool = False
+
+
+def _is_abbrev_stop(text: str, i: int) -> bool:
+    """Is the '.' at i part of an abbreviation, a number or an initial (not a sentence end)?"""
+    j = i
+    while j > 0 and (text[j - 1].isalpha() or text[j - 1] == "."):
+        j -= 1
+    word = text[j:i].lower()
+    if word in _ABBREV or len(word) == 1:
+        return True
+    if i + 1 < len(text) and text[i + 1].isdigit():  # 3.5, 1.2.3
+        return True
+    return False
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of a normalized text, each with the heading of the section it is in."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    start = 0
+    i = 0
+    while i < n:
+        c = text[i]
+        cut = None
+        if c in "\n\f":
+            cut = i
+        elif c in _CJK_END:
+            cut = i + 1
+        elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*"):
+            numbering = i - start <= 6 and text[start:i].strip(" (").replace(".", "").isalnum()
+            if not numbering and not _is_abbrev_stop(text, i):
+                k = i + 1
+                while k < n and text[k] in "\"')]* ":
+                    k += 1
+                if k >= n or not text[k].islower():
+                    cut = i + 1
+        if cut is not None:
+            if cut > start:
+                spans.append((start, cut))
+            start = cut + 1 if c in "\n\f" else cut
+        i += 1
+    if start < n:
+        spans.append((start, n))
+
+    sentences: list[Sentence] = []
+    section: str | None = None
+    for a, b in spans:
+        while a < b and text[a] in " \t":
+            a += 1
+        while b > a and text[b - 1] in " \t":
+            b -= 1
+        if b - a < 2:
+            continue
+        s = text[a:b]
+        is_heading = len(s) <= 60 and bool(_HEADING.match(s)) and s[-1] not in "。.;；,，"
+        if is_heading:
+            section = s.strip("#* ")
+        sentences.append(Sentence(a, b, s, section, is_heading))
+    return sentences

@@ -1,0 +1,193 @@
+"""Pull numbers out of a clause: amounts with currency and period, months, days, percentages,
+data volumes and speeds. Works on normalized text (half-width digits, simplified Chinese).
+
+``candidates(text)`` lists every value with its span; ``pick(text, keys, anchor)`` keeps, for
+each wanted key, the candidate nearest to the pattern's match, so a clause that states two
+durations gives the one the matched term is about.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from .normalize import CN_NUM_CHARS, cn_to_int
+
+TIMEOUT = 0.5  # seconds per regex call; agreement text is untrusted
+
+_WORD_NUM = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24, "thirty": 30,
+    "thirty-six": 36, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+    "a": 1, "an": 1, "single": 1, "hundred": 100, "one hundred": 100,
+    "one hundred eighty": 180, "one hundred and eighty": 180, "one hundred twenty": 120,
+}
+_WORDS = "|".join(sorted((regex.escape(w) for w in _WORD_NUM), key=len, reverse=True))
+# A number: digits (with thousands separators and decimals), a Chinese numeral, or English
+# words optionally followed by the digits in brackets: "sixty (60)", "one (1)".
+_NUM = (
+    rf"(?:(?:\b(?P<w>{_WORDS})\b\s*)?\((?P<pd>\d+)\)"
+    rf"|(?<![\d.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|(?P<c>[{CN_NUM_CHARS}]+)"
+    rf"|\b(?P<w2>{_WORDS})\b)"
+)
+
+_CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD", "$": "USD",
+                    "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "a$": "AUD",
+                    "aud": "AUD", "hk$": "HKD", "hkd": "HKD"}
+_CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
+                    "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
+                    "cent": "USD", "cents": "USD"}
+
+_AMOUNT = regex.compile(
+    rf"(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟))"
+    rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b)",
+    regex.I,
+)
+_PERIOD_AFTER = regex.compile(
+    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|包月|月租)"
+    r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum)"
+    r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
+    r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
+    regex.I,
+)
+_PERIOD_BEFORE = regex.compile(
+    r"(?:(?P<m>每月|月|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
+    r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
+    regex.I,
+)
+_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|months?\b|mos?\b)", regex.I)
+_YEARS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
+_DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+)?days?\b)", regex.I)
+_PERCENT = regex.compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
+_PERCENT_CN = regex.compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
+_DATA = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?![a-z]|/s|bps)", regex.I)
+_SPEED = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
+_NETWORK_G = regex.compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
+
+
+@dataclass(frozen=True)
+class Value:
+    key: str
+    value: Any
+    start: int
+    end: int
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+def _num(m: regex.Match[str]) -> float | None:
+    g = m.groupdict()
+    if g.get("pd"):
+        return float(g["pd"])
+    if g.get("d"):
+        return float(g["d"].replace(",", ""))
+    if g.get("c"):
+        v = cn_to_int(g["c"])
+        return float(v) if v is not None else None
+    w = (g.get("w2") or g.get("w") or "").lower()
+    return float(_WORD_NUM[w]) if w in _WORD_NUM else None
+
+
+def _clean(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(x, 4)
+
+
+def _period(text: str, start: int, end: int) -> str | None:
+    m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
+    if not m:
+        m = _PERIOD_BEFORE.search(text[max(0, start - 12):start], timeout=TIMEOUT)
+    if not m:
+        return None
+    return {"m": "month", "y": "year", "d": "day", "o": "once"}[m.lastgroup]
+
+
+def candidates(text: str) -> list[Value]:
+    """Every value stated in ``text`` with its span."""
+    out: list[Value] = []
+    for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
+        if m.group("cur"):
+            n = float(m.group("n").replace(",", ""))
+            cur = _CURRENCY_PREFIX.get(m.group("cur").lower(), "USD")
+        elif m.group("bare"):
+            n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
+        else:
+            v = _num(m)
+            if v is None:
+                continue
+            unit = m.group("unit").lower()
+            cur = _CURRENCY_SUFFIX.get(unit, "CNY")
+            n = v / 100 if unit.startswith("cent") else v
+        period = _period(text, m.start(), m.end())
+        extra = [("currency", cur)] + ([("period", period)] if period else [])
+        out.append(Value("amount", _clean(n), m.start(), m.end(), tuple(extra)))
+    for m in _MONTHS.finditer(text, timeout=TIMEOUT):
+        v = _num(m)
+        if v is not None and 0 < v <= 120 and not _ordinal(text, m.start()):
+            out.append(Value("months", _clean(v), m.start(), m.end()))
+    for m in _YEARS.finditer(text, timeout=TIMEOUT):
+        v = _num(m)
+        if v is not None and 0 < v <= 10 and not _ordinal(text, m.start()):
+            out.append(Value("months", _clean(v * 12), m.start(), m.end()))
+    for m in _DAYS.finditer(text, timeout=TIMEOUT):
+        v = _num(m)
+        before = text[max(0, m.start() - 1):m.start()]
+        if v is not None and 0 < v <= 3660 and before != "月" and not _ordinal(text, m.start()):
+            out.append(Value("days", _clean(v), m.start(), m.end()))
+    for m in _PERCENT.finditer(text, timeout=TIMEOUT):
+        v = _num(m)
+        if v is not None:
+            out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end()))
+    for m in _PERCENT_CN.finditer(text, timeout=TIMEOUT):
+        raw = m.group("c") or m.group("k")
+        v = cn_to_int(raw) if not raw.isdigit() else int(raw)
+        if v is not None:
+            out.append(Value("percent", _clean(v / 10 if m.group("k") else float(v)), m.start(), m.end()))
+    for m in _DATA.finditer(text, timeout=TIMEOUT):
+        unit = m.group("u").upper()
+        if unit in ("G", "M", "T") and _NETWORK_G.match(text, m.start(), timeout=TIMEOUT):
+            continue
+        if unit == "M" and "流量" not in text[m.end():m.end() + 4] and "流量" not in text[max(0, m.start() - 4):m.start()]:
+            continue
+        n = float(m.group("n"))
+        gb = n * 1024 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
+        out.append(Value("data_gb", _clean(gb), m.start(), m.end()))
+    for m in _SPEED.finditer(text, timeout=TIMEOUT):
+        unit = m.group("u").lower()
+        n = float(m.group("n"))
+        kbps = n * 1000 if unit[0] == "m" else n * 1_000_000 if unit[0] == "g" else n
+        out.append(Value("speed_kbps", _clean(kbps), m.start(), m.end()))
+    return out
+
+
+def _ordinal(text: str, start: int) -> bool:
+    return start > 0 and text[start - 1] in "第"
+
+
+def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
+         found: list[Value] | None = None) -> dict[str, Any]:
+    """For each wanted key, the value nearest to ``anchor`` (a span in ``text``)."""
+    if not keys:
+        return {}
+    found = candidates(text) if found is None else found
+    a0, a1 = anchor
+    out: dict[str, Any] = {}
+    wanted = set(keys)
+    for key in ("amount", "months", "days", "percent", "data_gb", "speed_kbps"):
+        if key not in wanted:
+            continue
+        best, best_d = None, None
+        for v in found:
+            if v.key != key:
+                continue
+            d = 0 if v.start < a1 and a0 < v.end else (v.start - a1 if v.start >= a1 else a0 - v.end + 1)
+            if best_d is None or d < best_d:
+                best, best_d = v, d
+        if best is not None:
+            out[key] = best.value
+            for k, val in best.extra:
+                if k in wanted or k in ("currency", "period"):
+                    out.setdefault(k, val)
+    return out
