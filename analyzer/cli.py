@@ -60,6 +60,7 @@ def scan(
     fail_on: Optional[Level] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     patterns: list[Path] = typer.Option([], "--patterns", help="Extra pattern directory (repeatable)."),
+    with_keywords: bool = typer.Option(False, "--keywords", help="Add each finding's keywords (jieba / spaCy tokens; slower start)."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .pipeline import Scanner
@@ -73,6 +74,8 @@ def scan(
     else:
         report = scanner.scan_path(Path(source), lang_v, kind_v)
 
+    if with_keywords:
+        report = report.with_keywords()
     out_lang = lang_out.value if lang_out else None
     if format is Format.json:
         text = report.to_json() + "\n"
@@ -105,6 +108,11 @@ def _width() -> int:
         return 80
 
 
+def _one_line(msg: str) -> str:
+    """Errors are one line on stderr (a YAML parser error, for one, spans several)."""
+    return " ".join(line.strip() for line in msg.splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -114,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as ex:
         return int(ex.exit_code)
     except TermsScanError as err:
-        print(f"terms-scan: {err}", file=sys.stderr)
+        print(f"terms-scan: {_one_line(str(err))}", file=sys.stderr)
         return int(err.exit_code)
     except KeyboardInterrupt:
         print("terms-scan: interrupted", file=sys.stderr)
@@ -126,13 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         names = {c.__name__ for c in type(err).__mro__}
         if "UsageError" in names:
             msg = err.format_message() if hasattr(err, "format_message") else str(err)
-            print(f"terms-scan: {msg} (see terms-scan --help)", file=sys.stderr)
+            print(f"terms-scan: {_one_line(msg)} (see terms-scan --help)", file=sys.stderr)
             return int(ExitCode.USAGE)
         if "Abort" in names:
             return 130
         if os.environ.get("TERMS_SCAN_DEBUG"):
             raise
-        print(f"terms-scan: internal error: {type(err).__name__}: {err} "
+        print(f"terms-scan: internal error: {type(err).__name__}: {_one_line(str(err))} "
               "(please report it; TERMS_SCAN_DEBUG=1 shows the traceback)", file=sys.stderr)
         return int(ExitCode.INTERNAL)
 

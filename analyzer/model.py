@@ -61,6 +61,7 @@ class Finding:
     explanation: dict[str, str]
     matched: str = ""  # the text the pattern's regex matched (original form)
     section: str | None = None
+    keywords: tuple[str, ...] = ()  # filled on request (terms-scan --keywords), see analyzer.nlp
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class Finding:
             "explanation": dict(self.explanation),
             "matched": self.matched,
             "section": self.section,
+            "keywords": list(self.keywords),
         }
 
 

@@ -21,7 +21,37 @@ from pathlib import Path
 # Characters after which a line break really ends something.
 _HARD_END = set("。！？；：:;!?.…」』”\"')）】]>")
 # Line starts that are list items, headings or table rows: never glue them to the line before.
-_ITEM_START = set("-*•·#|>（(【[第一二三四五六七八九十0123456789①②③④⑤⑥⑦⑧⑨⑩")
+_ITEM_START = set("-*•·#|>（(【[①②③④⑤⑥⑦⑧⑨⑩")
+_NUMERAL = set("0123456789一二三四五六七八九十百零〇两")
+_UNIT_AFTER_NUMBER = set("元块角分个月天日年周倍折万亿千百秒时小次张条")
+
+
+def _starts_item(chars: list[str], j: int) -> bool:
+    """Does the line starting at ``chars[j]`` begin a list item, numbered clause or heading?
+    A number that merely continues a wrapped sentence ("不少于二十\n四个月", "for\n12 months")
+    does not."""
+    if j >= len(chars):
+        return False
+    c = chars[j]
+    if c in _ITEM_START:
+        return True
+    n = len(chars)
+    if c == "第":  # 第三条, 第2章
+        k = j + 1
+        while k < n and k - j <= 5 and chars[k] in _NUMERAL:
+            k += 1
+        return k > j + 1 and k < n and chars[k] in "条章节款部"
+    if c not in _NUMERAL:
+        return False
+    k = j
+    while k < n and k - j < 12 and (chars[k] in _NUMERAL or chars[k] == "."):
+        k += 1
+    run = "".join(chars[j:k])
+    nxt = chars[k] if k < n else "\n"
+    if run.endswith(".") or nxt in "、．)）:：\n\f" or run.count(".") > 1:
+        return True
+    # "5.1 甲方…" / "5.1甲方…" is a clause number, "1.5GB" / "2.5元" a wrapped value
+    return "." in run and (nxt == " " or (is_cjk(nxt) and nxt not in _UNIT_AFTER_NUMBER))
 
 
 def is_cjk(ch: str) -> bool:
@@ -135,7 +165,8 @@ def normalize(original: str) -> NormText:
             nxt = chars[j] if j < n else "\n"
             line_len = len(out_c) - line_start
             if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
-                    and nxt not in _ITEM_START and nxt != "\f"):
+                    and nxt != "\f" and not _starts_item(chars, j)
+                    and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]):  # Markdown headings
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")

@@ -56,6 +56,15 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
+    def with_keywords(self, top: int = 6) -> "Report":
+        """A copy whose findings carry their clause keywords (jieba / spaCy tokens)."""
+        from dataclasses import replace
+
+        from .nlp import keywords
+
+        found = tuple(replace(f, keywords=tuple(keywords(f.evidence, self.language, top))) for f in self.findings)
+        return replace(self, findings=found)
+
     def at_or_above(self, level: str) -> list[Finding]:
         floor = SEVERITY_ORDER[level]
         return [f for f in self.findings if SEVERITY_ORDER[f.severity] >= floor]

@@ -96,7 +96,10 @@ def split_sentences(text: str) -> list[Sentence]:
         if b - a < 2:
             continue
         s = text[a:b]
-        is_heading = len(s) <= 60 and bool(_HEADING.match(s)) and s[-1] not in "。.;；,，"
+        # a heading is short: a title line that goes on into body text, or reads as a
+        # sentence ("We may charge fees for suspension"), is matched like any sentence
+        is_heading = (len(s) <= 40 and len(s.split()) <= 6 and bool(_HEADING.match(s))
+                      and s[-1] not in "。.;；,，")
         if is_heading:
             section = s.strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading))

@@ -43,13 +43,13 @@ _CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rm
 
 _AMOUNT = regex.compile(
     rf"(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟))"
+    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆))"
     rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b)",
     regex.I,
 )
 _PERIOD_AFTER = regex.compile(
     r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|包月|月租)"
-    r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum)"
+    r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
     r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
     r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
     regex.I,
@@ -59,9 +59,9 @@ _PERIOD_BEFORE = regex.compile(
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
     regex.I,
 )
-_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|months?\b|mos?\b)", regex.I)
+_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b)", regex.I)
 _YEARS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
-_DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+)?days?\b)", regex.I)
+_DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
 _PERCENT = regex.compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = regex.compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?![a-z]|/s|bps)", regex.I)
@@ -97,8 +97,10 @@ def _clean(x: float) -> int | float:
 
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
-    if not m:
-        m = _PERIOD_BEFORE.search(text[max(0, start - 12):start], timeout=TIMEOUT)
+    if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
+        seg, pos = text[max(0, start - 12):start], 0
+        while (x := _PERIOD_BEFORE.search(seg, pos, timeout=TIMEOUT)) is not None:
+            m, pos = x, x.start() + 1
     if not m:
         return None
     return {"m": "month", "y": "year", "d": "day", "o": "once"}[m.lastgroup]

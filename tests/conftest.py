@@ -1,0 +1,45 @@
+"""Shared fixtures: run the real command line, make PDFs, find the shared corpora."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture
+def run_cli():
+    """Run ``python -m analyzer.cli ARGS`` in a fresh interpreter; returns CompletedProcess (bytes)."""
+
+    def run(*args: str, input: bytes | str | None = None, env: dict | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+        full_env = dict(os.environ)
+        full_env.pop("NO_COLOR", None)
+        full_env.pop("TERMS_SCAN_DEBUG", None)
+        full_env.pop("TERMS_SCAN_PATTERNS", None)
+        full_env.update(env or {})
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        return subprocess.run([sys.executable, "-m", "analyzer.cli", *args], input=input,
+                              capture_output=True, env=full_env, cwd=cwd, timeout=120)
+
+    return run
+
+
+@pytest.fixture
+def pdf_maker(tmp_path):
+    pytest.importorskip("reportlab", reason="reportlab (a dev dependency) makes the test PDFs")
+    from _pdf import make_pdf
+
+    def make(pages: list[str], name: str = "agreement.pdf") -> Path:
+        return make_pdf(tmp_path / name, pages)
+
+    return make

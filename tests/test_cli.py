@@ -1,0 +1,304 @@
+"""The real command line in a fresh interpreter: input forms, output formats, exit codes, errors."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+import pytest
+
+# own short examples (not corpus text)
+HIGH = "服务协议\n本套餐每月最低消费30元，不足部分按30元收取。\n其他事项以营业厅公告为准。\n"
+NEUTRAL = "本店营业时间为每天上午九点至晚上九点，欢迎光临。节假日照常营业，停车免费。\n"
+ANSI = re.compile(rb"\x1b\[[0-9;]*m")
+
+
+def one_line_error(p) -> str:
+    err = p.stderr.decode("utf-8")
+    assert "Traceback" not in err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("terms-scan: ")
+    return lines[0]
+
+
+def test_stdin_json_shape(run_cli):
+    p = run_cli("-", "--format", "json", input=HIGH)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["schema"] == "terms-scan/report@1"
+    assert rep["tool"]["name"] == "terms-scan" and rep["tool"]["version"]
+    doc = rep["document"]
+    assert doc["source"] == "<stdin>"
+    assert re.fullmatch(r"[0-9a-f]{64}", doc["sha256"])
+    import hashlib
+    assert doc["sha256"] == hashlib.sha256(HIGH.encode("utf-8")).hexdigest()
+    assert doc["language"] == "zh" and doc["pages"] == 1 and doc["chars"] == len(HIGH)
+    assert isinstance(rep["findings"], list) and rep["findings"]
+    assert isinstance(rep["protections"], list)
+    for f in rep["findings"]:
+        assert {"category", "severity", "confidence", "evidence", "clause", "location", "values",
+                "pattern", "explanation"} <= set(f)
+        assert f["severity"] in ("low", "medium", "high")
+        assert 0 < f["confidence"] <= 1
+        assert set(f["location"]) == {"page", "start", "end"} and f["location"]["page"] == 1
+        assert set(f["explanation"]) >= {"zh", "en"} and f["explanation"]["zh"] and f["explanation"]["en"]
+        assert re.fullmatch(r"[a-z_]+/[\w.-]+", f["pattern"])
+        assert f["pattern"].startswith(f["category"] + "/")
+        # evidence and clause are exact substrings of the input, and the offsets point at them
+        assert f["evidence"] in HIGH and f["clause"] in HIGH
+        loc = f["location"]
+        assert HIGH[loc["start"]:loc["end"]].strip() == f["evidence"]
+    ms = [f for f in rep["findings"] if f["category"] == "minimum_spend"]
+    assert ms and ms[0]["severity"] == "high"
+    assert ms[0]["values"]["amount"] == 30 and ms[0]["values"]["currency"] == "CNY"
+
+
+def test_file_argument_and_gbk(run_cli, tmp_path):
+    p = tmp_path / "协议.txt"
+    p.write_bytes(HIGH.encode("gbk"))
+    r = run_cli(str(p), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["document"]["source"] == str(p)
+    assert any(f["category"] == "minimum_spend" for f in rep["findings"])
+    assert all(f["evidence"] in HIGH for f in rep["findings"])
+
+
+def test_english_detected(run_cli):
+    text = "Welcome. These terms describe the service and how billing works for your account.\n"
+    rep = json.loads(run_cli("-", "-f", "json", input=text).stdout)
+    assert rep["document"]["language"] == "en"
+
+
+def test_fail_on_high(run_cli):
+    assert run_cli("-", "--fail-on", "high", input=HIGH).returncode == 1
+    assert run_cli("-", "--fail-on", "low", input=HIGH).returncode == 1
+    # the report is still written when the exit code says "findings"
+    p = run_cli("-", "--fail-on", "high", "--format", "json", input=HIGH)
+    assert p.returncode == 1 and json.loads(p.stdout)["findings"]
+
+
+def test_fail_on_without_such_findings(run_cli):
+    p = run_cli("-", "--fail-on", "high", "--format", "json", input=NEUTRAL)
+    assert p.returncode == 0, p.stderr
+    assert not [f for f in json.loads(p.stdout)["findings"] if f["severity"] == "high"]
+    assert run_cli("-", input=HIGH).returncode == 0  # no --fail-on: findings are not an error
+
+
+@pytest.mark.parametrize("args", [
+    ["-", "--format", "pdf"],
+    ["-", "--fail-on", "critical"],
+    ["-", "--lang", "fr"],
+    ["-", "--no-such-option"],
+    [],
+])
+def test_usage_errors_exit_2(run_cli, args):
+    p = run_cli(*args, input=HIGH)
+    assert p.returncode == 2
+    line = one_line_error(p)
+    assert "--help" in line
+    assert p.stdout == b"" or b"Usage" in p.stdout
+
+
+def test_help(run_cli):
+    p = run_cli("--help")
+    assert p.returncode == 0 and b"--format" in p.stdout
+
+
+def test_missing_file_exit_3(run_cli, tmp_path):
+    p = run_cli(str(tmp_path / "nope.pdf"))
+    assert p.returncode == 3
+    assert "no such file" in one_line_error(p)
+    assert p.stdout == b""
+
+
+def test_empty_input_exit_3(run_cli, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    for args, inp in (([str(empty)], None), (["-"], b""), (["-"], b"  \n\n")):
+        p = run_cli(*args, input=inp)
+        assert p.returncode == 3, args
+        assert "empty" in one_line_error(p)
+
+
+def test_binary_exit_3(run_cli, tmp_path):
+    import random
+
+    rnd = random.Random(3)
+    b = tmp_path / "blob.bin"
+    b.write_bytes(bytes(rnd.randrange(256) for _ in range(5000)))
+    p = run_cli(str(b))
+    assert p.returncode == 3
+    one_line_error(p)
+
+
+def test_pdf_without_text_exit_3(run_cli, tmp_path):
+    pytest.importorskip("reportlab")
+    from _pdf import make_blank_pdf
+
+    p = run_cli(str(make_blank_pdf(tmp_path / "scan.pdf")), "--format", "json")
+    assert p.returncode == 3
+    assert "no text layer" in one_line_error(p)
+    assert p.stdout == b""
+
+
+def test_damaged_pdf_exit_3(run_cli, tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n" + b"\x00garbage" * 50)
+    p = run_cli(str(bad))
+    assert p.returncode == 3
+    one_line_error(p)
+
+
+def test_directory_exit_3(run_cli, tmp_path):
+    p = run_cli(str(tmp_path))
+    assert p.returncode == 3
+    one_line_error(p)
+
+
+def test_malformed_pattern_dir_is_one_line_error(run_cli, tmp_path):
+    d = tmp_path / "pats" / "minimum_spend"
+    d.mkdir(parents=True)
+    (d / "broken.yaml").write_text("id: broken\ncategory: [unclosed\n", encoding="utf-8")
+    p = run_cli("-", "--patterns", str(tmp_path / "pats"), input=HIGH)
+    assert p.returncode == 4
+    assert "broken.yaml" in one_line_error(p)
+
+
+def test_pdf_pages_through_cli(run_cli, pdf_maker):
+    path = pdf_maker(["第一条 总则\n本协议由双方在平等自愿的基础上签订，双方均应遵守。",
+                      "第二条 资费\n本套餐每月最低消费30元，不足部分按30元收取。"])
+    rep = json.loads(run_cli(str(path), "--format", "json").stdout)
+    assert rep["document"]["kind"] == "pdf" and rep["document"]["pages"] == 2
+    ms = [f for f in rep["findings"] if f["category"] == "minimum_spend"]
+    assert ms and ms[0]["location"]["page"] == 2
+
+
+def test_output_file(run_cli, tmp_path):
+    out = tmp_path / "sub" / "report.json"
+    out.parent.mkdir()
+    p = run_cli("-", "--format", "json", "-o", str(out), input=HIGH)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == b""
+    assert json.loads(out.read_text(encoding="utf-8"))["schema"] == "terms-scan/report@1"
+
+
+def test_output_file_unwritable_is_usage_error(run_cli, tmp_path):
+    p = run_cli("-", "-o", str(tmp_path / "no" / "such" / "dir" / "r.txt"), input=HIGH)
+    assert p.returncode == 2
+    assert "cannot write" in one_line_error(p)
+
+
+def test_markdown_output(run_cli):
+    p = run_cli("-", "--format", "md", input=HIGH)
+    assert p.returncode == 0
+    md = p.stdout.decode("utf-8")
+    assert md.startswith("# terms-scan")
+    assert "## [高] 最低消费" in md
+    assert "> " in md and "30元" in md
+
+
+def test_markdown_escapes_agreement_markup(run_cli):
+    text = "本套餐每月最低消费30元，详见[链接](http://evil.example)与*加粗*说明。\n"
+    md = run_cli("-", "--format", "md", input=text).stdout.decode("utf-8")
+    assert "[链接](http" not in md
+    assert "\\[链接\\]\\(http" in md
+
+
+def test_html_output_escapes_script(run_cli, tmp_path):
+    text = "本套餐每月最低消费30元<script>alert('x')</script>，不足部分按30元收取。\n"
+    src = tmp_path / "a.txt"
+    src.write_text(text, encoding="utf-8")
+    p = run_cli(str(src), "--format", "html")
+    assert p.returncode == 0, p.stderr
+    page = p.stdout.decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "最低消费" in page
+
+
+def test_html_output_of_english_report(run_cli):
+    p = run_cli("-", "--format", "html", "--lang-out", "en", input=HIGH)
+    page = p.stdout.decode("utf-8")
+    assert '<html lang="en">' in page and "Minimum spend" in page
+
+
+def test_text_output_to_pipe_has_no_colour(run_cli):
+    p = run_cli("-", input=HIGH)
+    assert p.returncode == 0
+    assert not ANSI.search(p.stdout)
+    out = p.stdout.decode("utf-8")
+    assert "最低消费" in out and "30元" in out
+
+
+def test_lang_out_english(run_cli):
+    out = run_cli("-", "--lang-out", "en", input=HIGH).stdout.decode("utf-8")
+    assert "Findings: high" in out and "Minimum spend" in out
+
+
+def test_lang_override(run_cli):
+    rep = json.loads(run_cli("-", "--lang", "en", "-f", "json", input=HIGH).stdout)
+    assert rep["document"]["language"] == "en"
+    # detection still runs on the text: the Chinese clause is found whatever --lang says
+    assert any(f["category"] == "minimum_spend" for f in rep["findings"])
+    out = run_cli("-", "--lang", "en", input=HIGH).stdout.decode("utf-8")
+    assert "Findings: high" in out  # the report follows the document language
+
+
+def _run_on_tty(args: list[str], stdin: bytes, env: dict) -> bytes:
+    """Run the CLI with its stdout on a pseudo-terminal; returns what it printed."""
+    import pty
+    import subprocess
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", *args], stdin=subprocess.PIPE,
+                                stdout=slave, stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=60)
+        return b"".join(chunks)
+    finally:
+        os.close(master)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_no_color_on_a_terminal():
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env["TERM"] = "xterm-256color"
+    coloured = _run_on_tty(["-"], HIGH.encode("utf-8"), env)
+    assert "最低消费".encode("utf-8") in coloured
+    assert ANSI.search(coloured), "a terminal gets colours"
+    plain = _run_on_tty(["-"], HIGH.encode("utf-8"), {**env, "NO_COLOR": "1"})
+    assert "最低消费".encode("utf-8") in plain
+    assert not ANSI.search(plain), "NO_COLOR must switch colours off"
+
+
+def test_slow_pattern_is_skipped_with_a_warning(run_cli, tmp_path):
+    """A pattern whose regex backtracks catastrophically on a document hits the time limit:
+    the scan finishes, says so in ``warnings``, and the other patterns still report."""
+    d = tmp_path / "pats" / "minimum_spend"
+    d.mkdir(parents=True)
+    (d / "zh-slow-test.yaml").write_text(
+        "id: zh-slow-test\ncategory: minimum_spend\nlang: zh\ndescription: test\n"
+        "match: ['(a|aa)+$']\nexplanation: {zh: 测试, en: test}\n"
+        "examples:\n  - {text: aaaa, expect: finding}\n  - {text: 无关内容, expect: none}\n",
+        encoding="utf-8")
+    p = run_cli("-", "--patterns", str(tmp_path / "pats"), "-f", "json", input=HIGH + "a" * 40 + "b\n")
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert any("zh-slow-test" in w and "too long" in w for w in rep["warnings"])
+    assert any(f["category"] == "minimum_spend" for f in rep["findings"])

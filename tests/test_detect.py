@@ -1,0 +1,219 @@
+"""analyzer.detect: candidates, require/exclude/window, protections (negation), one finding per
+sentence per category, evidence quoting, values; plus negation on the real library."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer import scan
+from analyzer.detect import EVIDENCE_TARGET, detect
+from analyzer.errors import UsageError
+from analyzer.extract import extract_bytes
+from analyzer.normalize import normalize
+from analyzer.patterns import library, parse_pattern
+from analyzer.segment import split_sentences
+
+EXAMPLES = [{"text": "正例", "expect": "finding"}, {"text": "反例", "expect": "none"}]
+
+
+def pat(pid: str, category: str, **fields):
+    data = {"id": pid, "category": category, "lang": fields.pop("lang", "zh"), "description": "test pattern",
+            "explanation": {"zh": "测试", "en": "test"}, "examples": EXAMPLES, **fields}
+    return parse_pattern(Path(f"/virtual/{category}/{pid}.yaml"), data)
+
+
+def run(text: str, *patterns):
+    doc = extract_bytes(text.encode("utf-8"), "t.txt", "text")
+    norm = normalize(doc.text)
+    findings, protections, warnings = detect(doc, norm, split_sentences(norm.text), tuple(patterns))
+    assert not warnings
+    return findings, protections
+
+
+ETF = pat("zh-etf", "early_termination_fee", match=["违约金"], values=["amount"],
+          protection=[r"(?:不|无需|免)(?:收取|收|支付|交)?违约金"], defaults={"period": "once"})
+
+
+# --------------------------------------------------------------------------- engine
+
+def test_finding_with_values_and_defaults():
+    f, p = run("提前解约的，须支付违约金200元。", ETF)
+    assert not p and len(f) == 1
+    assert f[0].category == "early_termination_fee" and f[0].pattern == "early_termination_fee/zh-etf"
+    assert f[0].values == {"amount": 200, "currency": "CNY", "period": "once"}
+    assert f[0].severity == "high" and f[0].matched == "违约金"
+
+
+def test_defaults_only_when_an_amount_is_stated():
+    f, _ = run("提前解约的，须支付违约金。", ETF)
+    assert f[0].values == {}
+
+
+@pytest.mark.parametrize("text", ["提前解约不收取违约金。", "用户可随时销户，无需支付违约金。", "免违约金，随时可退。"])
+def test_negated_clause_is_a_protection(text):
+    f, p = run(text, ETF)
+    assert f == [] and len(p) == 1
+    assert p[0].category == "early_termination_fee" and p[0].pattern == "early_termination_fee/zh-etf"
+    assert p[0].evidence == text
+
+
+def test_protection_of_one_pattern_overrides_another_patterns_finding():
+    plain = pat("zh-etf-plain", "early_termination_fee", match=["违约金"], confidence=0.95)
+    f, p = run("本套餐提前解约不收取违约金。", plain, ETF)
+    assert f == [] and len(p) == 1
+
+
+def test_protection_only_in_its_sentence():
+    f, p = run("本套餐提前解约不收取违约金。但号码转网的，须支付违约金100元。", ETF)
+    assert len(p) == 1 and len(f) == 1
+    assert f[0].values["amount"] == 100
+
+
+def test_one_finding_per_sentence_per_category():
+    a = pat("zh-a", "early_termination_fee", match=["违约金"], values=["amount"], confidence=0.9)
+    b = pat("zh-b", "early_termination_fee", match=["剩余月份"], values=["months"], confidence=0.7)
+    f, _ = run("提前解约须支付违约金300元，违约金按剩余月份计算，最长24个月。", a, b)
+    assert len(f) == 1
+    assert f[0].pattern == "early_termination_fee/zh-a"  # the most confident pattern wins
+    assert f[0].values["amount"] == 300 and f[0].values["months"] == 24  # values merged from the other
+
+
+def test_different_categories_in_one_sentence_give_two_findings():
+    lock = pat("zh-lock", "lock_in", match=["合约期"], values=["months"])
+    f, _ = run("合约期24个月，提前解约须支付违约金300元。", ETF, lock)
+    assert sorted(x.category for x in f) == ["early_termination_fee", "lock_in"]
+
+
+def test_each_sentence_is_its_own_finding():
+    f, _ = run("提前解约须支付违约金300元。\n转网须支付违约金100元。", ETF)
+    assert [x.values["amount"] for x in f] == [300, 100]
+    assert f[0].location.start < f[1].location.start
+
+
+def test_require_and_exclude():
+    p = pat("zh-r", "lock_in", match=["在网"], require=[["个月", "年"], "不得"], exclude=["可随时"])
+    assert run("乙方承诺在网24个月，期间不得销户。", p)[0]
+    assert not run("乙方承诺在网24个月。", p)[0]  # "不得" missing
+    assert not run("乙方在网期间不得欠费。", p)[0]  # neither 个月 nor 年
+    assert not run("乙方在网12个月内不得转网，但可随时销户。", p)[0]  # excluded
+
+
+def test_window_limits_the_scope():
+    p = pat("zh-w", "lock_in", match=["合约期"], require=["个月"], window=6)
+    assert run("合约期为24个月。", p)[0]
+    assert not run("合约期内的各项资费和优惠活动说明详见附件一，附件共有十二个月的明细。", p)[0]
+
+
+def test_headings_are_not_findings():
+    f, _ = run("第五条 违约金\n本协议的其他内容与资费无关。", ETF)
+    assert f == []
+
+
+def test_context_raises_confidence():
+    p = pat("zh-c", "lock_in", match=["合约期"], confidence=0.7, context=["违约", "销户"])
+    f1, _ = run("合约期24个月。", p)
+    f2, _ = run("合约期24个月，期间销户视为违约。", p)
+    assert f1[0].confidence == pytest.approx(0.7) and f2[0].confidence == pytest.approx(0.8)
+
+
+def test_set_values_are_always_present():
+    p = pat("zh-m", "minimum_spend", match=["最低消费"], values=["amount"], set={"period": "month"})
+    f, _ = run("本套餐最低消费58元。", p)
+    assert f[0].values == {"amount": 58, "currency": "CNY", "period": "month"}
+
+
+def test_evidence_quotes_the_original_text():
+    original = "第一條 資費\n提前解約的，須支付違約金：２００元。\n"
+    f, _ = run(original, ETF)
+    assert f[0].evidence == "提前解約的，須支付違約金：２００元。"
+    assert f[0].evidence in original
+    assert original[f[0].location.start:f[0].location.end].strip() == f[0].evidence
+    assert f[0].values["amount"] == 200
+    assert f[0].section == "第一条资费"  # sections are named in normalized form
+    assert f[0].matched == "違約金"
+
+
+def test_evidence_across_a_wrapped_line():
+    original = "甲方在合约期内提前解除本协议或办理销户、携号转网的，应当一次性向乙方支付违\n约金500元，并退还已享受的优惠。"
+    f, _ = run(original, ETF)
+    assert len(f) == 1 and f[0].values["amount"] == 500
+    assert f[0].evidence in original and "违\n约金500元" in f[0].evidence
+
+
+def test_long_sentence_evidence_is_cut_around_the_match():
+    filler = "，".join(f"本协议第{i}项约定的内容由双方协商确定并遵守执行" for i in range(1, 30))
+    text = filler + "，提前解约须支付违约金300元，" + filler + "。"
+    f, _ = run(text, ETF)
+    ev = f[0].evidence
+    assert "违约金300元" in ev
+    assert len(ev) <= EVIDENCE_TARGET * 2 and len(ev) < len(text) // 4
+    assert ev in text and f[0].clause == text
+
+
+def test_english_protection():
+    p = pat("en-etf", "early_termination_fee", lang="en", match=[r"early termination fee"],
+            protection=[r"\bno early termination fees?\b", r"without (?:an |any )?early termination fee"],
+            values=["amount"])
+    f, pr = run("There is no early termination fee if you cancel.", p)
+    assert not f and len(pr) == 1
+    f, pr = run("If you cancel, an early termination fee of $200 applies.", p)
+    assert len(f) == 1 and f[0].values == {"amount": 200, "currency": "USD"}
+
+
+# --------------------------------------------------------------------------- API / --lang
+
+def test_lang_override_and_detection():
+    zh = "本套餐每月最低消费30元，不足部分按30元收取。"
+    assert scan(zh).language == "zh"
+    assert scan(zh, lang="en").language == "en"
+    en = "You agree to a twelve month minimum term for this plan."
+    assert scan(en).language == "en" and scan(en, lang="zh").language == "zh"
+
+
+def test_unknown_lang_is_a_usage_error():
+    with pytest.raises(UsageError):
+        scan("本套餐每月最低消费30元，不足部分按30元收取。", lang="fr")
+
+
+# --------------------------------------------------------------------------- the real library
+
+def _has(category: str, lang: str, protection: bool = False) -> bool:
+    return any(p.category == category and p.lang == lang and (p.protection is not None or not protection)
+               for p in library())
+
+
+@pytest.mark.parametrize("category,lang,text", [
+    ("minimum_spend", "zh", "本套餐无最低消费，可随时办理销户。"),
+    ("minimum_spend", "zh", "该卡不设保底消费，用多少付多少。"),
+    ("early_termination_fee", "zh", "用户提前解约的，本公司不收取违约金。"),
+    ("early_termination_fee", "en", "You can cancel at any time; there is no early termination fee."),
+    ("lock_in", "en", "Month-to-month service with no annual contract required."),
+])
+def test_library_negation_is_a_protection(category, lang, text):
+    if not _has(category, lang, protection=True):
+        pytest.skip(f"no {lang} {category} pattern with protections in the library yet")
+    rep = scan(text, lang=lang)
+    assert not [f for f in rep.findings if f.category == category], [f.evidence for f in rep.findings]
+    assert [p for p in rep.protections if p.category == category]
+
+
+@pytest.mark.parametrize("category,lang,text", [
+    ("minimum_spend", "zh", "本套餐每月最低消费30元，不足部分按30元收取。"),
+    ("early_termination_fee", "zh", "用户在合约期内提前解约的，须支付违约金200元。"),
+    ("early_termination_fee", "en", "If you cancel before the end of your term, an early termination fee of $200 applies."),
+])
+def test_library_positive_counterparts(category, lang, text):
+    if not _has(category, lang):
+        pytest.skip(f"no {lang} {category} pattern in the library yet")
+    rep = scan(text, lang=lang)
+    assert [f for f in rep.findings if f.category == category]
+    assert not [p for p in rep.protections if p.category == category]
+
+
+def test_library_one_finding_per_sentence_per_category():
+    text = "每月最低消费30元，保底消费不足部分补齐，低消按月收取。"
+    rep = scan(text)
+    assert len([f for f in rep.findings if f.category == "minimum_spend"]) == 1
+    cats = [f.category for f in rep.findings]
+    assert len(cats) == len(set(cats))

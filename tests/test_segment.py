@@ -1,0 +1,79 @@
+"""analyzer.segment: sentence bounds (Chinese and English), headings and sections."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer.normalize import normalize
+from analyzer.segment import split_sentences
+
+
+def sents(text: str) -> list[str]:
+    return [s.text for s in split_sentences(normalize(text).text)]
+
+
+def test_chinese_sentence_ends():
+    assert sents("本套餐月费30元；合约期24个月。超出部分另行计费！是否自动续费？是。") == [
+        "本套餐月费30元;", "合约期24个月。", "超出部分另行计费!", "是否自动续费?", "是。"]
+
+
+def test_commas_do_not_split():
+    assert len(sents("甲方应按时缴费，逾期未缴的，乙方有权停机，并收取违约金。")) == 1
+
+
+def test_english_sentences_and_abbreviations():
+    out = sents("Fees apply, e.g. the $5 fee. The term is 12 months. See Section 3.5 for details. "
+                "Call Mr. Smith at 5 p.m. today. Prices in the U.S. vary.")
+    assert out == ["Fees apply, e.g. the $5 fee.", "The term is 12 months.", "See Section 3.5 for details.",
+                   "Call Mr. Smith at 5 p.m. today.", "Prices in the U.S. vary."]
+
+
+def test_decimal_numbers_do_not_split():
+    assert sents("The fee is $9.99 per month and 0.5 GB is included.") == [
+        "The fee is $9.99 per month and 0.5 GB is included."]
+
+
+def test_full_stop_before_lower_case_does_not_split():
+    assert len(sents("the fee is listed at approx. fifty dollars in the table.")) == 1
+
+
+def test_line_breaks_split_paragraphs_and_items():
+    out = sents("资费说明\n- 月租30元\n- 每月赠送10GB流量")
+    assert out == ["资费说明", "- 月租30元", "- 每月赠送10GB流量"]
+
+
+@pytest.mark.parametrize("heading", ["第三条 资费", "第3条 资费", "三、资费标准", "(二) 资费", "4.2 Fees",
+                                     "Section 4 Fees", "ARTICLE 7", "CANCELLATION", "## 退款规则",
+                                     "**Cancellation**", "## 第三条 资费标准与计费方式的详细说明",
+                                     "**Early termination and cancellation**"])
+def test_headings_name_the_section(heading):
+    ss = split_sentences(normalize(heading + "\n本条款适用于所有用户并长期有效。").text)
+    assert ss[0].heading, heading
+    assert not ss[1].heading
+    assert ss[1].section == ss[0].text.strip("#* ")
+
+
+def test_a_sentence_is_not_a_heading():
+    ss = split_sentences(normalize("一、甲方应当按时足额缴纳通信费用。").text)
+    assert len(ss) == 1 and not ss[0].heading
+
+
+def test_section_carries_forward_until_the_next_heading():
+    ss = split_sentences(normalize("第一条 资费\n月租30元。\n合约期两年。\n第二条 退款\n不予退款。").text)
+    by_text = {s.text: s.section for s in ss}
+    assert by_text["月租30元。"] == by_text["合约期两年。"] == ss[0].text
+    assert by_text["不予退款。"] == ss[3].text
+
+
+def test_offsets_are_into_the_normalized_text():
+    text = normalize("前言部分。\n\n  The term is 12 months.  \n最后一句").text
+    for s in split_sentences(text):
+        assert text[s.start:s.end] == s.text
+        assert s.text == s.text.strip()
+
+
+def test_tiny_fragments_are_dropped():
+    assert sents("。\n.\n好\n正文内容在这里。") == ["正文内容在这里。"]
+
+
+def test_form_feed_is_a_boundary():
+    assert sents("第一页最后一句没有句号\f第二页第一句") == ["第一页最后一句没有句号", "第二页第一句"]

@@ -1,0 +1,134 @@
+"""analyzer.values: amounts (currency, period), months, days, percentages, data, speeds."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer.normalize import normalize
+from analyzer.values import candidates, pick
+
+
+def vals(text: str, key: str) -> list:
+    return [v.value for v in candidates(normalize(text).text) if v.key == key]
+
+
+def amount(text: str) -> dict:
+    found = [v for v in candidates(normalize(text).text) if v.key == "amount"]
+    assert len(found) == 1, found
+    return {"amount": found[0].value, **dict(found[0].extra)}
+
+
+# --------------------------------------------------------------------------- amounts
+
+@pytest.mark.parametrize("text,want", [
+    ("违约金30元", {"amount": 30, "currency": "CNY"}),
+    ("月租30元/月", {"amount": 30, "currency": "CNY", "period": "month"}),
+    ("每月30元", {"amount": 30, "currency": "CNY", "period": "month"}),
+    ("套餐费每年360元", {"amount": 360, "currency": "CNY", "period": "year"}),
+    ("预存¥50", {"amount": 50, "currency": "CNY", "period": "once"}),
+    ("¥1,280.50", {"amount": 1280.5, "currency": "CNY"}),
+    ("违约金叁拾元", {"amount": 30, "currency": "CNY"}),
+    ("手续费一百二十元", {"amount": 120, "currency": "CNY"}),
+    ("首充100", {"amount": 100, "currency": "CNY", "period": "once"}),
+    ("月费：３０元", {"amount": 30, "currency": "CNY", "period": "month"}),  # full-width digits
+    ("$35 per line per month", {"amount": 35, "currency": "USD", "period": "month"}),
+    ("$9.99/mo", {"amount": 9.99, "currency": "USD", "period": "month"}),
+    ("€20 per month", {"amount": 20, "currency": "EUR", "period": "month"}),
+    ("£5 a month", {"amount": 5, "currency": "GBP", "period": "month"}),
+    ("an annual fee of $99 per year", {"amount": 99, "currency": "USD", "period": "year"}),
+    ("a one-time $25 fee", {"amount": 25, "currency": "USD", "period": "once"}),
+    ("100 dollars", {"amount": 100, "currency": "USD"}),
+    ("50 cents", {"amount": 0.5, "currency": "USD"}),
+])
+def test_amounts(text, want):
+    assert amount(text) == want
+
+
+def test_amount_in_traditional_and_full_width():
+    assert amount("違約金：叁拾元／月") == {"amount": 30, "currency": "CNY", "period": "month"}
+
+
+def test_no_amount_in_plain_numbers():
+    assert vals("第3条 合约期24个月，流量30GB", "amount") == []
+
+
+# --------------------------------------------------------------------------- durations
+
+@pytest.mark.parametrize("text,months", [
+    ("合约期二十四个月", 24), ("合约期24个月", 24), ("合约期两年", 24), ("在网满一年", 12),
+    ("a 12-month term", 12), ("a minimum term of 24 months", 24), ("for two years", 24),
+    ("十二个自然月", 12), ("合約期為二十四個月", 24), ("合约期２４个月", 24),
+])
+def test_months(text, months):
+    assert vals(text, "months") == [months]
+
+
+@pytest.mark.parametrize("text", ["第2个月起生效", "每月10日前缴费", "2024年1月1日"])
+def test_not_months(text):
+    assert vals(text, "months") == []
+
+
+@pytest.mark.parametrize("text,days", [
+    ("within 180 days", 180), ("sixty (60) days notice", 60), ("thirty days", 30),
+    ("7天无理由退款", 7), ("十五个工作日内", 15), ("（30）days", 30), ("3个自然日", 3),
+])
+def test_days(text, days):
+    assert vals(text, "days") == [days]
+
+
+def test_a_date_is_not_days():
+    assert vals("每月5日扣费", "days") == []
+
+
+# --------------------------------------------------------------------------- percent, data, speed
+
+@pytest.mark.parametrize("text,pct", [
+    ("收取20%的违约金", 20), ("按欠费金额3‰计收", 0.3), ("百分之二十", 20), ("千分之三", 0.3),
+    ("a fee of 15 percent", 15), ("５０％", 50),
+])
+def test_percent(text, pct):
+    assert vals(text, "percent") == [pct]
+
+
+@pytest.mark.parametrize("text,gb", [
+    ("每月30G流量", 30), ("1.5GB", 1.5), ("500MB流量", 500 / 1024), ("1TB", 1024), ("３０ＧＢ", 30),
+])
+def test_data(text, gb):
+    assert vals(text, "data_gb") == [pytest.approx(gb, abs=1e-3)]
+
+
+@pytest.mark.parametrize("text", ["5G套餐每月30元", "4G网络", "支持5G手机"])
+def test_network_generation_is_not_data(text):
+    assert vals(text, "data_gb") == []
+
+
+@pytest.mark.parametrize("text,kbps", [
+    ("限速至1Mbps", 1000), ("降速至128kbps", 128), ("speeds reduced to 600 Kbps", 600), ("3Mb/s", 3000),
+    ("1Gbps", 1_000_000),
+])
+def test_speed(text, kbps):
+    assert vals(text, "speed_kbps") == [kbps]
+    assert vals(text, "data_gb") == []
+
+
+# --------------------------------------------------------------------------- pick
+
+def test_pick_takes_the_value_nearest_the_match():
+    text = normalize("办理后赠送话费120元，合约期24个月，提前解约须支付违约金300元。").text
+    a = text.index("违约金")
+    got = pick(text, ["amount", "months"], (a, a + 3))
+    assert got["amount"] == 300 and got["currency"] == "CNY" and got["months"] == 24
+    g = text.index("赠送话费")
+    assert pick(text, ["amount"], (g, g + 4))["amount"] == 120
+
+
+def test_pick_only_wanted_keys():
+    text = normalize("月费30元，含10GB流量，合约期12个月").text
+    assert set(pick(text, ["data_gb"], (0, 2))) == {"data_gb"}
+    assert pick(text, [], (0, 2)) == {}
+
+
+def test_value_spans_quote_the_original():
+    original = "違約金：叁拾元／月"
+    n = normalize(original)
+    v = next(v for v in candidates(n.text) if v.key == "amount")
+    assert n.quote(v.start, v.end) in ("叁拾元", "叁拾元／月")
