@@ -134,13 +134,16 @@ def expand(rx: str) -> str:
 
 def _compile(path: Path, fld: str, alternatives: list[str]) -> regex.Pattern[str]:
     alternatives = [expand(a) for a in alternatives]
-    for i, a in enumerate(alternatives):
-        try:
-            regex.compile(a, FLAGS)
-        except regex.error as err:
-            raise _fail(path, f"{fld}[{i}]" if len(alternatives) > 1 else fld,
-                        f"invalid regular expression {a!r}: {err}") from err
-    return regex.compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
+    try:  # compile once; look for the culprit only on failure (compiling is the cost of a cold start)
+        return regex.compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
+    except regex.error as joined_err:
+        for i, a in enumerate(alternatives):
+            try:
+                regex.compile(a, FLAGS)
+            except regex.error as err:
+                raise _fail(path, f"{fld}[{i}]" if len(alternatives) > 1 else fld,
+                            f"invalid regular expression {a!r}: {err}") from err
+        raise _fail(path, fld, f"invalid regular expression: {joined_err}") from joined_err
 
 
 def parse_pattern(path: Path, data: Any) -> Pattern:

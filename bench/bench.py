@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,16 +108,33 @@ def make_pdf(path: Path, pages: int = 10, size: float = 10.5) -> Path:
 
 # --------------------------------------------------------------------------- measuring
 
+TIME = "/usr/bin/time"  # GNU time: its %M is the peak RSS of the measured process tree alone
+
+
 def run_once(cmd: list[str] | str, shell: bool = False) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB of the process tree, exit code) of one fresh run."""
+    """(wall seconds, peak RSS MB of the process tree, exit code) of one fresh run.
+
+    Peak memory comes from GNU time when installed. Without it, wait4's ru_maxrss is used,
+    which on Linux also counts this (forking) Python process, so it is an upper bound."""
+    argv = ["/bin/bash", "-c", cmd] if shell else list(cmd)
+    use_time = os.access(TIME, os.X_OK)
+    if use_time:
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        argv = [TIME, "-f", "%M", "-o", rss_file] + argv
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            executable="/bin/bash" if shell else None)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    kb = ru.ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KB on Linux
-    return wall, kb / 1024, proc.returncode
+    proc.returncode = rc = os.waitstatus_to_exitcode(status)
+    if use_time:
+        with open(rss_file) as fh:
+            lines = fh.read().split()
+        os.unlink(rss_file)
+        kb = float(lines[-1])  # "Command exited with non-zero status N" may come first
+    else:
+        kb = ru.ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KB on Linux
+    return wall, kb / 1024, rc
 
 
 def measure(cmd, n: int, shell: bool = False, ok=(0,)) -> dict:
@@ -179,6 +197,8 @@ def main() -> int:
           f"{zh.name} ({zh.stat().st_size // 1024} KB), {en.name} ({en.stat().st_size // 1024} KB); "
           f"{a.n} runs per row, median; command: {' '.join(ts)} FILE --format json")
     print("findings: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print("peak memory: " + ("GNU time %M (peak RSS of the command's process tree)" if os.access(TIME, os.X_OK)
+                             else "wait4 ru_maxrss (upper bound: includes this Python process; install GNU time)"))
     print()
     head = f"{'command':44} {'median s':>9} {'min s':>7} {'x python':>9} {'x pdftotext':>12} {'peak MB':>8}  target"
     print(head)

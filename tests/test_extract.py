@@ -250,3 +250,38 @@ def test_sha256_is_of_the_bytes():
 
     data = ZH.encode("gb18030")
     assert extract_bytes(data, "a.txt").sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("dx,dy", [(0.4, 0.0), (0.7, 0.6), (0.0, 0.9)])
+def test_pdf_glyphs_drawn_twice_for_bold_are_read_once(tmp_path, dx, dy):
+    pytest.importorskip("reportlab")
+    from reportlab.pdfgen import canvas
+
+    from _pdf import FONT, _register
+
+    _register()
+    path = tmp_path / "bold.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont(FONT, 12)
+    for x, y in ((72, 760), (72 + dx, 760 - dy)):  # the same line twice, slightly offset
+        c.drawString(x, y, "本套餐每月最低消费30元，不足部分按30元收取。")
+    c.drawString(72, 700, "其他事项以营业厅公告为准。")
+    c.showPage()
+    c.save()
+    text = extract_path(path).text
+    assert "本套餐每月最低消费30元，不足部分按30元收取。" in text
+    assert "本本" not in text and text.count("最低消费") == 1
+
+
+def test_doubled_glyph_check():
+    from analyzer.extract import _has_doubled_glyphs
+
+    def ch(t, x, y):
+        return {"text": t, "x0": x, "top": y}
+
+    row = [ch(c, 72 + 12 * i, 100) for i, c in enumerate("合约期二十四个月")]
+    assert not _has_doubled_glyphs(row)
+    # a copy less than 1 pt away, wherever it falls relative to the grid cells
+    for x, y, dx, dy in ((71.9, 99.9, 0.2, 0.2), (73.5, 101.5, 0.9, 0.9), (72.99, 100.0, 0.02, 0.99)):
+        assert _has_doubled_glyphs([ch("合", x, y), ch("约", x + 12, y), ch("合", x + dx, y + dy)])
+    assert not _has_doubled_glyphs([ch("合", 72, 100), ch("合", 84, 100)])  # same glyph, next cell
