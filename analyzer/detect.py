@@ -79,6 +79,24 @@ def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
+_LATIN_WORD = regex.compile(r"[A-Za-z]{3,}")
+
+
+def scripts_present(text: str) -> set[str]:
+    """Which pattern languages can match here: 'zh' with any run of Chinese text, 'en' with
+    English words beyond the odd 'APP' or '5G' in a Chinese agreement."""
+    out = set()
+    if regex.search(r"\p{Han}{2}", text):
+        out.add("zh")
+    words = 0
+    for _ in _LATIN_WORD.finditer(text):
+        words += 1
+        if words >= 8 or "zh" not in out:
+            out.add("en")
+            break
+    return out
+
+
 def detect(doc: Document, norm: NormText, sentences: list[Sentence],
            patterns: tuple[Pattern, ...]) -> tuple[list[Finding], list[Protection], list[str]]:
     starts = [s.start for s in sentences]
@@ -86,7 +104,10 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
     warnings: list[str] = []
     text = norm.text
     value_cache: dict[int, list[values_mod.Value]] = {}
+    scripts = scripts_present(text)
     for p in patterns:
+        if p.lang not in scripts:
+            continue  # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
         done: set[int] = set()
         try:
             for m in p.match.finditer(text, timeout=TIMEOUT):

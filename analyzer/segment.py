@@ -20,11 +20,13 @@ _HEADING = regex.compile(
     | [(（][一二三四五六七八九十\d]{1,3}[)）]
     | \d{1,2}(?:\.\d{1,2}){0,3}[.、]?\s*[\p{Han}A-Z]
     | (?:section|article|part|clause|schedule)\s+[\dIVXivx]+
-    | [A-Z][A-Z &,\-']{3,60}$
+    | (?-i:[A-Z][A-Z &,\-']{3,60})$
     | \*\*[^*]{2,60}\*\*\s*$
     )""",
     regex.X | regex.I,
 )
+# A line that says who may or must do what is a clause, even when it is short and numbered.
+_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须|\b(?:may|will|shall|must|agree)\b", regex.I)
 _ABBREV = {
     "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "st",
     "vs", "u.s", "u.k", "jr", "sr", "approx", "art", "sec", "para", "p", "pp", "fig", "ex", "cf",
@@ -99,7 +101,7 @@ def split_sentences(text: str) -> list[Sentence]:
         # a heading is short: a title line that goes on into body text, or reads as a
         # sentence ("We may charge fees for suspension"), is matched like any sentence
         is_heading = (len(s) <= 40 and len(s.split()) <= 6 and bool(_HEADING.match(s))
-                      and s[-1] not in "。.;；,，")
+                      and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s))
         if is_heading:
             section = s.strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading))
