@@ -25,6 +25,7 @@ _HEADING = regex.compile(
     )""",
     regex.X | regex.I,
 )
+_NUMBERING = regex.compile(r"^[#*\s]*(?:(?:section|article|clause)\s+)?(?:[\dIVXivx]{1,4}(?:\.\d{1,3})*[.、)]?\s*)?", regex.I)
 # A line that says who may or must do what is a clause, even when it is short and numbered.
 _CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须|\b(?:may|will|shall|must|agree)\b", regex.I)
 _ABBREV = {
@@ -73,7 +74,7 @@ def split_sentences(text: str) -> list[Sentence]:
         elif c in _CJK_END:
             cut = i + 1
         elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*"):
-            numbering = i - start <= 6 and text[start:i].strip(" (").replace(".", "").isalnum()
+            numbering = i - start <= 10 and text[start:i].strip(" (#*").replace(".", "").isalnum()
             if not numbering and not _is_abbrev_stop(text, i):
                 k = i + 1
                 while k < n and text[k] in "\"')]* ":
@@ -100,8 +101,9 @@ def split_sentences(text: str) -> list[Sentence]:
         s = text[a:b]
         # a heading is short: a title line that goes on into body text, or reads as a
         # sentence ("We may charge fees for suspension"), is matched like any sentence
-        is_heading = (len(s) <= 40 and len(s.split()) <= 6 and bool(_HEADING.match(s))
-                      and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s))
+        core = _NUMBERING.sub("", s)
+        is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
+                      and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80)))
         if is_heading:
             section = s.strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading))

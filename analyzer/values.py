@@ -59,7 +59,9 @@ _PERIOD_BEFORE = regex.compile(
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
     regex.I,
 )
-_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b)", regex.I)
+_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b"
+                     # "24 monthly bill credits", "12 monthly payments of $11.99": a count of months
+                     rf"|(?<=\s)(?=(?:equal\s+)?monthly\s+(?:(?:bill|account|service|promotional|device)\s+)?(?:credits?|payments?|instal(?:l)?ments?|bills?|charges?)\b))", regex.I)
 _YEARS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
 _DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
 _PERCENT = regex.compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
@@ -127,6 +129,9 @@ def candidates(text: str) -> list[Value]:
         out.append(Value("amount", _clean(n), m.start(), m.end(), tuple(extra)))
     for m in _MONTHS.finditer(text, timeout=TIMEOUT):
         v = _num(m)
+        if m.group("u") == "" and (text[max(0, m.start() - 1):m.start()] in ("$", "€", "£", "¥", "￥")
+                                   or v is None or not float(v).is_integer()):
+            continue  # "$50 monthly payments" is an amount, not a count of months
         if v is not None and 0 < v <= 120 and not _ordinal(text, m.start()):
             out.append(Value("months", _clean(v), m.start(), m.end()))
     for m in _YEARS.finditer(text, timeout=TIMEOUT):
@@ -192,4 +197,43 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
             for k, val in best.extra:
                 if k in wanted or k in ("currency", "period"):
                     out.setdefault(k, val)
+    if "formula" in wanted:
+        f = formula(text)
+        if f:
+            out["formula"] = f
     return out
+
+
+# How an exit cost is computed, when the clause says so in words: the advice layer turns
+# these into arithmetic. Each entry: a regex and the formula it states (English, stable).
+_FORMULAS = [
+    (regex.compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
+     "price difference x remaining months / contract months"),
+    (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)"),
+     "remaining months x monthly minimum spend"),
+    (regex.compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
+     "remaining months x monthly minimum spend"),
+    (regex.compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
+     "remaining months x monthly minimum spend"),
+    (regex.compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),
+     "committed total spend - amount already spent"),
+    (regex.compile(r"退还[^。；;]{0,10}?已(?:享受|获得|赠送)[^。；;]{0,10}?(?:优惠|补贴|话费|赠送)"),
+     "repay the discounts and gifts already received"),
+    (regex.compile(r"(?:monthly\s+(?:recurring\s+)?charges?|mrcs?|monthly\s+(?:fee|dues|rate|service\s+charge)s?|mmf)\b"
+                   r"[^.;]{0,80}?\b(?:multiplied\s+by|times|x)\b[^.;]{0,60}?\bmonths?\b[^.;]{0,20}?\bremaining", regex.I),
+     "remaining months x monthly charge"),
+    (regex.compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
+     "remaining months x monthly charge"),
+    (regex.compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
+     "remaining balance due at once"),
+    (regex.compile(r"\b(?:repay|pay\s+back|refund\s+us)\b[^.;]{0,40}\b(?:credits?|discounts?|promotional)", regex.I),
+     "repay the credits and discounts already received"),
+]
+
+
+def formula(text: str) -> str | None:
+    """The exit-cost formula a clause states in words, or None."""
+    for rx, name in _FORMULAS:
+        if rx.search(text, timeout=TIMEOUT):
+            return name
+    return None
