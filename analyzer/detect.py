@@ -9,6 +9,7 @@ category in a sentence ("不收取违约金") replaces the findings of that cate
 from __future__ import annotations
 
 import bisect
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,25 +109,35 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
     for p in patterns:
         if p.lang not in scripts:
             continue  # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
-        done: set[int] = set()
         try:
-            for m in p.match.finditer(text, timeout=TIMEOUT):
+            deadline = time.monotonic() + TIMEOUT
+            pos = 0
+            while pos < len(text):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                m = p.match.search(text, pos, timeout=left)
+                if m is None:
+                    break
                 k = bisect.bisect_right(starts, m.start()) - 1
-                if k < 0 or k in done:
-                    continue
-                s = sentences[k]
-                if m.start() >= s.end or s.heading:
+                s = sentences[k] if k >= 0 else None
+                if s is None or m.start() >= s.end or s.heading:
+                    # between sentences or in a heading: look again from the next sentence,
+                    # so a match that began here does not swallow the clause after it
+                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)
                     continue
                 ok, is_prot, conf = evaluate(p, s, m.start(), m.end())
                 if not ok:
+                    # another match later in this sentence may qualify; never skip past its end
+                    pos = max(m.start() + 1, min(m.end(), s.end))
                     continue
-                done.add(k)
                 hit = _Hit(p, k, m.start(), m.end(), conf, is_prot)
                 if not is_prot:
                     if k not in value_cache:
                         value_cache[k] = values_mod.candidates(s.text)
                     hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
                 hits.setdefault((k, p.category), []).append(hit)
+                pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
         except TimeoutError:
             warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
 
