@@ -173,7 +173,12 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
 
 
 def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
-    vals = values_mod.pick(s.text, p.values, (start - s.start, end - s.start), found)
+    anchor, forward = (start - s.start, end - s.start), False
+    if p.value_anchor is not None:
+        a = p.value_anchor.search(s.text, timeout=TIMEOUT)
+        if a is not None:
+            anchor, forward = a.span(), True
+    vals = values_mod.pick(s.text, p.values, anchor, found, forward)
     if "amount" in vals:
         for k, v in p.defaults.items():
             vals.setdefault(k, v)

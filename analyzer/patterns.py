@@ -18,6 +18,8 @@ Schema (fields not listed are an error)::
     context: [regex, ...]          # each raises confidence by 0.05
     confidence: 0.85               # 0..1, how sure a match is (not how bad: that is severity)
     values: [amount, months, ...]  # value keys to extract from the sentence
+    value_anchor: [regex, ...]     # take values nearest to this in the sentence (e.g. the
+                                   #   price after the promotion), else nearest to the match
     defaults: {period: once}       # filled in when the clause states the value but not this key
     set: {period: month}           # always part of the values (the match states it)
     explanation: {zh: ..., en: ...}  # required
@@ -47,7 +49,7 @@ from .taxonomy import CATEGORIES, VALUE_KEYS
 
 _FIELDS = {"id", "category", "lang", "description", "match", "require", "window", "exclude",
            "protection", "context", "confidence", "values", "defaults", "set", "explanation",
-           "examples", "severity", "todo"}
+           "examples", "severity", "todo", "value_anchor"}
 _EXAMPLE_FIELDS = {"text", "expect", "values", "note"}
 _EXPECT = {"finding", "none", "protection"}
 FLAGS = regex.IGNORECASE | regex.VERSION0
@@ -75,6 +77,7 @@ class Pattern:
     confidence: float
     severity: str
     values: tuple[str, ...]
+    value_anchor: regex.Pattern[str] | None
     defaults: dict[str, Any]
     set: dict[str, Any]
     explanation: dict[str, str]
@@ -178,6 +181,7 @@ def parse_pattern(path: Path, data: Any) -> Pattern:
     exclude = _regex_list(path, data, "exclude")
     protection = _regex_list(path, data, "protection")
     context = _regex_list(path, data, "context")
+    value_anchor = _regex_list(path, data, "value_anchor")
 
     window = data.get("window")
     if window is not None and (not isinstance(window, int) or window <= 0):
@@ -207,6 +211,7 @@ def parse_pattern(path: Path, data: Any) -> Pattern:
         protection=_compile(path, "protection", protection) if protection else None,
         context=tuple(_compile(path, "context", [c]) for c in context),
         window=window, confidence=float(conf), severity=severity, values=tuple(values),
+        value_anchor=_compile(path, "value_anchor", value_anchor) if value_anchor else None,
         defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
         explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
         examples=examples, path=str(path),

@@ -48,7 +48,7 @@ _AMOUNT = regex.compile(
     regex.I,
 )
 _PERIOD_AFTER = regex.compile(
-    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|包月|月租)"
+    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|包月|月租)"
     r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
     r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
     r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
@@ -111,6 +111,7 @@ def _period(text: str, start: int, end: int) -> str | None:
 def candidates(text: str) -> list[Value]:
     """Every value stated in ``text`` with its span."""
     out: list[Value] = []
+    rate_spans: list[tuple[int, int]] = []
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
             n = float(m.group("n").replace(",", ""))
@@ -127,8 +128,17 @@ def candidates(text: str) -> list[Value]:
         period = _period(text, m.start(), m.end())
         extra = [("currency", cur)] + ([("period", period)] if period else [])
         out.append(Value("amount", _clean(n), m.start(), m.end(), tuple(extra)))
+        after = _PERIOD_AFTER.match(text, m.end(), timeout=TIMEOUT)
+        if after:
+            rate_spans.append((m.end(), after.end()))
+    def in_rate(m: regex.Match[str]) -> bool:
+        # "£27 a month", "$10 per day": the period of a price, not a duration
+        return any(a <= m.start() < b for a, b in rate_spans)
+
     for m in _MONTHS.finditer(text, timeout=TIMEOUT):
         v = _num(m)
+        if in_rate(m) or text[m.end():m.end() + 4].lower() == "-to-":
+            continue
         if m.group("u") == "" and (text[max(0, m.start() - 1):m.start()] in ("$", "€", "£", "¥", "￥")
                                    or v is None or not float(v).is_integer()):
             continue  # "$50 monthly payments" is an amount, not a count of months
@@ -136,10 +146,14 @@ def candidates(text: str) -> list[Value]:
             out.append(Value("months", _clean(v), m.start(), m.end()))
     for m in _YEARS.finditer(text, timeout=TIMEOUT):
         v = _num(m)
+        if in_rate(m):
+            continue
         if v is not None and 0 < v <= 10 and not _ordinal(text, m.start()):
             out.append(Value("months", _clean(v * 12), m.start(), m.end()))
     for m in _DAYS.finditer(text, timeout=TIMEOUT):
         v = _num(m)
+        if in_rate(m):
+            continue
         before = text[max(0, m.start() - 1):m.start()]
         if v is not None and 0 < v <= 3660 and before != "月" and not _ordinal(text, m.start()):
             out.append(Value("days", _clean(v), m.start(), m.end()))
@@ -174,8 +188,9 @@ def _ordinal(text: str, start: int) -> bool:
 
 
 def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
-         found: list[Value] | None = None) -> dict[str, Any]:
-    """For each wanted key, the value nearest to ``anchor`` (a span in ``text``)."""
+         found: list[Value] | None = None, forward: bool = False) -> dict[str, Any]:
+    """For each wanted key, the value nearest to ``anchor`` (a span in ``text``); with
+    ``forward``, values after the anchor come first ("恢复标准资费39元", "$85 thereafter")."""
     if not keys:
         return {}
     found = candidates(text) if found is None else found
@@ -190,6 +205,8 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
             if v.key != key:
                 continue
             d = 0 if v.start < a1 and a0 < v.end else (v.start - a1 if v.start >= a1 else a0 - v.end + 1)
+            if forward and v.end <= a0:
+                d += 100_000
             if best_d is None or d < best_d:
                 best, best_d = v, d
         if best is not None:
