@@ -136,6 +136,7 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                     if k not in value_cache:
                         value_cache[k] = values_mod.candidates(s.text)
                     hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
+                    _values_across_semicolon(p, sentences, k, hit.values, value_cache)
                 hits.setdefault((k, p.category), []).append(hit)
                 pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
         except TimeoutError:
@@ -170,6 +171,29 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
             explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
             section=s.section))
     return findings, protections, warnings
+
+
+def _values_across_semicolon(p: Pattern, sentences: list[Sentence], k: int, vals: dict[str, Any],
+                             cache: dict[int, list[values_mod.Value]]) -> None:
+    """A clause cut at ；/; ("欠费超过15日的，暂停服务；暂停满3个月的，收回号码") states its
+    terms in both halves: fill keys still missing from the neighbouring half."""
+    missing = [key for key in p.values if key not in vals and key not in ("currency", "period", "formula")]
+    if not missing:
+        return
+    s = sentences[k]
+    for j, at_start in ((k + 1, True), (k - 1, False)):
+        if not 0 <= j < len(sentences):
+            continue
+        first, second = (s, sentences[j]) if at_start else (sentences[j], s)
+        if first.text[-1:] not in ";；" or second.start - first.end > 2 or sentences[j].heading:
+            continue
+        n = sentences[j]
+        if j not in cache:
+            cache[j] = values_mod.candidates(n.text)
+        anchor = (0, 0) if at_start else (len(n.text), len(n.text))
+        for key, v in values_mod.pick(n.text, missing, anchor, cache[j]).items():
+            if key in missing or (key in ("currency", "period") and "amount" in missing):
+                vals.setdefault(key, v)
 
 
 def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
