@@ -40,6 +40,8 @@ class Report:
     warnings: tuple[str, ...] = ()
     patterns_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    summary: Any = None  # advice_model.Summary (analyzer.advise)
+    offer: Any = None  # advice_model.OfferCheck (analyzer.offer), when an advert was given
 
     def to_dict(self) -> dict[str, Any]:
         d = self.document
@@ -51,6 +53,8 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "protections": [p.to_dict() for p in self.protections],
             "warnings": list(self.warnings),
+            **({"summary": self.summary.to_dict()} if self.summary is not None else {}),
+            **({"offer": self.offer.to_dict()} if self.offer is not None else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
