@@ -61,6 +61,8 @@ def scan(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     patterns: list[Path] = typer.Option([], "--patterns", help="Extra pattern directory (repeatable)."),
     with_keywords: bool = typer.Option(False, "--keywords", help="Add each finding's keywords (jieba / spaCy tokens; slower start)."),
+    offer: Optional[str] = typer.Option(None, "--offer", help="The advert's claims, to check against the agreement (e.g. \"29元/月 100G通用流量 无合约\")."),
+    offer_file: Optional[Path] = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .pipeline import Scanner
@@ -76,6 +78,14 @@ def scan(
 
     if with_keywords:
         report = report.with_keywords()
+    if offer is not None and offer_file is not None:
+        raise UsageError("give the advert either with --offer or with --offer-file, not both")
+    if offer_file is not None:
+        from .extract import extract_path
+
+        offer = extract_path(offer_file).text
+    if offer is not None:
+        report = report.with_offer(offer)
     out_lang = lang_out.value if lang_out else None
     if format is Format.json:
         text = report.to_json() + "\n"

@@ -69,6 +69,14 @@ class Report:
         found = tuple(replace(f, keywords=tuple(keywords(f.evidence, self.language, top))) for f in self.findings)
         return replace(self, findings=found)
 
+    def with_offer(self, advert: str) -> "Report":
+        """A copy that also checks an advert's claims against this agreement."""
+        from dataclasses import replace
+
+        from .offer import check_offer
+
+        return replace(self, offer=check_offer(advert, self))
+
     def at_or_above(self, level: str) -> list[Finding]:
         floor = SEVERITY_ORDER[level]
         return [f for f in self.findings if SEVERITY_ORDER[f.severity] >= floor]
