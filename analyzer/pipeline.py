@@ -109,8 +109,13 @@ class Scanner:
         language = lang or detect_language(norm.text)
         sentences = split_sentences(norm.text)
         findings, protections, warnings = detect(doc, norm, sentences, self.patterns)
-        return Report(doc, language, len(original), tuple(findings), tuple(protections),
-                      tuple(warnings), self.patterns_version)
+        from dataclasses import replace
+
+        from .advise import advise
+
+        report = Report(doc, language, len(original), tuple(findings), tuple(protections),
+                        tuple(warnings), self.patterns_version)
+        return replace(report, summary=advise(report))
 
 
 def _library_version(patterns: tuple[Pattern, ...]) -> str:
