@@ -113,7 +113,7 @@ def _regex_list(path: Path, data: dict, fld: str, nested: bool = False) -> list[
         if nested and isinstance(item, list):
             if not item or not all(isinstance(x, str) for x in item):
                 raise _fail(path, f"{fld}[{i}]", "a list item must be a non-empty list of strings")
-            out.append(_compile(path, f"{fld}[{i}]", item))
+            out.append(list(item))
         elif isinstance(item, str) and item:
             out.append(item)
         else:
@@ -149,8 +149,30 @@ def _compile(path: Path, fld: str, alternatives: list[str]) -> regex.Pattern[str
         raise _fail(path, fld, f"invalid regular expression: {joined_err}") from joined_err
 
 
-def parse_pattern(path: Path, data: Any) -> Pattern:
-    """Validate one pattern file's data and compile it."""
+class LazyRegex:
+    """A pattern regex compiled on first use. Used for files already validated (see
+    ``load_dir``): a Chinese document never pays for compiling the English patterns."""
+
+    __slots__ = ("_path", "_fld", "_alts", "_rx")
+
+    def __init__(self, path: Path, fld: str, alternatives: list[str]) -> None:
+        self._path, self._fld, self._alts, self._rx = path, fld, alternatives, None
+
+    def compiled(self) -> regex.Pattern[str]:
+        if self._rx is None:
+            self._rx = _compile(self._path, self._fld, self._alts)
+        return self._rx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)
+
+
+def parse_pattern(path: Path, data: Any, lazy: bool = False) -> Pattern:
+    """Validate one pattern file's data and compile it (``lazy``: its regexes were validated
+    before, compile them when first used)."""
+    def mk(fld: str, alternatives: list[str]) -> Any:
+        return LazyRegex(path, fld, alternatives) if lazy else _compile(path, fld, alternatives)
+
     if not isinstance(data, dict):
         raise PatternError(f"{path}: a pattern file must be a YAML mapping")
     unknown = set(data) - _FIELDS
@@ -177,7 +199,7 @@ def parse_pattern(path: Path, data: Any) -> Pattern:
     if not match:
         raise _fail(path, "match", "needs at least one regular expression")
     require_raw = _regex_list(path, data, "require", nested=True)
-    require = tuple(r if isinstance(r, regex.Pattern) else _compile(path, "require", [r]) for r in require_raw)
+    require = tuple(mk(f"require[{i}]", r if isinstance(r, list) else [r]) for i, r in enumerate(require_raw))
     exclude = _regex_list(path, data, "exclude")
     protection = _regex_list(path, data, "protection")
     context = _regex_list(path, data, "context")
@@ -206,12 +228,12 @@ def parse_pattern(path: Path, data: Any) -> Pattern:
     examples = _examples(path, data["examples"], lang)
     return Pattern(
         id=pid, category=cat, lang=lang, description=data["description"].strip(),
-        match=_compile(path, "match", match), require=require,
-        exclude=_compile(path, "exclude", exclude) if exclude else None,
-        protection=_compile(path, "protection", protection) if protection else None,
-        context=tuple(_compile(path, "context", [c]) for c in context),
+        match=mk("match", match), require=require,
+        exclude=mk("exclude", exclude) if exclude else None,
+        protection=mk("protection", protection) if protection else None,
+        context=tuple(mk("context", [c]) for c in context),
         window=window, confidence=float(conf), severity=severity, values=tuple(values),
-        value_anchor=_compile(path, "value_anchor", value_anchor) if value_anchor else None,
+        value_anchor=mk("value_anchor", value_anchor) if value_anchor else None,
         defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
         explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
         examples=examples, path=str(path),
@@ -244,30 +266,84 @@ def _examples(path: Path, raw: Any, lang: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def load_file(path: Path) -> Pattern:
+def _read(path: Path) -> tuple[bytes, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = path.read_bytes()
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
         raise PatternError(f"{path}: not valid YAML: {err}") from err
+    except UnicodeDecodeError as err:
+        raise PatternError(f"{path}: not UTF-8 text: {err}") from err
     except OSError as err:
         raise PatternError(f"{path}: cannot read: {err}") from err
-    return parse_pattern(path, data)
+    return raw, data
+
+
+def load_file(path: Path) -> Pattern:
+    """Load, validate and compile one pattern file."""
+    return parse_pattern(path, _read(path)[1])
+
+
+def _cache_file() -> Path | None:
+    """Where the ids of pattern files that passed validation are kept (None: no cache)."""
+    if os.environ.get("TERMS_SCAN_NO_CACHE"):
+        return None
+    base = os.environ.get("TERMS_SCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "terms-scan" / "validated-patterns.txt"
+
+
+def _validation_key(raw: bytes) -> str:
+    import hashlib
+
+    h = hashlib.sha256(raw)
+    h.update(f"|regex {regex.__version__}|{sorted(MACROS.items())}|{FLAGS}".encode())
+    return h.hexdigest()[:32]
 
 
 def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
-    """All patterns under the given directories, sorted by id; duplicate ids are an error."""
+    """All patterns under the given directories, sorted by id; duplicate ids are an error.
+
+    A file whose exact content was validated before (a key in the user cache) is loaded with
+    lazy regexes; any other file is compiled now, so an error is reported at load time."""
+    cache = _cache_file()
+    try:
+        known = set(cache.read_text(encoding="ascii").split()) if cache else set()
+    except (OSError, UnicodeDecodeError):
+        known = set()
+    fresh: list[str] = []
     seen: dict[str, str] = {}
     out: list[Pattern] = []
     for d in dirs:
         if not d.is_dir():
             raise PatternError(f"{d}: pattern directory not found")
         for path in sorted(d.rglob("*.yaml")):
-            p = load_file(path)
+            raw, data = _read(path)
+            key = _validation_key(raw)
+            p = parse_pattern(path, data, lazy=key in known)
+            if key not in known:
+                fresh.append(key)
             if p.full_id in seen:
                 raise _fail(path, "id", f"{p.full_id!r} is already defined in {seen[p.full_id]}")
             seen[p.full_id] = str(path)
             out.append(p)
+    if cache and fresh:
+        _remember(cache, known, fresh)
     return tuple(out)
+
+
+def _remember(cache: Path, known: set[str], fresh: list[str]) -> None:
+    """Add validated keys to the cache; written whole and renamed, never half-written."""
+    import tempfile
+
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(known | set(fresh))[-5000:]
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".validated-")
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write("\n".join(keys) + "\n")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home only costs the eager compile next time
 
 
 @lru_cache(maxsize=8)
