@@ -1,44 +1,29 @@
 """terms-scan: read an agreement before the first payment; find the clauses that cost money.
 
     import analyzer
-    report = analyzer.scan("…pasted agreement text…")
-    report = analyzer.scan(Path("agreement.pdf"), lang="zh")
-    for f in report.findings:
-        print(f.category, f.values, f.evidence)
+    report = analyzer.scan("…pasted agreement text…")        # str: the text itself
+    report = analyzer.scan(Path("agreement.pdf"), lang="zh")   # Path (or a str naming a file)
+    report                      # in Jupyter: the HTML report (highlights included)
+    report.findings             # tuple of frozen Finding objects (analyzer.model)
+    report.summary              # verdict, grade, exit cost, questions (analyzer.advice_model)
+    report.to_frame()           # pandas DataFrame, one row per finding (pip install 'terms-scan[notebook]')
+    report.exit_cost_frame()    # the exit-cost table as a DataFrame
+    report.to_json(), report.to_markdown(), report.to_html()
+    for path, result in analyzer.scan_many(paths):   # in parallel; result: Report or the error
+        ...
 
-The command line (``terms-scan``) and this API run the same pipeline (``analyzer.pipeline``).
+The command line (``terms-scan``) and this API run the same pipeline (``analyzer.pipeline``);
+the pattern library is compiled once per process and kept. Errors raise ``InputError``,
+``UsageError`` or ``PatternError`` (all ``TermsScanError``) with the command line's messages.
+See ``analyzer.api`` for the details.
 """
 from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import ExitCode, InputError, PatternError, TermsScanError, UsageError
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Report
+from .api import scan, scan_many  # noqa: E402  (api imports nothing heavy at import time)
 
-__all__ = ["scan", "ExitCode", "InputError", "PatternError", "TermsScanError", "UsageError", "__version__"]
-
-
-def scan(source: str | Path | bytes, lang: str | None = None, kind: str | None = None) -> "Report":
-    """Scan an agreement: a ``Path`` (or a string naming an existing file) is read from disk,
-    other strings are the agreement text itself, bytes are decoded like a file."""
-    from .pipeline import default_scanner
-
-    scanner = default_scanner()
-    if isinstance(source, Path):
-        return scanner.scan_path(source, lang, kind)
-    if isinstance(source, bytes):
-        return scanner.scan_bytes(source, "<bytes>", lang, kind)
-    if isinstance(source, str):
-        if "\n" not in source and len(source) < 1024:
-            try:
-                if Path(source).is_file():
-                    return scanner.scan_path(Path(source), lang, kind)
-            except OSError:
-                pass
-        return scanner.scan_text(source, lang=lang)
-    raise UsageError(f"scan() takes text, a path or bytes, not {type(source).__name__}")
+__all__ = ["scan", "scan_many", "ExitCode", "InputError", "PatternError", "TermsScanError", "UsageError",
+           "__version__"]

@@ -81,6 +81,50 @@ class Report:
         floor = SEVERITY_ORDER[level]
         return [f for f in self.findings if SEVERITY_ORDER[f.severity] >= floor]
 
+    # -- other formats and notebook display (analyzer.api, analyzer.report) -------------------
+
+    def to_markdown(self, lang: str | None = None) -> str:
+        """The Markdown report (as ``terms-scan --format md``); ``lang``: zh or en."""
+        from .report import render_markdown
+
+        return render_markdown(self, lang)
+
+    def to_html(self, lang: str | None = None) -> str:
+        """The self-contained HTML page (as ``terms-scan --format html``)."""
+        from .report import render_html
+
+        return render_html(self, lang)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per finding: source, category, severity, confidence,
+        page, start, end, pattern, one column per value key (amount, months, …), evidence,
+        section. Needs pandas (``pip install 'terms-scan[notebook]'``)."""
+        from .api import findings_frame
+
+        return findings_frame(self)
+
+    def exit_cost_frame(self, lang: str | None = None) -> Any:
+        """The exit-cost table (``summary.exit_cost``) as a pandas DataFrame: month, label,
+        amount (NaN when it cannot be computed), currency, formula, missing."""
+        from .api import exit_cost_frame
+
+        return exit_cost_frame(self, lang)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the HTML report's body (verdict, exit cost, findings, the highlighted text)
+        as a fragment with its CSS scoped to it; document text escaped."""
+        from .api import html_fragment
+
+        return html_fragment(self)
+
+    def __repr__(self) -> str:
+        grade = None
+        if self.summary is not None and getattr(self.summary, "verdict", None) is not None:
+            grade = self.summary.verdict.grade
+        return (f"<Report {self.document.source!r}: {self.language}, {len(self.document.pages)} page(s), "
+                f"{self.chars} chars, {len(self.findings)} finding(s), {len(self.protections)} protection(s), "
+                f"grade {grade or '-'}>")
+
 
 class Scanner:
     """Holds the compiled pattern library; ``scan_*`` run the pipeline on one document."""
