@@ -3,6 +3,9 @@
     terms-scan agreement.pdf                 # terminal report
     terms-scan agreement.txt --format json   # stable JSON (schema terms-scan/report@1)
     cat pasted.txt | terms-scan -            # stdin
+    terms-scan watch sources.yaml            # weekly scans: fetch, store, diff, digest
+    terms-scan history ID                    # the recorded versions of one source
+    terms-scan diff ID --from 3 --to 4       # clause-level diff of two versions
 
 Exit codes (``analyzer.errors.ExitCode``): 0 ok, 1 a finding at or above --fail-on,
 2 usage error, 3 unreadable or unsupported input, 4 internal error. Errors are one line on
@@ -47,7 +50,8 @@ class Kind(str, Enum):
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Read an agreement before you pay: find lock-ins, minimum spends, exit fees and other hidden costs.")
+                  help="Read an agreement before you pay: find lock-ins, minimum spends, exit fees and other hidden costs. "
+                  "Weekly scans of published agreements: terms-scan watch|history|diff --help.")
 
 
 @app.command()
@@ -111,6 +115,139 @@ def scan(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
+# --------------------------------------------------------------------------- weekly scans
+# ``terms-scan watch|history|diff``: a second app, chosen in main() by the first argument, so
+# that ``terms-scan FILE`` (the single-command app above) keeps working unchanged.
+
+WATCH_COMMANDS = ("watch", "history", "diff")
+
+
+class DigestFormat(str, Enum):
+    text = "text"
+    json = "json"
+    md = "md"
+
+
+watch_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                        help="Weekly scans of published agreements: fetch, keep every version, report what changed.")
+
+_DB_HELP = "History database (default: the user data directory, e.g. ~/.local/share/terms-scan/history.sqlite)."
+
+
+@watch_app.command("watch")
+def watch_cmd(
+    sources: Path = typer.Argument(..., help="sources.yaml: one entry per document (id, url or path, lang, kind, select, remove)."),
+    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+    format: DigestFormat = typer.Option(DigestFormat.text, "--format", "-f", help="Digest format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the digest to this file."),
+    feed: Optional[Path] = typer.Option(None, "--feed", help="Also write an Atom feed (one entry per source whose terms changed)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (default: the number of cores)."),
+    rescan: bool = typer.Option(False, "--rescan", help="Fetch nothing: re-derive text and findings of the stored versions with the current extractor and patterns (a technical upgrade, not a change in the terms)."),
+    fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any source changed in its terms."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server (connect and each read)."),
+    lang: Lang = typer.Option(Lang.en, "--lang-out", help="Digest language."),
+) -> None:
+    """Fetch every source, record the versions that changed, and print the digest."""
+    from .digest import render_atom, render_digest
+    from .watch import run_watch
+
+    digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout)
+    if format is DigestFormat.text:
+        color = False if output is not None or not sys.stdout.isatty() else None
+        text = render_digest(digest, "text", lang.value, color=color, width=_width())
+    else:
+        text = render_digest(digest, format.value, lang.value)
+    _write_or_print(text, output)
+    if feed is not None:
+        _write_or_print(render_atom(digest, lang=lang.value), feed)
+    if fail_on_change and digest.changed:
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+@watch_app.command("history")
+def history_cmd(
+    source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
+    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+) -> None:
+    """List the recorded versions of one source: number, date, kind, sha256, findings."""
+    history = _open_history(db)
+    try:
+        versions = history.versions(source_id)
+        if not versions:
+            known = ", ".join(history.source_ids()[:10]) or "none"
+            raise UsageError(f"no history for {source_id!r} in {history.path} (sources recorded: {known})")
+        lines = [f"{source_id}: {len(versions)} version{'s' if len(versions) != 1 else ''} in {history.path}",
+                 f"{'version':>7}  {'fetched (UTC)':<20}  {'kind':<10}  {'sha256':<12}  {'findings':>8}  versions"]
+        for v in versions:
+            made = f"tool {v.tool_version}, patterns {v.patterns_version}, extractor {v.extractor_version}"
+            if v.technical_upgrade:
+                made += " (technical upgrade)"
+            lines.append(f"{v.version:>7}  {v.fetched_at:<20}  {v.kind:<10}  {v.sha256[:12]:<12}  "
+                         f"{len(v.findings):>8}  {made}")
+        sys.stdout.write("\n".join(lines) + "\n")
+    finally:
+        history.close()
+
+
+@watch_app.command("diff")
+def diff_cmd(
+    source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
+    from_version: int = typer.Option(..., "--from", help="The earlier version number."),
+    to_version: int = typer.Option(..., "--to", help="The later version number."),
+    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+    format: DigestFormat = typer.Option(DigestFormat.text, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
+) -> None:
+    """Clause-level diff of two recorded versions of one source."""
+    from .diff import diff_findings, is_formatting_only, text_diff
+    from .digest import Digest, SourceDigest, render_digest
+
+    history = _open_history(db)
+    try:
+        a = history.get(source_id, from_version)
+        b = history.get(source_id, to_version)
+    finally:
+        history.close()
+    if a.sha256 == b.sha256:
+        sd = SourceDigest(source_id, "unchanged", version=b.version, previous_version=a.version, url=b.url)
+    elif is_formatting_only(a.text, b.text):
+        sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url)
+    else:
+        d = diff_findings(a.findings, b.findings)
+        status = "changed" if (d["added"] or d["removed"] or d["changed"]) else "formatting"
+        sd = SourceDigest(source_id, status, version=b.version, previous_version=a.version, url=b.url,
+                          added=tuple(d["added"]), removed=tuple(d["removed"]), changed=tuple(d["changed"]),
+                          text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)
+    digest = Digest((sd,))
+    if format is DigestFormat.text:
+        color = False if output is not None or not sys.stdout.isatty() else None
+        text = render_digest(digest, "text", color=color, width=_width())
+    else:
+        text = render_digest(digest, format.value)
+    _write_or_print(text, output)
+
+
+def _open_history(db: Optional[Path]):
+    from .history import History, default_db_path
+
+    path = db if db is not None else default_db_path()
+    if not path.is_file():
+        raise UsageError(f"no history database at {path} (run terms-scan watch first, or give --db)")
+    return History(path)
+
+
+def _write_or_print(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
+
+
 def _width() -> int:
     try:
         return max(60, min(os.get_terminal_size().columns, 120))
@@ -127,7 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rv = app(args=args, prog_name="terms-scan", standalone_mode=False)
+        if args and args[0] in WATCH_COMMANDS:
+            # a file named like a subcommand is still scanned when given as ./watch
+            rv = watch_app(args=args, prog_name="terms-scan", standalone_mode=False)
+        else:
+            rv = app(args=args, prog_name="terms-scan", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
     except typer.Exit as ex:
         return int(ex.exit_code)
