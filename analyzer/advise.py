@@ -21,6 +21,7 @@ from .advice_model import (Channel, Combination, CostPart, CostRow, Escalation, 
                            MissingProtection, Question, Reason, Scenario, Source, Summary, Verdict,
                            WayOut)
 from .model import SEVERITY_ORDER
+from .money import money
 from .taxonomy import CATEGORIES
 
 MIN_CHARS = 200  # Latin text; Chinese is denser (see _assessable)
@@ -30,8 +31,6 @@ EXIT_MONTHS = (1, 3, 6, 12)
 # ---------------------------------------------------------------------------------------------
 # small helpers
 
-_CUR_ZH = {"CNY": "元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "HKD": "港元", "AUD": "澳元",
-           "CAD": "加元"}
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -46,12 +45,11 @@ def _num(x: float | int | None) -> str:
 
 
 def _money_zh(x: float | None, cur: str | None) -> str:
-    unit = _CUR_ZH.get(cur or "CNY", cur or "元")
-    return f"{_num(x)}{unit}"
+    return money(x, cur or "CNY", "zh")
 
 
 def _money_en(x: float | None, cur: str | None) -> str:
-    return f"{_num(x)} {cur or 'CNY'}"
+    return money(x, cur or "CNY", "en")
 
 
 def _flat(s: str) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import __version__
+from .money import money
 
 SCHEMA = "terms-scan/digest@1"
 STATUSES = ("new", "unchanged", "changed", "formatting", "failed", "upgraded")
@@ -93,9 +94,6 @@ def _change_dict(c: dict) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- values changed
 
-_CURRENCY_SIGN = {"USD": "$", "GBP": "£", "EUR": "€", "HKD": "HK$", "AUD": "A$", "CAD": "C$", "CNY": "¥"}
-_PERIOD_EN = {"month": " a month", "year": " a year", "day": " a day", "week": " a week"}
-_PERIOD_ZH = {"month": "/月", "year": "/年", "day": "/天", "week": "/周"}
 _MIN_SPEND = re.compile(r"minimum\s+(?:monthly\s+)?(?:spend|charge|commitment|payment)|最低消费|保底|低消", re.I)
 _MONTHLY_CHARGE = re.compile(r"monthly\s+(?:recurring\s+)?(?:charge|fee|rate|service\s+charge)s?|mrc|月租|月费|套餐费",
                              re.I)
@@ -111,21 +109,7 @@ def _num(x: Any) -> str:
 
 
 def _money(values: dict, lang: str) -> str:
-    amount = values.get("amount")
-    if amount is None:
-        return "—"
-    cur = values.get("currency") or ""
-    n = _num(amount) if not isinstance(amount, (int, float)) or float(amount).is_integer() else f"{amount:,.2f}"
-    if cur == "CNY" and lang == "zh":
-        s = f"{n}元"
-    elif cur in _CURRENCY_SIGN:
-        s = f"{_CURRENCY_SIGN[cur]}{n}"
-    else:
-        s = f"{n} {cur}".strip()
-    per = values.get("period")
-    if per and per != "once":
-        s += (_PERIOD_ZH if lang == "zh" else _PERIOD_EN).get(per, f"/{per}")
-    return s
+    return money(values.get("amount"), values.get("currency"), lang, values.get("period"), missing="—")
 
 
 def changed_fields(change: dict) -> list[tuple[str, Any, Any]]:

@@ -27,6 +27,7 @@ import regex
 
 from . import values as V
 from .advice_model import Claim, OfferCheck, Source
+from .money import money
 from .normalize import cn_to_int, normalize
 
 TIMEOUT = 0.5
@@ -248,17 +249,10 @@ class _Item:
     sources: tuple[Source, ...]
 
 
-_SYMBOL = {"CNY": "¥", "USD": "$", "GBP": "£", "EUR": "€", "AUD": "A$", "HKD": "HK$"}
 
 
 def _money(amount: Any, currency: str | None, period: str | None = None) -> dict[str, str]:
-    a = _clean(float(amount)) if amount is not None else "?"
-    per_zh = {"month": "/月", "year": "/年", "day": "/天"}.get(period or "", "")
-    per_en = {"month": "/month", "year": "/year", "day": "/day"}.get(period or "", "")
-    if currency in (None, "CNY"):
-        return {"zh": f"{a}元{per_zh}", "en": f"¥{a}{per_en}" if currency else f"{a}{per_en}"}
-    sym = _SYMBOL.get(currency, currency + " ")
-    return {"zh": f"{sym}{a}{per_zh}", "en": f"{sym}{a}{per_en}"}
+    return {lang: money(amount, currency, lang, period) for lang in ("zh", "en")}
 
 
 def _quote(x: Any) -> str:

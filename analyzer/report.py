@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .model import SEVERITY_ORDER
+from .money import money
 from .taxonomy import CATEGORIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,7 +104,6 @@ _CHANNEL_KIND = {"hotline": ("热线", "hotline"), "app": ("手机APP", "app"), 
                  "email": ("邮箱", "email"), "store": ("营业厅", "store")}
 _CHANNEL_SOURCE = {"operator": ("运营商官方渠道", "the operator's own channel"),
                    "agreement": ("协议中写明", "stated in the agreement")}
-_CURRENCY_SIGN = {"USD": "$", "GBP": "£", "EUR": "€", "HKD": "HK$", "AUD": "A$", "CAD": "C$"}
 
 
 def _s(key: str, lang: str) -> str:
@@ -145,16 +145,7 @@ def _num(x: float) -> str:
 
 
 def _money(amount: float | None, currency: str | None, lang: str) -> str:
-    if amount is None:
-        return "—"
-    n = _num(amount)
-    if not currency:
-        return n
-    if currency == "CNY":
-        return f"{n}元" if lang == "zh" else f"CNY {n}"
-    if currency in _CURRENCY_SIGN:
-        return f"{_CURRENCY_SIGN[currency]}{n if float(amount).is_integer() else f'{amount:,.2f}'}"
-    return f"{n} {currency}"
+    return money(amount, currency, lang, missing="—")
 
 
 def _fmt_values(values: dict) -> str:

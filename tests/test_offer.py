@@ -108,7 +108,7 @@ def test_zh_advert_contradicted_on_every_claim():
     act = _one(claims, "free_activation")
     assert act.status == "contradicted"
     _quotes_both(act, "首充50元")
-    assert "card fee of ¥10" in act.explanation["en"]
+    assert "card fee of 10 CNY" in act.explanation["en"]
     assert {"activation_definition", "extra_fees"} <= {s.category for s in act.sources}
 
 
@@ -148,7 +148,7 @@ def test_en_advert_qualified():
     claims = _check(EN_QUALIFIED, "$20/month for 50GB data, cancel anytime, full refund")
     price = _one(claims, "price")
     assert price.status == "qualified"
-    assert "$35/month" in price.explanation["en"]
+    assert "$35 a month" in price.explanation["en"]
     data = [c for c in claims["data"] if c.values.get("data_gb") == 50]
     assert data and data[0].status == "qualified"  # the advert did not say the data is general
     assert "30GB app-only" in data[0].explanation["en"]

@@ -135,7 +135,7 @@ def test_terminal_fits_80_columns(request, which, lang):
     pos = [next((i for i, l in enumerate(lines) if l.strip() == h), -1) for h in heads]
     assert -1 not in pos and pos == sorted(pos), dict(zip(heads, pos))
     # the exit-cost table: amounts and a row without a figure that says what is missing
-    assert ("702元" if lang == "zh" else "CNY 702") in out
+    assert ("702元" if lang == "zh" else "702 CNY") in out
     assert ("无法算出" if lang == "zh" else "no figure") in out
     assert "${discount}" in out
     # findings carry their page and quote
@@ -252,7 +252,7 @@ def test_md_escape_block_markers():
 def test_markdown_english(en_report):
     md = render_markdown(en_report, lang="en")
     assert "## Verdict" in md and "| Leave | Cost | How it is computed | Clauses (page) |" in md
-    assert "CNY 702" in md and "Locked in for 24 months" in md
+    assert "702 CNY" in md and "Locked in for 24 months" in md
 
 
 # --------------------------------------------------------------------------- HTML
@@ -503,7 +503,7 @@ def _doc_sequence(page: str) -> list[tuple[str, list[str]]]:
 def test_html_english_and_missing_values(en_report):
     page = render_html(en_report, lang="en")
     assert '<html lang="en">' in page
-    assert "What it costs to leave early" in page and "CNY 702" in page
+    assert "What it costs to leave early" in page and "702 CNY" in page
     assert "no figure" in page and "${discount}" in page
     assert "Protections this agreement does not state" in page
     assert "&lt;b&gt;b&lt;/b&gt; a|b" in page  # our own summary text is escaped too
