@@ -173,7 +173,8 @@ def candidates(text: str) -> list[Value]:
         if unit == "M" and "流量" not in text[m.end():m.end() + 4] and "流量" not in text[max(0, m.start() - 4):m.start()]:
             continue
         n = float(m.group("n"))
-        gb = n * 1024 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
+        # operators state terabyte caps in decimal (1.2TB = 1,200GB); megabytes as 1/1024 GB
+        gb = n * 1000 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
         out.append(Value("data_gb", _clean(gb), m.start(), m.end()))
     for m in _SPEED.finditer(text, timeout=TIMEOUT):
         unit = m.group("u").lower()

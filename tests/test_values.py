@@ -90,7 +90,7 @@ def test_percent(text, pct):
 
 
 @pytest.mark.parametrize("text,gb", [
-    ("每月30G流量", 30), ("1.5GB", 1.5), ("500MB流量", 500 / 1024), ("1TB", 1024), ("３０ＧＢ", 30),
+    ("每月30G流量", 30), ("1.5GB", 1.5), ("500MB流量", 500 / 1024), ("1TB", 1000), ("1.2TB", 1200), ("３０ＧＢ", 30),
 ])
 def test_data(text, gb):
     assert vals(text, "data_gb") == [pytest.approx(gb, abs=1e-3)]
