@@ -5,6 +5,7 @@ import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .model import Document, Page
@@ -187,13 +188,13 @@ def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
     pages: list[Page] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for i, page in enumerate(pdf.pages, start=1):
-                # Chinese PDFs often draw each glyph twice for a bold effect; dedupe_chars is
-                # slow (~0.1 s a page), so only pages that have such doubles pay for it
-                if _has_doubled_glyphs(page.chars):
-                    page = page.dedupe_chars()
-                text = page.extract_text() or ""
-                pages.append(Page(i, text))
+            count = len(pdf.pages)
+            workers = _pdf_workers(count)
+            if workers > 1:
+                texts = _pages_in_parallel(data, count, workers)
+            else:
+                texts = [_page_text(page) for page in pdf.pages]
+        pages = [Page(i, t) for i, t in enumerate(texts, start=1)]
     except PDFSyntaxError as err:
         raise InputError(f"{source}: not a readable PDF ({err})") from err
     except Exception as err:  # pdfminer raises many kinds on damaged files
@@ -208,6 +209,55 @@ def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
             "run OCR on it first (e.g. ocrmypdf) and scan the result"
         )
     return tuple(pages)
+
+
+def _page_text(page: Any) -> str:
+    # Chinese PDFs often draw each glyph twice for a bold effect; dedupe_chars is slow
+    # (~0.1 s a page), so only pages that have such doubles pay for it
+    if _has_doubled_glyphs(page.chars):
+        page = page.dedupe_chars()
+    return page.extract_text() or ""
+
+
+PAGES_PER_WORKER = 3  # below this, starting a process costs more than it saves
+
+
+def _pdf_workers(count: int) -> int:
+    """Processes for page extraction: the cores this process may use, when there are enough
+    pages and fork is available (workers inherit the imported pdfplumber for free)."""
+    import multiprocessing
+    import os
+
+    if os.environ.get("TERMS_SCAN_PDF_WORKERS"):
+        return max(1, int(os.environ["TERMS_SCAN_PDF_WORKERS"]))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, count // PAGES_PER_WORKER))
+
+
+def _extract_page_range(args: tuple[bytes, int, int]) -> list[str]:
+    import io
+
+    import pdfplumber
+
+    data, start, end = args
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [_page_text(pdf.pages[i]) for i in range(start, end)]
+
+
+def _pages_in_parallel(data: bytes, count: int, workers: int) -> list[str]:
+    """Pages split into contiguous ranges, one per worker process, texts back in order."""
+    import multiprocessing
+
+    bounds = [round(count * k / workers) for k in range(workers + 1)]
+    jobs = [(data, bounds[k], bounds[k + 1]) for k in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_extract_page_range, jobs)
+    return [t for part in parts for t in part]
 
 
 def _has_doubled_glyphs(chars: list[dict]) -> bool:

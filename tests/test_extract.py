@@ -285,3 +285,17 @@ def test_doubled_glyph_check():
     for x, y, dx, dy in ((71.9, 99.9, 0.2, 0.2), (73.5, 101.5, 0.9, 0.9), (72.99, 100.0, 0.02, 0.99)):
         assert _has_doubled_glyphs([ch("合", x, y), ch("约", x + 12, y), ch("合", x + dx, y + dy)])
     assert not _has_doubled_glyphs([ch("合", 72, 100), ch("合", 84, 100)])  # same glyph, next cell
+
+
+def test_pdf_pages_in_parallel_give_the_same_pages_in_order(pdf_maker, monkeypatch):
+    """Page extraction spread over worker processes keeps every page, in order."""
+    from analyzer.extract import extract_path
+
+    pdf = pdf_maker([f"第{i}页 本协议合约期为{i}个月。" for i in range(1, 13)], "twelve.pdf")
+    monkeypatch.setenv("TERMS_SCAN_PDF_WORKERS", "1")
+    serial = extract_path(pdf)
+    monkeypatch.setenv("TERMS_SCAN_PDF_WORKERS", "3")
+    parallel = extract_path(pdf)
+    assert parallel.pages == serial.pages
+    assert [p.number for p in parallel.pages] == list(range(1, 13))
+    assert "第12页" in parallel.pages[11].text
