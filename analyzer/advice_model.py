@@ -53,6 +53,7 @@ class Source:
 
     @classmethod
     def of(cls, finding: Any) -> "Source":
+        """A Finding or a Protection (both carry category, evidence and location)."""
         return cls(finding.category, finding.evidence, finding.location.page,
                    finding.location.start, finding.location.end)
 

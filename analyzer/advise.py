@@ -56,8 +56,7 @@ def _flat(s: str) -> str:
     return " ".join(s.split())
 
 
-def _src(f: Any) -> Source:
-    return Source(f.category, f.evidence, f.location.page, f.location.start, f.location.end)
+_src = Source.of
 
 
 def _srcs(items: Iterable[Any]) -> tuple[Source, ...]:
@@ -1199,7 +1198,7 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
     if bonus:
         ps = [p for p in F.protections if p.category in prot_cats]
         reasons.append(Reason(_t(f"有利条款：{len(prot_cats)}类（−{bonus}分）", f"Protections in your favour: {len(prot_cats)} kind(s) (-{bonus})"),
-                              _srcs(Source(p.category, p.evidence, p.location.page, p.location.start, p.location.end) for p in ps[:4])))
+                              _srcs(Source.of(p) for p in ps[:4])))
     reasons.append(Reason(_t(f"合计{_num(pts)}分 → {grade}（≤3 A，≤8 B，≤14 C，≤22 D，其余 E）",
                              f"Total {_num(pts)} points -> {grade} (<=3 A, <=8 B, <=14 C, <=22 D, else E)")))
     return Verdict(True, grade, _line(F, ec), tuple(reasons))

@@ -260,9 +260,7 @@ def _quote(x: Any) -> str:
     return q if len(q) <= _QUOTE_MAX else q[:_QUOTE_MAX - 1] + "…"
 
 
-def _src(x: Any) -> Source:
-    """A finding or a protection as a source (both carry category, evidence and location)."""
-    return Source(x.category, x.evidence, x.location.page, x.location.start, x.location.end)
+_src = Source.of  # findings and protections both carry category, evidence and location
 
 
 def _item(status: str, x: Any, zh: str, en: str) -> _Item:
