@@ -35,6 +35,7 @@ class _Hit:
     confidence: float
     protection: bool
     values: dict[str, Any] = field(default_factory=dict)
+    why: tuple[tuple[str, str], ...] = ()
 
 
 def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
@@ -47,16 +48,32 @@ def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
 
 def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:
     """(is a candidate, is a protection, confidence) for one match of ``p`` in ``s``."""
+    ok, prot, conf, _ = explain(p, s, start, end)
+    return ok, prot, conf
+
+
+def explain(p: Pattern, s: Sentence, start: int, end: int
+            ) -> tuple[bool, bool, float, tuple[tuple[str, str], ...]]:
+    """``evaluate`` plus why: (label, matched words) for the match, each required concept or
+    regex, and the binding cue."""
     scope = _scope(p, s, start, end)
-    for r in p.require:
-        if not r.search(scope, timeout=TIMEOUT):
-            return False, False, 0.0
+    why = [(p.labels[0] if p.labels else "match", s.text[start - s.start:end - s.start])]
+    for i, r in enumerate(p.require):
+        m = r.search(scope, timeout=TIMEOUT)
+        if not m:
+            return False, False, 0.0, ()
+        why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
     if p.exclude is not None and p.exclude.search(scope, timeout=TIMEOUT):
-        return False, False, 0.0
+        return False, False, 0.0, ()
     if p.protection is not None and p.protection.search(scope, timeout=TIMEOUT):
-        return True, True, p.confidence
+        return True, True, p.confidence, tuple(why)
+    if p.cue is not None:
+        m = p.cue.search(s.text, timeout=TIMEOUT)
+        if not m:
+            return False, False, 0.0, ()
+        why.append((f"cue:{p.cue_name}", m.group()))
     boost = sum(0.05 for c in p.context if c.search(s.text, timeout=TIMEOUT))
-    return True, False, min(0.99, p.confidence + boost)
+    return True, False, min(0.99, p.confidence + boost), tuple(why)
 
 
 def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
@@ -126,12 +143,12 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                     # so a match that began here does not swallow the clause after it
                     pos = starts[k + 1] if k + 1 < len(starts) else len(text)
                     continue
-                ok, is_prot, conf = evaluate(p, s, m.start(), m.end())
+                ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
                 if not ok:
                     # another match later in this sentence may qualify; never skip past its end
                     pos = max(m.start() + 1, min(m.end(), s.end))
                     continue
-                hit = _Hit(p, k, m.start(), m.end(), conf, is_prot)
+                hit = _Hit(p, k, m.start(), m.end(), conf, is_prot, why=why)
                 if not is_prot:
                     if k not in value_cache:
                         value_cache[k] = values_mod.candidates(s.text)
@@ -169,7 +186,7 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
             evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
             location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
             explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
-            section=s.section))
+            section=s.section, why=best.why))
     return findings, protections, warnings
 
 

@@ -62,8 +62,13 @@ class Finding:
     matched: str = ""  # the text the pattern's regex matched (original form)
     section: str | None = None
     keywords: tuple[str, ...] = ()  # filled on request (terms-scan --keywords), see analyzer.nlp
+    # why the pattern fired: (part, words) for the match, each concept it required and the
+    # binding cue, e.g. (("penalty", "违约金"), ("early_exit", "提前解约"), ("cue:binding", "须"))
+    why: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        explanation: dict[str, Any] = dict(self.explanation)
+        explanation["matched"] = [{"part": part, "text": text} for part, text in self.why]
         return {
             "category": self.category,
             "severity": self.severity,
@@ -73,7 +78,7 @@ class Finding:
             "location": self.location.to_dict(),
             "values": dict(self.values),
             "pattern": self.pattern,
-            "explanation": dict(self.explanation),
+            "explanation": explanation,
             "matched": self.matched,
             "section": self.section,
             "keywords": list(self.keywords),

@@ -9,7 +9,14 @@ Schema (fields not listed are an error)::
     category: minimum_spend        # required, an id of TAXONOMY.md (= the folder name)
     lang: zh                       # required: zh or en
     description: ...               # required, one line: what clause this finds
-    match: [regex, ...]            # required: any of them marks a candidate
+    match: [regex, ...]            # any of them marks a candidate (required unless `concepts`)
+    concepts: [name, ...]          # the concept form: every named concept (a lexicon of
+                                   #   patterns/_concepts/) must occur within `window` chars
+                                   #   of the match (whole clause without one), in any order;
+                                   #   without `match`, the first concept is the match
+    cue: name                      # a concept that must occur anywhere in the clause: the
+                                   #   binding cue (须/应/视为/will be charged/you agree) that
+                                   #   keeps headings, questions and how-to steps out
     require: [regex | [regex, ...]]  # each item must also match (a list: any of it)
     window: 40                     # require/exclude/protection look this many chars around
                                    #   the match instead of the whole sentence
@@ -31,7 +38,17 @@ Schema (fields not listed are an error)::
 Regexes use the ``regex`` module, case-insensitive, on normalized text (half-width,
 simplified Chinese, no line wraps) and run with a time limit. Shorthands: ``{NUM}`` a number
 in digits or Chinese numerals, ``{AMOUNT}`` a sum of money, ``{PLACEHOLDER}`` a template
-blank such as ``${minCharge}``.
+blank such as ``${minCharge}``, and ``{@name}`` the concept ``name`` in the pattern's language.
+
+Concept lexicons (``patterns/_concepts/*.yaml``, shared by every pattern, like Vale's
+vocabularies) map a name to synonym sets written from how the industry words a term::
+
+    penalty:
+      description: money owed for breaking or leaving the agreement
+      zh: [违约金, 违约责任, 赔偿金, ...]     # regex fragments; may use {NUM} and {@other}
+      en: [early termination fee, termination charge, ...]
+
+A finding records which concepts matched and with which words (``Finding.why``).
 """
 from __future__ import annotations
 
@@ -49,7 +66,9 @@ from .taxonomy import CATEGORIES, VALUE_KEYS
 
 _FIELDS = {"id", "category", "lang", "description", "match", "require", "window", "exclude",
            "protection", "context", "confidence", "values", "defaults", "set", "explanation",
-           "examples", "severity", "todo", "value_anchor"}
+           "examples", "severity", "todo", "value_anchor", "concepts", "cue"}
+CONCEPT_DIR = "_concepts"  # lexicon folder inside a pattern directory (not patterns)
+_CONCEPT_FIELDS = {"description", "zh", "en"}
 _EXAMPLE_FIELDS = {"text", "expect", "values", "note"}
 _EXPECT = {"finding", "none", "protection"}
 FLAGS = regex.IGNORECASE | regex.VERSION0
@@ -83,6 +102,10 @@ class Pattern:
     explanation: dict[str, str]
     examples: tuple[Example, ...]
     path: str
+    # what each part is called in a finding's explanation: the match, then each require item
+    labels: tuple[str, ...] = ()
+    cue: regex.Pattern[str] | None = None
+    cue_name: str = ""
 
     @property
     def full_id(self) -> str:
@@ -129,14 +152,100 @@ MACROS = {
 }
 
 
-def expand(rx: str) -> str:
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    description: str
+    terms: dict[str, tuple[str, ...]]  # lang -> regex fragments
+    path: str
+
+
+_CONCEPT_REF = regex.compile(r"\{@([a-z][a-z0-9_]*)\}")
+
+
+def expand(rx: str, lang: str | None = None, concepts: dict[str, Concept] | None = None,
+           _depth: int = 0) -> str:
+    """Replace the shorthands, and ``{@name}`` with the concept's terms in ``lang``."""
+    if concepts is not None and "{@" in rx:
+        if _depth > 4:
+            raise ValueError("concepts refer to each other more than 4 levels deep")
+
+        def sub(m: regex.Match[str]) -> str:
+            c = concepts.get(m.group(1))
+            if c is None:
+                raise KeyError(m.group(1))
+            terms = c.terms.get(lang or "", ())
+            if not terms:
+                raise LookupError(f"concept {c.name!r} has no {lang} terms ({c.path})")
+            return "(?:" + "|".join(expand(t, lang, concepts, _depth + 1) for t in terms) + ")"
+
+        rx = _CONCEPT_REF.sub(sub, rx)
     for k, v in MACROS.items():
         rx = rx.replace(k, v)
     return rx
 
 
-def _compile(path: Path, fld: str, alternatives: list[str]) -> regex.Pattern[str]:
-    alternatives = [expand(a) for a in alternatives]
+def load_concepts(*dirs: Path) -> dict[str, Concept]:
+    """The concept lexicons of the given pattern directories (``<dir>/_concepts/*.yaml``)."""
+    out: dict[str, Concept] = {}
+    for d in dirs:
+        cdir = d / CONCEPT_DIR
+        if not cdir.is_dir():
+            continue
+        for path in sorted(cdir.glob("*.yaml")):
+            _, data = _read(path)
+            if not isinstance(data, dict):
+                raise PatternError(f"{path}: a concept file must map concept names to their terms")
+            for name, body in data.items():
+                if not isinstance(name, str) or not regex.fullmatch(r"[a-z][a-z0-9_]*", name):
+                    raise _fail(path, str(name), "a concept name is lower case letters, digits and _")
+                if name in out:
+                    raise _fail(path, name, f"concept already defined in {out[name].path}")
+                if not isinstance(body, dict) or set(body) - _CONCEPT_FIELDS:
+                    raise _fail(path, name, "must be a mapping with description, zh and/or en")
+                if not isinstance(body.get("description"), str) or not body["description"].strip():
+                    raise _fail(path, f"{name}.description", "must be a non-empty string")
+                terms: dict[str, tuple[str, ...]] = {}
+                for lang in ("zh", "en"):
+                    raw = body.get(lang, [])
+                    if not isinstance(raw, list) or not all(isinstance(t, str) and t for t in raw):
+                        raise _fail(path, f"{name}.{lang}", "must be a list of non-empty strings")
+                    terms[lang] = tuple(raw)
+                if not terms["zh"] and not terms["en"]:
+                    raise _fail(path, name, "needs zh or en terms")
+                out[name] = Concept(name, body["description"].strip(), terms, str(path))
+    return out
+
+
+def concepts_key(concepts: dict[str, Concept]) -> str:
+    """A digest of the lexicons: a pattern's validation depends on the concepts it expands."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(concepts):
+        c = concepts[name]
+        h.update(repr((name, sorted(c.terms.items()))).encode())
+    return h.hexdigest()[:16]
+
+
+def _expand_all(path: Path, fld: str, alternatives: list[str], lang: str | None,
+                concepts: dict[str, Concept] | None) -> list[str]:
+    out = []
+    for i, a in enumerate(alternatives):
+        where = f"{fld}[{i}]" if len(alternatives) > 1 else fld
+        try:
+            out.append(expand(a, lang, concepts))
+        except KeyError as err:
+            known = ", ".join(sorted(concepts or {})) or "none"
+            raise _fail(path, where, f"unknown concept {{@{err.args[0]}}} (known: {known})") from None
+        except (LookupError, ValueError) as err:
+            raise _fail(path, where, str(err)) from None
+    return out
+
+
+def _compile(path: Path, fld: str, alternatives: list[str], lang: str | None = None,
+             concepts: dict[str, Concept] | None = None) -> regex.Pattern[str]:
+    alternatives = _expand_all(path, fld, alternatives, lang, concepts)
     try:  # compile once; look for the culprit only on failure (compiling is the cost of a cold start)
         return regex.compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
     except regex.error as joined_err:
@@ -153,34 +262,46 @@ class LazyRegex:
     """A pattern regex compiled on first use. Used for files already validated (see
     ``load_dir``): a Chinese document never pays for compiling the English patterns."""
 
-    __slots__ = ("_path", "_fld", "_alts", "_rx")
+    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts")
 
-    def __init__(self, path: Path, fld: str, alternatives: list[str]) -> None:
+    def __init__(self, path: Path, fld: str, alternatives: list[str], lang: str | None = None,
+                 concepts: dict[str, Concept] | None = None) -> None:
         self._path, self._fld, self._alts, self._rx = path, fld, alternatives, None
+        self._lang, self._concepts = lang, concepts
 
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
-            self._rx = _compile(self._path, self._fld, self._alts)
+            self._rx = _compile(self._path, self._fld, self._alts, self._lang, self._concepts)
         return self._rx
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.compiled(), name)
 
 
-def parse_pattern(path: Path, data: Any, lazy: bool = False) -> Pattern:
+def parse_pattern(path: Path, data: Any, lazy: bool = False,
+                  concepts: dict[str, Concept] | None = None) -> Pattern:
     """Validate one pattern file's data and compile it (``lazy``: its regexes were validated
-    before, compile them when first used)."""
+    before, compile them when first used). ``concepts``: the lexicons ``{@name}`` refers to
+    (default: those of the bundled library)."""
+    if concepts is None:
+        concepts = bundled_concepts()
+    lang_ = data.get("lang") if isinstance(data, dict) else None
+
     def mk(fld: str, alternatives: list[str]) -> Any:
-        return LazyRegex(path, fld, alternatives) if lazy else _compile(path, fld, alternatives)
+        if lazy:
+            return LazyRegex(path, fld, alternatives, lang_, concepts)
+        return _compile(path, fld, alternatives, lang_, concepts)
 
     if not isinstance(data, dict):
         raise PatternError(f"{path}: a pattern file must be a YAML mapping")
     unknown = set(data) - _FIELDS
     if unknown:
         raise _fail(path, sorted(unknown)[0], f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
-    for req in ("id", "category", "lang", "description", "match", "explanation", "examples"):
+    for req in ("id", "category", "lang", "description", "explanation", "examples"):
         if req not in data:
             raise _fail(path, req, "is required")
+    if "match" not in data and "concepts" not in data:
+        raise _fail(path, "match", "is required (or give `concepts`)")
     pid = data["id"]
     if not isinstance(pid, str) or pid != path.stem:
         raise _fail(path, "id", f"must equal the file name without .yaml ({path.stem!r})")
@@ -195,12 +316,29 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False) -> Pattern:
     if not isinstance(data["description"], str) or not data["description"].strip():
         raise _fail(path, "description", "must be a non-empty string")
 
+    names = data.get("concepts", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _fail(path, "concepts", "must be a list of concept names")
+    for i, n in enumerate(names):
+        if n not in concepts:
+            raise _fail(path, f"concepts[{i}]", f"unknown concept {n!r} (known: {', '.join(sorted(concepts)) or 'none'})")
     match = _regex_list(path, data, "match")
+    labels = ["match"]
+    if not match and names:
+        match, names = ["{@%s}" % names[0]], names[1:]
+        labels = [data["concepts"][0]]
     if not match:
         raise _fail(path, "match", "needs at least one regular expression")
     require_raw = _regex_list(path, data, "require", nested=True)
+    require_raw = [["{@%s}" % n] for n in names] + require_raw
+    labels += list(names) + [f"require[{i}]" for i in range(len(require_raw) - len(names))]
     require = tuple(mk(f"require[{i}]", r if isinstance(r, list) else [r]) for i, r in enumerate(require_raw))
+    cue_name = data.get("cue", "")
+    if cue_name and (not isinstance(cue_name, str) or cue_name not in concepts):
+        raise _fail(path, "cue", f"must name a concept (known: {', '.join(sorted(concepts)) or 'none'})")
     exclude = _regex_list(path, data, "exclude")
+    if data.get("cue") and "question" in concepts:
+        exclude.append("{@question}")  # a binding clause is not a question or a how-to heading
     protection = _regex_list(path, data, "protection")
     context = _regex_list(path, data, "context")
     value_anchor = _regex_list(path, data, "value_anchor")
@@ -236,7 +374,8 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False) -> Pattern:
         value_anchor=mk("value_anchor", value_anchor) if value_anchor else None,
         defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
         explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
-        examples=examples, path=str(path),
+        examples=examples, path=str(path), labels=tuple(labels),
+        cue=mk("cue", ["{@%s}" % cue_name]) if cue_name else None, cue_name=cue_name,
     )
 
 
@@ -279,9 +418,18 @@ def _read(path: Path) -> tuple[bytes, Any]:
     return raw, data
 
 
-def load_file(path: Path) -> Pattern:
-    """Load, validate and compile one pattern file."""
-    return parse_pattern(path, _read(path)[1])
+def load_file(path: Path, concepts: dict[str, Concept] | None = None) -> Pattern:
+    """Load, validate and compile one pattern file (``{@name}`` from ``concepts``, default
+    the bundled lexicons plus those of the library the file is in)."""
+    if concepts is None:
+        root = path.parent.parent if path.parent.name in CATEGORIES else path.parent
+        concepts = {**bundled_concepts(), **load_concepts(root)} if root.resolve() != default_dirs()[0].resolve() else bundled_concepts()
+    return parse_pattern(path, _read(path)[1], concepts=concepts)
+
+
+@lru_cache(maxsize=1)
+def bundled_concepts() -> dict[str, Concept]:
+    return load_concepts(default_dirs()[0])
 
 
 def _cache_file() -> Path | None:
@@ -292,11 +440,11 @@ def _cache_file() -> Path | None:
     return Path(base) / "terms-scan" / "validated-patterns.txt"
 
 
-def _validation_key(raw: bytes) -> str:
+def _validation_key(raw: bytes, lexicon: str = "") -> str:
     import hashlib
 
     h = hashlib.sha256(raw)
-    h.update(f"|regex {regex.__version__}|{sorted(MACROS.items())}|{FLAGS}".encode())
+    h.update(f"|regex {regex.__version__}|{sorted(MACROS.items())}|{FLAGS}|{lexicon}".encode())
     return h.hexdigest()[:32]
 
 
@@ -316,10 +464,15 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
     for d in dirs:
         if not d.is_dir():
             raise PatternError(f"{d}: pattern directory not found")
+    concepts = load_concepts(*dirs)
+    lexicon = concepts_key(concepts)
+    for d in dirs:
         for path in sorted(d.rglob("*.yaml")):
+            if CONCEPT_DIR in path.relative_to(d).parts:
+                continue
             raw, data = _read(path)
-            key = _validation_key(raw)
-            p = parse_pattern(path, data, lazy=key in known)
+            key = _validation_key(raw, lexicon)
+            p = parse_pattern(path, data, lazy=key in known, concepts=concepts)
             if key not in known:
                 fresh.append(key)
             if p.full_id in seen:
