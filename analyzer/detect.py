@@ -20,6 +20,7 @@ from .model import Document, Finding, Location, Protection
 from .normalize import NormText
 from .patterns import Pattern
 from .segment import Sentence
+from .taxonomy import CATEGORY_VALUES
 
 TIMEOUT = 2.0  # seconds for one pattern over one document
 EVIDENCE_TARGET = 160  # characters: quote the term, not the page
@@ -115,12 +116,23 @@ def scripts_present(text: str) -> set[str]:
     return out
 
 
+def _matching_text(text: str, sentences: list[Sentence]) -> str:
+    """The text the patterns run over: the normalized text, with the sentences that segmenting
+    joined (a label and its value on the next line) spliced in as one line (same length)."""
+    parts, pos = [], 0
+    for s in sentences:
+        if s.text != text[s.start:s.end]:
+            parts += [text[pos:s.start], s.text]
+            pos = s.end
+    return "".join(parts) + text[pos:] if parts else text
+
+
 def detect(doc: Document, norm: NormText, sentences: list[Sentence],
            patterns: tuple[Pattern, ...]) -> tuple[list[Finding], list[Protection], list[str]]:
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []
-    text = norm.text
+    text = _matching_text(norm.text, sentences)
     value_cache: dict[int, list[values_mod.Value]] = {}
     scripts = scripts_present(text)
     for p in patterns:
@@ -142,6 +154,11 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                     # between sentences or in a heading: look again from the next sentence,
                     # so a match that began here does not swallow the clause after it
                     pos = starts[k + 1] if k + 1 < len(starts) else len(text)
+                    continue
+                if m.end() > s.end:
+                    # a match that runs on into the next sentence quotes two clauses as one:
+                    # look for one inside this sentence from the next character
+                    pos = m.start() + 1
                     continue
                 ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
                 if not ok:
@@ -219,7 +236,8 @@ def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mo
         a = p.value_anchor.search(s.text, timeout=TIMEOUT)
         if a is not None:
             anchor, forward = a.span(), True
-    vals = values_mod.pick(s.text, p.values, anchor, found, forward)
+    keys = p.values + tuple(k for k in CATEGORY_VALUES.get(p.category, ()) if k not in p.values)
+    vals = values_mod.pick(s.text, keys, anchor, found, forward)
     if "amount" in vals:
         for k, v in p.defaults.items():
             vals.setdefault(k, v)

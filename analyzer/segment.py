@@ -36,6 +36,15 @@ _ABBREV = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 }
 _CJK_END = "。！？；!?;"
+# A line that is a value, not a title: "12 个月", "39元/月", "70G", "24 months", "$10/mo".
+_VALUE_LINE = regex.compile(
+    r"^[\s*_]*(?:[¥￥$€£]\s?\d|(?:前|首|第)?[\d零〇一二两三四五六七八九十百千万]+(?:\.\d+)?\s*(?:-|~|至|到)?\s*[\d一二三四五六七八九十]*\s*"
+    r"(?:个\s*月|个自然月|年|月|天|日|元|块|G|GB|M|MB|T|TB|%|‰|分钟|小时|次|months?\b|years?\b|days?\b|GB\b))"
+    r"|^[\s*_]*(?:无|不限|免费|不退|可退|不可退|有|是|否|none|yes|no|free|n/a)[\s*_。.]*$",
+    regex.I,
+)
+_LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
+_VALUE_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,38 @@ def split_sentences(text: str) -> list[Sentence]:
         core = _NUMBERING.sub("", s)
         is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
                       and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80)))
+        if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
+            is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
         if is_heading:
             section = s.strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading))
-    return sentences
+    return _join_labels(text, sentences)
+
+
+def _is_label(s: Sentence) -> bool:
+    core = s.text.strip("#*_ :：|-")
+    return (0 < len(core) <= _LABEL_MAX and s.text.rstrip()[-1:] not in "。.;；,，!！?？"
+            and not _VALUE_LINE.match(s.text) and not _CLAUSE_VERB.search(s.text))
+
+
+def _join_labels(text: str, sentences: list[Sentence]) -> list[Sentence]:
+    """A label line with its value on the next line ("## 合约期" / "12 个月", a product sheet
+    or a two-line table cell) is one statement: "## 合约期:12 个月". The line break becomes
+    ':' (same length, so offsets into the normalized text stay exact)."""
+    out: list[Sentence] = []
+    i = 0
+    while i < len(sentences):
+        s = sentences[i]
+        n = sentences[i + 1] if i + 1 < len(sentences) else None
+        if (n is not None and _is_label(s) and len(n.text) <= _VALUE_MAX and not n.heading
+                and _VALUE_LINE.match(n.text) and text[s.end:n.start].strip(" \t") in ("\n", "")
+                and "\f" not in text[s.end:n.start]):
+            joined = text[s.start:n.end]
+            joined = joined[:s.end - s.start] + regex.sub(r"[\n\t]", ":", joined[s.end - s.start:])
+            section = s.text.strip("#* ") if s.heading else s.section
+            out.append(Sentence(s.start, n.end, joined, section, False))
+            i += 2
+            continue
+        out.append(s)
+        i += 1
+    return out

@@ -80,3 +80,21 @@ CATEGORIES: dict[str, Category] = {c.id: c for c in [
 SEVERITIES = ("low", "medium", "high")
 VALUE_KEYS = ("amount", "currency", "period", "months", "days", "percent", "data_gb",
               "speed_kbps", "formula")
+
+# The value keys a clause of each category can state (TAXONOMY.md): a finding gets every one
+# the clause states, whichever pattern fired.
+CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
+    "minimum_spend": ("amount", "currency", "period"),
+    "lock_in": ("months",),
+    "early_termination_fee": ("amount", "currency", "period", "percent", "formula"),
+    "activation_definition": ("days",),
+    "refund_restriction": ("amount", "currency", "days", "percent"),
+    "installment_credit": ("amount", "currency", "period", "months"),
+    "promo_price_expiry": ("months", "amount", "currency", "period", "days"),
+    "auto_renewal": ("months", "days", "amount", "currency", "period"),
+    "data_cap_throttle": ("data_gb", "speed_kbps"),
+    "directional_data": ("data_gb",),
+    "balance_expiry": ("days", "months"),
+    "suspension_recycling": ("days", "months"),
+    "extra_fees": ("amount", "currency", "period", "percent"),
+}

@@ -71,6 +71,11 @@ _SPEED = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|
 _NETWORK_G = regex.compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
 
 
+_BILLING_PERIOD = regex.compile(
+    r"(?P<m>month[- ]to[- ]month|\bmonthly\b|\bper\s+month\b|\bevery\s+month\b|\beach\s+month\b|按月|每月|包月|月付|月租)"
+    r"|(?P<y>year[- ]to[- ]year|\bannual(?:ly)?\b|\bper\s+year\b|\bevery\s+year\b|按年|每年|包年|年付)", regex.I)
+
+
 @dataclass(frozen=True)
 class Value:
     key: str
@@ -215,6 +220,10 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
             for k, val in best.extra:
                 if k in wanted or k in ("currency", "period"):
                     out.setdefault(k, val)
+    if "period" in wanted and "period" not in out and "amount" not in out:
+        m = _BILLING_PERIOD.search(text, timeout=TIMEOUT)
+        if m:  # "month-to-month", "按月扣费": a billing period stated without an amount
+            out["period"] = "month" if m.group("m") else "year"
     if "formula" in wanted:
         f = formula(text)
         if f:
@@ -249,9 +258,65 @@ _FORMULAS = [
 ]
 
 
+_MULTIPLE = regex.compile(
+    rf"(?:的|之)?\s*(?P<n>\d+(?:\.\d+)?|[{CN_NUM_CHARS}]+)\s*倍"
+    r"|\b(?P<w>twice|double|triple|two\s+times|three\s+times|(?P<d>\d+(?:\.\d+)?)\s*(?:times|x)\b)", regex.I)
+_MULTIPLE_BASE = regex.compile(
+    r"(?:月最低消费|最低消费|保底消费|承诺消费|月租|月费|月基本费|套餐费|月功能费|会费)[^。；;]{0,6}?(?:的|之)?\s*"
+    rf"(?:\d+(?:\.\d+)?|[{CN_NUM_CHARS}]+)\s*倍"
+    r"|\b(?:twice|double|triple|two\s+times|three\s+times|\d+\s*times)\s+(?:the|your)\s+(?:monthly|minimum|plan|service)", regex.I)
+_CAP = regex.compile(r"(?:最高|最多|上限|封顶|不超过|不高于|at\s+most|up\s+to|not\s+(?:to\s+)?exceed(?:ing)?|capped\s+at|maximum\s+of)", regex.I)
+_FLOOR = regex.compile(r"(?:最低不少于|不少于|不低于|至少|at\s+least|no\s+less\s+than|minimum\s+of)", regex.I)
+_HIGHER_OF = regex.compile(r"孰高|较高者|两者取高|取其高|(?:greater|higher)\s+of|whichever\s+is\s+(?:greater|higher|more)", regex.I)
+_WORD_TIMES = {"twice": 2, "double": 2, "triple": 3, "two times": 2, "three times": 3}
+
+
+def _multiple(text: str) -> float | None:
+    m = _MULTIPLE.search(text, timeout=TIMEOUT)
+    if not m:
+        return None
+    if m.group("n"):
+        raw = m.group("n")
+        v = float(raw) if raw[0].isdigit() else cn_to_int(raw)
+        return float(v) if v else None
+    if m.group("d"):
+        return float(m.group("d"))
+    return float(_WORD_TIMES.get(regex.sub(r"\s+", " ", m.group("w").lower()), 0)) or None
+
+
+def _bound(rx: regex.Pattern[str], text: str) -> int | float | None:
+    """The amount right after a cap or floor word ("最高不超过500元", "up to $200")."""
+    m = rx.search(text, timeout=TIMEOUT)
+    if not m:
+        return None
+    for v in candidates(text[m.end():m.end() + 24]):
+        if v.key == "amount" and v.start <= 8:
+            return v.value
+    return None
+
+
 def formula(text: str) -> str | None:
-    """The exit-cost formula a clause states in words, or None."""
+    """The exit-cost formula a clause states in words, or None. Multipliers ("月最低消费额的
+    2倍", "twice the monthly charge"), caps ("最高不超过500元"), floors and "whichever is
+    higher" are carried into it: "remaining months x monthly minimum spend x 2 (at most 500)"."""
+    base = None
     for rx, name in _FORMULAS:
         if rx.search(text, timeout=TIMEOUT):
-            return name
-    return None
+            base = name
+            break
+    if base is None and _MULTIPLE_BASE.search(text, timeout=TIMEOUT):
+        base = "monthly minimum spend"
+    if base is None:
+        return None
+    out = base
+    n = _multiple(text)
+    if n is not None and n != 1 and not base.startswith(("repay", "remaining balance")):
+        out += f" x {_clean(n)}"
+    cap, floor = _bound(_CAP, text), _bound(_FLOOR, text)
+    if cap is not None:
+        out += f" (at most {cap})"
+    if floor is not None:
+        out += f" (at least {floor})"
+    if _HIGHER_OF.search(text, timeout=TIMEOUT):
+        out += " (whichever is higher)"
+    return out
