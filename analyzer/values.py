@@ -193,14 +193,27 @@ def _ordinal(text: str, start: int) -> bool:
     return start > 0 and text[start - 1] in "第"
 
 
+_SUBCLAUSE_CUT = regex.compile(r"[,，;；:：]|(?<=[a-z])\.\s")
+
+
+def subclause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The comma-delimited part of ``text`` around ``start..end``."""
+    a = max((m.end() for m in _SUBCLAUSE_CUT.finditer(text, 0, start)), default=0)
+    m = _SUBCLAUSE_CUT.search(text, end)
+    return a, (m.start() if m else len(text))
+
+
 def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
          found: list[Value] | None = None, forward: bool = False) -> dict[str, Any]:
-    """For each wanted key, the value nearest to ``anchor`` (a span in ``text``); with
-    ``forward``, values after the anchor come first ("恢复标准资费39元", "$85 thereafter")."""
+    """For each wanted key, the value nearest to ``anchor`` (a span in ``text``), preferring
+    values in the anchor's own sub-clause ("每月最低消费59元，提前解约须支付违约金300元": the
+    exit fee is 300); with ``forward``, values after the anchor come first ("恢复标准资费39元",
+    "$85 thereafter")."""
     if not keys:
         return {}
     found = candidates(text) if found is None else found
     a0, a1 = anchor
+    s0, s1 = subclause(text, a0, a1)
     out: dict[str, Any] = {}
     wanted = set(keys)
     for key in ("amount", "months", "days", "percent", "data_gb", "speed_kbps"):
@@ -213,6 +226,8 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
             d = 0 if v.start < a1 and a0 < v.end else (v.start - a1 if v.start >= a1 else a0 - v.end + 1)
             if forward and v.end <= a0:
                 d += 100_000
+            if not (s0 <= v.start and v.end <= s1):
+                d += 1_000
             if best_d is None or d < best_d:
                 best, best_d = v, d
         if best is not None:

@@ -217,3 +217,28 @@ def test_library_one_finding_per_sentence_per_category():
     assert len([f for f in rep.findings if f.category == "minimum_spend"]) == 1
     cats = [f.category for f in rep.findings]
     assert len(cats) == len(set(cats))
+
+
+def test_regression_a_match_does_not_run_into_the_next_sentence():
+    # '合约[^。；]{0,12}?违约金' used to start at the heading "## 合约期" and end in the
+    # "## 违约金" heading two lines down: one exit-fee finding quoting two headings.
+    p = pat("zh-spill", "early_termination_fee", match=[r"合约[^。；]{0,12}?违约金"])
+    findings, _ = run("## 合约期\n12 个月\n\n## 违约金\n提前销户需支付100元\n", p)
+    assert findings == []
+    findings, _ = run("合约期内注销会被扣违约金50元。", p)
+    assert len(findings) == 1
+
+
+def test_a_value_on_the_line_after_its_label_is_found():
+    lock = pat("zh-term", "lock_in", match=[r"合约期[^。；;\n]{0,6}?\d+\s*个月"], values=["months"])
+    findings, _ = run("## 合约期\n12 个月\n", lock)
+    assert [f.values.get("months") for f in findings] == [12]
+
+
+def test_one_clause_gives_every_category_it_states():
+    s = "本套餐合约期24个月，每月最低消费59元，提前解约须支付违约金300元。"
+    cats = {f.category: f.values for f in scan(s).findings}
+    assert {"lock_in", "minimum_spend", "early_termination_fee"} <= set(cats)
+    assert cats["lock_in"].get("months") == 24
+    assert cats["minimum_spend"].get("amount") == 59
+    assert cats["early_termination_fee"].get("amount") == 300

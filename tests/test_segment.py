@@ -77,3 +77,21 @@ def test_tiny_fragments_are_dropped():
 
 def test_form_feed_is_a_boundary():
     assert sents("第一页最后一句没有句号\f第二页第一句") == ["第一页最后一句没有句号", "第二页第一句"]
+
+
+def test_a_label_line_and_its_value_on_the_next_line_are_one_statement():
+    text = normalize("## 合约期\n12 个月\n\n首充金额\n100元\n").text
+    ss = split_sentences(text)
+    assert [(s.text, s.heading) for s in ss] == [("## 合约期:12个月", False), ("首充金额:100元", False)]
+    assert all(len(s.text) == s.end - s.start for s in ss)  # offsets stay exact
+    assert ss[0].section == "合约期"
+
+
+def test_a_value_line_is_not_a_heading():
+    ss = split_sentences(normalize("## 月租\n本套餐月租39元。\n24个月\n").text)
+    assert not any(s.heading and s.text.startswith("24") for s in ss)
+
+
+def test_a_label_before_a_sentence_is_not_joined():
+    ss = split_sentences(normalize("## 违约金\n提前销户需支付100元\n").text)
+    assert [s.text for s in ss] == ["## 违约金", "提前销户需支付100元"]

@@ -132,3 +132,25 @@ def test_value_spans_quote_the_original():
     n = normalize(original)
     v = next(v for v in candidates(n.text) if v.key == "amount")
     assert n.quote(v.start, v.end) in ("叁拾元", "叁拾元／月")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("按剩余月份乘以月最低消费额的2倍支付违约金", "remaining months x monthly minimum spend x 2"),
+    ("违约金按剩余月数×月最低消费计算，最高不超过500元", "remaining months x monthly minimum spend (at most 500)"),
+    ("按剩余月份的月最低消费收取，两者取高", "remaining months x monthly minimum spend (whichever is higher)"),
+    ("提前解约按月最低消费的3倍收取违约金", "monthly minimum spend x 3"),
+    ("you must pay twice the monthly charge for each month remaining in the term",
+     "remaining months x monthly charge x 2"),
+])
+def test_formula_carries_multipliers_caps_and_higher_of(text, want):
+    from analyzer.values import formula
+    assert formula(normalize(text).text) == want
+
+
+@pytest.mark.parametrize("text, period", [
+    ("After the initial term, service continues on a month-to-month basis.", "month"),
+    ("到期后按月自动续订。", "month"),
+    ("The membership renews annually unless cancelled.", "year"),
+])
+def test_a_billing_period_without_an_amount(text, period):
+    assert pick(normalize(text).text, ["period"], (0, 1)) == {"period": period}
