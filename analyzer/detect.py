@@ -98,6 +98,7 @@ def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
+_QUESTION = regex.compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
 _LATIN_WORD = regex.compile(r"[A-Za-z]{3,}")
 
 
@@ -161,6 +162,8 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                     pos = m.start() + 1
                     continue
                 ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
+                if ok and not is_prot and _QUESTION.search(s.text):
+                    ok = False  # an FAQ question binds no one: its answer is the clause
                 if not ok:
                     # another match later in this sentence may qualify; never skip past its end
                     pos = max(m.start() + 1, min(m.end(), s.end))

@@ -80,7 +80,8 @@ def split_sentences(text: str) -> list[Sentence]:
         cut = None
         if c in "\n\f":
             cut = i
-        elif c in _CJK_END:
+        elif c in _CJK_END and not (c in "!?;" and i + 1 < n and text[i + 1].isascii() and (text[i + 1].isalnum() or text[i + 1] in "=&/%_-")):
+            # an ASCII '?' or ';' inside a URL ("display.html?nodeId=…") ends nothing
             cut = i + 1
         elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*"):
             numbering = i - start <= 10 and text[start:i].strip(" (#*").replace(".", "").isalnum()

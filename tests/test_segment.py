@@ -95,3 +95,8 @@ def test_a_value_line_is_not_a_heading():
 def test_a_label_before_a_sentence_is_not_joined():
     ss = split_sentences(normalize("## 违约金\n提前销户需支付100元\n").text)
     assert [s.text for s in ss] == ["## 违约金", "提前销户需支付100元"]
+
+
+def test_regression_a_question_mark_inside_a_url_does_not_end_the_sentence():
+    text = normalize("You may cancel before your renewal date via [this page](https://example.com/help?nodeId=42) to avoid the next charge.").text
+    assert len(split_sentences(text)) == 1
