@@ -14,7 +14,7 @@ from analyzer.pipeline import Scanner
 from analyzer.taxonomy import CATEGORIES
 
 PATTERN_ROOT = Path(__file__).resolve().parents[1] / "patterns"
-PATTERN_FILES = sorted(PATTERN_ROOT.rglob("*.yaml"))
+PATTERN_FILES = sorted(p for p in PATTERN_ROOT.rglob("*.yaml") if "_concepts" not in p.parts)
 
 
 def _rel(p: Path) -> str:
