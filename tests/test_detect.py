@@ -242,3 +242,16 @@ def test_one_clause_gives_every_category_it_states():
     assert cats["lock_in"].get("months") == 24
     assert cats["minimum_spend"].get("amount") == 59
     assert cats["early_termination_fee"].get("amount") == 300
+
+
+def test_regression_a_discount_is_not_a_waived_fee():
+    # "已减免费用需全部退还" contains "免费用", which read as "免…费用" (no fee) and turned the
+    # clawback into a protection that hid the exit cost.
+    r = scan("您需在网满12个月方可享受每月10元的话费减免，提前离网的，已减免费用需全部退还。")
+    assert "early_termination_fee" in {f.category for f in r.findings}
+    assert not [p for p in r.protections if p.category == "early_termination_fee"]
+
+
+def test_regression_a_plan_that_ends_by_itself_does_not_renew():
+    r = scan("合约到期自动退订，不会继续扣费，如需继续使用请重新办理。")
+    assert not {"auto_renewal", "promo_price_expiry"} & {f.category for f in r.findings}
