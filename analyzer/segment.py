@@ -43,6 +43,7 @@ _VALUE_LINE = regex.compile(
     r"|^[\s*_]*(?:无|不限|免费|不退|可退|不可退|有|是|否|none|yes|no|free|n/a)[\s*_。.]*$",
     regex.I,
 )
+_CELL_SEP = regex.compile(r"\s*\|\s*")
 _LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
 _VALUE_MAX = 80
 
@@ -109,6 +110,9 @@ def split_sentences(text: str) -> list[Sentence]:
         if b - a < 2:
             continue
         s = text[a:b]
+        if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
+            # a table row "| 合约期 | 12个月 |" is the statement "合约期: 12个月" (same length)
+            s = " " + _CELL_SEP.sub(lambda m: ":" + " " * (len(m.group()) - 1), s[1:-1]) + " "
         # a heading is short: a title line that goes on into body text, or reads as a
         # sentence ("We may charge fees for suspension"), is matched like any sentence
         core = _NUMBERING.sub("", s)

@@ -255,3 +255,9 @@ def test_regression_a_discount_is_not_a_waived_fee():
 def test_regression_a_plan_that_ends_by_itself_does_not_renew():
     r = scan("合约到期自动退订，不会继续扣费，如需继续使用请重新办理。")
     assert not {"auto_renewal", "promo_price_expiry"} & {f.category for f in r.findings}
+
+
+def test_a_product_sheet_table_gives_its_terms():
+    r = scan("# 套餐说明\n| 项目 | 内容 |\n|---|---|\n| 优惠期 | 24个月 |\n| 合约期 | 12个月 |\n")
+    got = {f.category: f.values for f in r.findings}
+    assert got["lock_in"]["months"] == 12 and got["promo_price_expiry"]["months"] == 24

@@ -100,3 +100,9 @@ def test_a_label_before_a_sentence_is_not_joined():
 def test_regression_a_question_mark_inside_a_url_does_not_end_the_sentence():
     text = normalize("You may cancel before your renewal date via [this page](https://example.com/help?nodeId=42) to avoid the next charge.").text
     assert len(split_sentences(text)) == 1
+
+
+def test_a_table_row_reads_as_key_value():
+    text = normalize("| 合约期 | 12个月 |\n|---|---|\n").text
+    s = split_sentences(text)[0]
+    assert s.text.strip().startswith("合约期:") and len(s.text) == s.end - s.start
