@@ -47,6 +47,22 @@ def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
     return s.text[a:b]
 
 
+_LONG_SENTENCE = 120  # characters: beyond this a sentence usually states several terms
+
+
+def _exclude_scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
+    """Where an exclusion is looked for: the pattern's scope, but in a long sentence only the
+    comma-delimited parts around the match, so a late-payment clause in the same long
+    sentence does not hide the early-exit penalty stated beside it."""
+    scope = _scope(p, s, start, end)
+    if p.window is not None or len(s.text) <= _LONG_SENTENCE:
+        return scope
+    a, b = values_mod.subclause(s.text, start - s.start, end - s.start)
+    a = values_mod.subclause(s.text, max(0, a - 2), max(0, a - 2))[0] if a > 0 else a
+    b = values_mod.subclause(s.text, min(len(s.text), b + 1), min(len(s.text), b + 1))[1] if b < len(s.text) else b
+    return s.text[a:b]
+
+
 def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:
     """(is a candidate, is a protection, confidence) for one match of ``p`` in ``s``."""
     ok, prot, conf, _ = explain(p, s, start, end)
@@ -64,7 +80,7 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
         if not m:
             return False, False, 0.0, ()
         why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
-    if p.exclude is not None and p.exclude.search(scope, timeout=TIMEOUT):
+    if p.exclude is not None and p.exclude.search(_exclude_scope(p, s, start, end), timeout=TIMEOUT):
         return False, False, 0.0, ()
     if p.protection is not None and p.protection.search(scope, timeout=TIMEOUT):
         return True, True, p.confidence, tuple(why)

@@ -261,3 +261,17 @@ def test_a_product_sheet_table_gives_its_terms():
     r = scan("# 套餐说明\n| 项目 | 内容 |\n|---|---|\n| 优惠期 | 24个月 |\n| 合约期 | 12个月 |\n")
     got = {f.category: f.values for f in r.findings}
     assert got["lock_in"]["months"] == 12 and got["promo_price_expiry"]["months"] == 24
+
+
+def test_regression_an_exclusion_far_away_in_a_long_sentence_does_not_hide_the_term():
+    # an exclusion meant for late-payment penalties used to drop the whole sentence, and with
+    # it the early-exit penalty stated in another part of it
+    p = pat("zh-exit", "early_termination_fee", match=["提前(?:销户|离网)"], exclude=["滞纳金|逾期"])
+    long = ("甲方应按时足额缴纳各项通信费用，逾期未缴纳的，乙方有权按照所欠费用每日加收千分之三的滞纳金，"
+            "并可暂停提供服务直至甲方结清全部欠费为止，"
+            "甲方在协议期内提前销户的，须按剩余月份的月最低消费支付违约金。")
+    assert len(long) > 120
+    findings, _ = run(long, p)
+    assert len(findings) == 1
+    findings, _ = run("甲方提前销户的，逾期费用按日收取。", p)  # short: the exclusion still applies
+    assert findings == []
