@@ -268,7 +268,8 @@ def test_regression_an_exclusion_far_away_in_a_long_sentence_does_not_hide_the_t
     # it the early-exit penalty stated in another part of it
     p = pat("zh-exit", "early_termination_fee", match=["提前(?:销户|离网)"], exclude=["滞纳金|逾期"])
     long = ("甲方应按时足额缴纳各项通信费用，逾期未缴纳的，乙方有权按照所欠费用每日加收千分之三的滞纳金，"
-            "并可暂停提供服务直至甲方结清全部欠费为止，"
+            "并可暂停提供服务直至甲方结清全部欠费为止，暂停期间的月功能费照常收取，"
+            "甲方补交全部欠费及滞纳金后，乙方在二十四小时内恢复服务，"
             "甲方在协议期内提前销户的，须按剩余月份的月最低消费支付违约金。")
     assert len(long) > 120
     findings, _ = run(long, p)
