@@ -51,9 +51,10 @@ _LONG_SENTENCE = 120  # characters: beyond this a sentence usually states severa
 
 
 def _exclude_scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
-    """Where an exclusion is looked for: the pattern's scope, but in a long sentence only the
-    comma-delimited parts around the match, so a late-payment clause in the same long
-    sentence does not hide the early-exit penalty stated beside it."""
+    """Where an exclusion or a protection is looked for: the pattern's scope, but in a long
+    sentence only the comma-delimited parts around the match, so a late-payment clause (or a
+    "no fee" said of something else) in the same long sentence does not hide the early-exit
+    penalty stated beside it."""
     scope = _scope(p, s, start, end)
     if p.window is not None or len(s.text) <= _LONG_SENTENCE:
         return scope
@@ -82,7 +83,7 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
         why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
     if p.exclude is not None and p.exclude.search(_exclude_scope(p, s, start, end), timeout=TIMEOUT):
         return False, False, 0.0, ()
-    if p.protection is not None and p.protection.search(scope, timeout=TIMEOUT):
+    if p.protection is not None and p.protection.search(_exclude_scope(p, s, start, end), timeout=TIMEOUT):
         return True, True, p.confidence, tuple(why)
     if p.cue is not None:
         m = p.cue.search(s.text, timeout=TIMEOUT)
