@@ -209,7 +209,11 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                 category=cat, evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
                 location=Location(doc.page_of(oa), oa, ob), pattern=h.pattern.full_id,
                 explanation=h.pattern.explanation))
-            continue
+            # "本套餐无合约期，但选择靓号须承诺在网24个月": a risk stated in another part of
+            # the sentence than every protection still counts
+            group = [g for g in group if not g.protection and not any(_same_part(s, g, x) for x in prot)]
+            if not group:
+                continue
         group.sort(key=lambda h: -h.confidence)
         best = group[0]
         vals = dict(best.values)
@@ -225,6 +229,15 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
             explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
             section=s.section, why=best.why))
     return findings, protections, warnings
+
+
+def _same_part(s: Sentence, a: _Hit, b: _Hit) -> bool:
+    """Do two hits sit in the same comma-delimited part of their sentence (or overlap)?"""
+    if a.start < b.end and b.start < a.end:
+        return True
+    pa = values_mod.subclause(s.text, a.start - s.start, a.end - s.start)
+    pb = values_mod.subclause(s.text, b.start - s.start, b.end - s.start)
+    return pa[0] < pb[1] and pb[0] < pa[1]
 
 
 def _values_across_semicolon(p: Pattern, sentences: list[Sentence], k: int, vals: dict[str, Any],

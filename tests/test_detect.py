@@ -276,3 +276,11 @@ def test_regression_an_exclusion_far_away_in_a_long_sentence_does_not_hide_the_t
     assert len(findings) == 1
     findings, _ = run("甲方提前销户的，逾期费用按日收取。", p)  # short: the exclusion still applies
     assert findings == []
+
+
+def test_a_risk_beside_a_protection_in_one_sentence_is_still_found():
+    r = scan("本套餐无合约期，但选择靓号须承诺在网24个月。")
+    assert [f.values.get("months") for f in r.findings if f.category == "lock_in"] == [24]
+    r = scan("本套餐无合约期，可随时销户，无需支付违约金。")
+    assert not r.findings
+    assert {p.category for p in r.protections} >= {"lock_in", "early_termination_fee"}
