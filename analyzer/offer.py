@@ -305,6 +305,8 @@ _ANCHOR = regex.compile(
 _CAP_WORDS = regex.compile(r"停机|停止(?:使用|服务|上网)|关闭|暂停|封顶|断网|停用|无法(?:继续)?使用|不能(?:继续)?使用"
                            r"|suspend|\bcap(?:ped)?\b|cut\s+off|\bstops?\b|no\s+further|overage|套外", regex.I)
 _OVERAGE = regex.compile(r"overage|per\s+(?:GB|gigabyte)|/\s*GB|套外|超出部分|超出的部分", regex.I)
+_NO_REFUND = regex.compile(r"不(?:予|可|能|支持|作|做)?(?:退还|退款|退费|退)|概不退|恕不退|non-?refundable"
+                           r"|\bno\s+refunds?\b|\bnot\s+(?:be\s+)?refund(?:ed|able)", regex.I)
 _CONDITION_WORDS = regex.compile(r"未(?:激活|使用|开课|开卡|拆封|上课)|激活前|使用前|开课前|扣除|扣减|手续费|only\s+(?:if|when)"
                                  r"|unused|before\s+(?:activation|you\s+(?:activate|use))|not\s+(?:been\s+)?(?:activated|used)"
                                  r"|minus|less\s+(?:any|the)|deduct|withhold", regex.I)
@@ -574,7 +576,9 @@ def _check_refundable(c: AdvertClaim, report: Any) -> list[_Item]:
     want = c.values.get("days")
     for f in _of(report, "refund_restriction"):
         days = f.values.get("days")
-        if "non-refundable" in f.pattern:
+        if "non-refundable" in f.pattern or (not days and _NO_REFUND.search(f.evidence)
+                                             and not _CONDITION_WORDS.search(f.evidence)):
+            # said of the money outright, whichever pattern found it
             items.append(_item("contradicted", f, "协议写明已付费用不退", "the agreement says money paid is not refunded"))
             continue
         cond = _CONDITION_WORDS.search(f.evidence)

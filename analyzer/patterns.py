@@ -262,16 +262,23 @@ class LazyRegex:
     """A pattern regex compiled on first use. Used for files already validated (see
     ``load_dir``): a Chinese document never pays for compiling the English patterns."""
 
-    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts")
+    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts", "_group")
 
     def __init__(self, path: Path, fld: str, alternatives: list[str], lang: str | None = None,
-                 concepts: dict[str, Concept] | None = None) -> None:
+                 concepts: dict[str, Concept] | None = None,
+                 group: list[LazyRegex] | None = None) -> None:
         self._path, self._fld, self._alts, self._rx = path, fld, alternatives, None
         self._lang, self._concepts = lang, concepts
+        # the regexes of one pattern are compiled together, on the first use of any of them:
+        # a pattern is loaded once, not a field at a time across later scans
+        self._group = group if group is not None else []
+        self._group.append(self)
 
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
-            self._rx = _compile(self._path, self._fld, self._alts, self._lang, self._concepts)
+            for r in self._group:
+                if r._rx is None:
+                    r._rx = _compile(r._path, r._fld, r._alts, r._lang, r._concepts)
         return self._rx
 
     def __getattr__(self, name: str) -> Any:
@@ -287,9 +294,11 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
         concepts = bundled_concepts()
     lang_ = data.get("lang") if isinstance(data, dict) else None
 
+    group: list[LazyRegex] = []
+
     def mk(fld: str, alternatives: list[str]) -> Any:
         if lazy:
-            return LazyRegex(path, fld, alternatives, lang_, concepts)
+            return LazyRegex(path, fld, alternatives, lang_, concepts, group)
         return _compile(path, fld, alternatives, lang_, concepts)
 
     if not isinstance(data, dict):

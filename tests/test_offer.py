@@ -308,3 +308,10 @@ def test_advert_without_claims(advert):
     assert parse_offer(advert) == []
     oc = check_offer(advert, analyzer.scan(ZH_BAD))
     assert oc.claims == () and oc.to_dict() == {"text": advert, "claims": []}
+
+
+def test_regression_a_no_refund_clause_contradicts_whichever_pattern_found_it():
+    # the check used to look for "non-refundable" in the pattern id: a concept pattern that
+    # found "首充费用不予退还" made the advert's "可退" merely "qualified"
+    claims = _check("第四条 首充50元即视为激活，首充费用不予退还。第五条 另收取卡费10元。", "可退")
+    assert _one(claims, "refundable").status == "contradicted"
