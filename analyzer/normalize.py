@@ -13,6 +13,8 @@ the original through ``NormText.orig``. What changes:
 """
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +54,31 @@ def _starts_item(chars: list[str], j: int) -> bool:
         return True
     # "5.1 甲方…" / "5.1甲方…" is a clause number, "1.5GB" / "2.5元" a wrapped value
     return "." in run and (nxt == " " or (is_cjk(nxt) and nxt not in _UNIT_AFTER_NUMBER))
+
+
+_NUMBERED_TITLE = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节部分款]|[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|\d{1,2}(?:\.\d{1,2}){0,3}\.?\s|(?:section|article|part|clause|schedule)\s+[\dIVX]+)", re.I)
+
+
+def _title_line(line: str, nxt: str) -> bool:
+    """Is ``line`` a title rather than the first half of a wrapped sentence? A short
+    numbered line ("24.2 CLASS ACTION WAIVER", "五、协议的生效、变更、终止和解除"), or a short
+    line in capitals or Title Case before a line that starts a new sentence."""
+    line = line.strip()
+    if not line or len(line) > 60 or line[-1] in ",，、;；:：(（-–":
+        return False
+    starts_new = nxt.isupper() or nxt.isdigit() or is_cjk(nxt) or nxt in "#*(（"
+    if not starts_new:
+        return False
+    if _NUMBERED_TITLE.match(line) and len(line) <= 40:
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", line)]
+    if len(words) < 2 or len(words) > 8 or any(is_cjk(c) for c in line):
+        return False
+    small = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from", "your", "our"}
+    caps = sum(1 for w in words if w[0].isupper() or w.lower() in small)
+    return caps == len(words) and sum(1 for w in words if w[0].isupper()) >= 2
 
 
 def is_cjk(ch: str) -> bool:
@@ -166,7 +193,8 @@ def normalize(original: str) -> NormText:
             line_len = len(out_c) - line_start
             if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
                     and nxt != "\f" and not _starts_item(chars, j)
-                    and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]):  # Markdown headings
+                    and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
+                    and not _title_line("".join(out_c[line_start:]), nxt)):
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")

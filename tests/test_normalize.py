@@ -131,3 +131,19 @@ def test_is_cjk():
 def test_markdown_heading_line_is_not_glued(heading):
     n = normalize(heading + "\n本套餐月费30元，合约期二十四个月。")
     assert n.text.count("\n") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "24.2 CLASS ACTION WAIVER\nThe parties agree to arbitrate.",
+    "Changes to These Terms\nWe may change these terms.",
+    "五、协议的生效、变更、终止和解除\n本协议自签字之日起生效。",
+])
+def test_regression_a_title_line_is_not_glued_to_the_next_sentence(text):
+    # a title without a full stop was read as a wrapped line and joined to the clause after
+    # it, so findings quoted the heading with the clause
+    assert "\n" in normalize(text).text
+
+
+def test_a_wrapped_sentence_is_still_joined():
+    assert normalize("This agreement will renew automatically for\nsuccessive one-year terms.").text == \
+        "This agreement will renew automatically for successive one-year terms."
