@@ -220,6 +220,7 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
         for other in group[1:]:
             for key, v in other.values.items():
                 vals.setdefault(key, v)
+        _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
         a, b = evidence_span(s, best.start, best.end)
         oa, ob = norm.to_orig(a, b)
         findings.append(Finding(
@@ -229,6 +230,33 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
             explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
             section=s.section, why=best.why))
     return findings, protections, warnings
+
+
+_CONTINUES = regex.compile(
+    r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
+    r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
+    r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
+    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前))", regex.I)
+
+
+def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals: dict[str, Any],
+                               hits: dict[tuple[int, str], list[_Hit]],
+                               cache: dict[int, list[values_mod.Value]], text: str) -> None:
+    """"We may change our prices. We will notify you at least 30 days before." The next
+    sentence of the same paragraph, when it goes on with the term (After that / 此后 / 我们将…)
+    and states no term of this category itself, fills the values this finding lacks."""
+    missing = [key for key in CATEGORY_VALUES.get(cat, ()) if key not in vals
+               and key not in ("currency", "period", "formula")]
+    if not missing or k + 1 >= len(sentences) or (k + 1, cat) in hits:
+        return
+    n = sentences[k + 1]
+    if n.heading or "\n" in text[sentences[k].end:n.start] or not _CONTINUES.match(n.text):
+        return
+    if k + 1 not in cache:
+        cache[k + 1] = values_mod.candidates(n.text)
+    for key, v in values_mod.pick(n.text, missing, (0, 0), cache[k + 1]).items():
+        if key in missing or (key in ("currency", "period") and "amount" in missing):
+            vals.setdefault(key, v)
 
 
 def _same_part(s: Sentence, a: _Hit, b: _Hit) -> bool:

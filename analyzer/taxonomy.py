@@ -97,4 +97,5 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "balance_expiry": ("days", "months"),
     "suspension_recycling": ("days", "months"),
     "extra_fees": ("amount", "currency", "period", "percent"),
+    "unilateral_change": ("days",),  # the notice period
 }

@@ -284,3 +284,18 @@ def test_a_risk_beside_a_protection_in_one_sentence_is_still_found():
     r = scan("本套餐无合约期，可随时销户，无需支付违约金。")
     assert not r.findings
     assert {p.category for p in r.protections} >= {"lock_in", "early_termination_fee"}
+
+
+@pytest.mark.parametrize("text, days", [
+    ("We may change our plans and prices from time to time. We will notify you at least 30 days before a change.", 30),
+    ("本平台有权调整连续包月服务的价格。价格调整的，我们将在调整生效前至少7日通知您。", 7),
+])
+def test_a_notice_period_in_the_next_sentence_is_the_change_clause_value(text, days):
+    (f,) = [f for f in scan(text).findings if f.category == "unilateral_change"]
+    assert f.values.get("days") == days
+
+
+def test_an_unrelated_next_sentence_gives_no_value():
+    r = scan("We may change our plans and prices from time to time.\nRefunds are issued within 14 days.")
+    (f,) = [f for f in r.findings if f.category == "unilateral_change"]
+    assert "days" not in f.values
