@@ -1,6 +1,7 @@
 """Developer aid: list missed gold lines and unmatched findings for some categories.
 
     python scripts/errors.py lock_in [early_termination_fee ...] [--docs zh-] [--fp] [--fn]
+    python scripts/errors.py dispute_resolution --claudette [--fn]   # CLAUDETTE sentences
 
 Matching follows ../shared/tools/score.py (same category, evidence overlaps the quote on
 letters and digits); documents are scanned in-process, so a run takes seconds.
@@ -30,7 +31,10 @@ def main() -> None:
     ap.add_argument("--dir", default=str(SHARED / "corpora" / "agreements"))
     ap.add_argument("--fp", action="store_true", help="show only false positives")
     ap.add_argument("--fn", action="store_true", help="show only misses")
+    ap.add_argument("--claudette", action="store_true", help="CLAUDETTE sentences instead of clause gold")
     a = ap.parse_args()
+    if a.claudette:
+        return claudette(set(a.categories), a.fp, a.fn, a.docs)
     root = Path(a.dir)
     gold = defaultdict(list)
     for line in (root / "gold.jsonl").read_text(encoding="utf-8").splitlines():
@@ -69,6 +73,42 @@ def main() -> None:
         p = ftp / (ftp + fp) if ftp + fp else 1
         r = tp / (tp + fn) if tp + fn else 1
         print(f"{c:24} gold {tp + fn:4} tp {tp:4} fn {fn:4} fp {fp:4}  P {p:.2f} R {r:.2f}")
+
+
+def claudette(cats: set[str], only_fp: bool, only_fn: bool, prefix: str) -> None:
+    root = SHARED / "corpora" / "claudette"
+    scanner = Scanner()
+    for name in (root / "LIST.txt").read_text().split():
+        if not name.startswith(prefix):
+            continue
+        sents = (root / "sentences" / name).read_text(encoding="utf-8").splitlines()
+        tags = (root / "tags" / name).read_text(encoding="utf-8").splitlines()
+        hay, bounds = "", []
+        for s in sents:
+            n = score.norm(s)[0]
+            bounds.append((len(hay), len(hay) + len(n)))
+            hay += n
+        gold = [defaultdict(int) for _ in sents]
+        for i, t in enumerate(tags):
+            for tag in t.split():
+                label = tag.rstrip("0123456789")
+                level = int(tag[len(label):] or 0)
+                if label in score.CLAUDETTE_MAP:
+                    cat = score.CLAUDETTE_MAP[label]
+                    gold[i][cat] = max(gold[i][cat], level)
+        pred = [dict() for _ in sents]
+        for f in scanner.scan_path(root / "original_text" / name).to_dict()["findings"]:
+            for x, y in score.finding_spans(f, hay):
+                for i, (s0, s1) in enumerate(bounds):
+                    if s0 < y and x < s1:
+                        pred[i].setdefault(f["category"], f["pattern"])
+        for i, s in enumerate(sents):
+            for cat in cats or set(score.CLAUDETTE_MAP.values()):
+                level, hit = gold[i].get(cat, 0), cat in pred[i]
+                if level >= 2 and not hit and not only_fp:
+                    print(f"FN {name} {cat} {s[:200]!r}")
+                elif level == 0 and hit and not only_fn:
+                    print(f"FP {name} {cat} [{pred[i][cat]}] {s[:200]!r}")
 
 
 if __name__ == "__main__":
