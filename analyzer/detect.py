@@ -50,18 +50,18 @@ def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
 _LONG_SENTENCE = 120  # characters: beyond this a sentence usually states several terms
 
 
-def _exclude_scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
-    """Where an exclusion or a protection is looked for: the pattern's scope, but in a long
-    sentence only the comma-delimited parts around the match, so a late-payment clause (or a
-    "no fee" said of something else) in the same long sentence does not hide the early-exit
-    penalty stated beside it."""
-    scope = _scope(p, s, start, end)
+def _near(rx: Any, p: Pattern, s: Sentence, start: int, end: int) -> bool:
+    """Does an exclusion or protection regex apply to this match? In the pattern's scope; but
+    in a long sentence only where it touches the comma-delimited parts around the match, so a
+    late-payment clause (or a "no fee" said of something else) elsewhere in the same long
+    sentence does not hide the early-exit penalty stated beside it. A regex that reads the
+    whole sentence (a heading test anchored at both ends) still sees the whole sentence."""
     if p.window is not None or len(s.text) <= _LONG_SENTENCE:
-        return scope
+        return rx.search(_scope(p, s, start, end), timeout=TIMEOUT) is not None
     a, b = values_mod.subclause(s.text, start - s.start, end - s.start)
     a = values_mod.subclause(s.text, max(0, a - 2), max(0, a - 2))[0] if a > 0 else a
     b = values_mod.subclause(s.text, min(len(s.text), b + 1), min(len(s.text), b + 1))[1] if b < len(s.text) else b
-    return s.text[a:b]
+    return any(m.start() < b and a < m.end() for m in rx.finditer(s.text, timeout=TIMEOUT))
 
 
 def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:
@@ -81,9 +81,9 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
         if not m:
             return False, False, 0.0, ()
         why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
-    if p.exclude is not None and p.exclude.search(_exclude_scope(p, s, start, end), timeout=TIMEOUT):
+    if p.exclude is not None and _near(p.exclude, p, s, start, end):
         return False, False, 0.0, ()
-    if p.protection is not None and p.protection.search(_exclude_scope(p, s, start, end), timeout=TIMEOUT):
+    if p.protection is not None and _near(p.protection, p, s, start, end):
         return True, True, p.confidence, tuple(why)
     if p.cue is not None:
         m = p.cue.search(s.text, timeout=TIMEOUT)

@@ -299,3 +299,15 @@ def test_an_unrelated_next_sentence_gives_no_value():
     r = scan("We may change our plans and prices from time to time.\nRefunds are issued within 14 days.")
     (f,) = [f for f in r.findings if f.category == "unilateral_change"]
     assert "days" not in f.values
+
+
+def test_regression_a_heading_exclusion_still_reads_the_whole_long_sentence():
+    # narrowing exclusions to the parts near the match made an all-capitals heading test
+    # (anchored at both ends) match the short part "UBER SHALL NOT BE LIABLE FOR INDIRECT,"
+    # and drop a real liability clause
+    p = pat("en-liab", "liability_limitation", lang="en", match=[r"not\s+be\s+liable"],
+            exclude=[r"(?-i:^[A-Z ,]{1,60}$)"])
+    long = ("ACME SHALL NOT BE LIABLE FOR INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, PUNITIVE OR CONSEQUENTIAL "
+            "DAMAGES, INCLUDING LOST PROFITS, LOST DATA OR PROPERTY DAMAGE RELATED TO THE SERVICES.")
+    findings, _ = run(long, p)
+    assert len(findings) == 1
