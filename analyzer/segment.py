@@ -27,7 +27,17 @@ _HEADING = regex.compile(
 )
 _NUMBERING = regex.compile(r"^[#*\s]*(?:(?:section|article|clause)\s+)?(?:[\dIVXivx]{1,4}(?:\.\d{1,3})*[.、)]?\s*)?", regex.I)
 # A line that says who may or must do what is a clause, even when it is short and numbered.
-_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须|\b(?:may|will|shall|must|agree)\b", regex.I)
+_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须(?!知)|\b(?:may|will|shall|must|agree)\b", regex.I)
+# A numbered line that states something is a clause, not a title: it has a comma, colon or
+# enumeration inside, a value ("50元", "10天"), or a word that binds or conditions
+# ("2. 激活需充值50元，到账后套餐生效", "5. 无合约期，可随时注销").
+_STATEMENT = regex.compile(
+    r"[,，;；:：](?=\s*\S)|\d\s*(?:元|块|个月|月|天|日|年|G|GB|M|%|分钟|小时)"
+    r"|需(?!知)|须(?!知)|应当?|请|将|会(?!员)|可以|可随时|未|即|按照?|收取|支付|缴纳|充值|不得|不支持|不可(?!抗力)|不能|不予"
+    r"|\b(?:is|are|will|can|cannot|applies|apply|renews|charged|billed|not)\b", regex.I)
+_CN_NUMBERING = regex.compile(
+    r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节部分款]|[一二三四五六七八九十]+[、.．]"
+    r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}(?:\.\d{1,2}){0,3}[.、]?)\s*")
 _ABBREV = {
     "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr", "st",
     "vs", "u.s", "u.k", "jr", "sr", "approx", "art", "sec", "para", "p", "pp", "fig", "ex", "cf",
@@ -117,7 +127,8 @@ def split_sentences(text: str) -> list[Sentence]:
         # sentence ("We may charge fees for suspension"), is matched like any sentence
         core = _NUMBERING.sub("", s)
         is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
-                      and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80)))
+                      and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80))
+                      and (s.lstrip()[:1] in "#*" or not _STATEMENT.search(_CN_NUMBERING.sub("", core, count=1))))
         if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
             is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
         if is_heading:

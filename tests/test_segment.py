@@ -106,3 +106,21 @@ def test_a_table_row_reads_as_key_value():
     text = normalize("| 合约期 | 12个月 |\n|---|---|\n").text
     s = split_sentences(text)[0]
     assert s.text.strip().startswith("合约期:") and len(s.text) == s.end - s.start
+
+
+@pytest.mark.parametrize("line", [
+    "2. 激活需充值50元，到账后套餐生效",
+    "5. 无合约期，可随时注销",
+    "6. 收到卡后请在10天内激活",
+    "3. Activation fee is $35",
+])
+def test_regression_a_numbered_list_item_that_states_a_term_is_not_a_title(line):
+    # short numbered items without a full stop were taken for section titles and never scanned
+    (s,) = split_sentences(normalize(line).text)
+    assert not s.heading
+
+
+@pytest.mark.parametrize("line", ["第五条 违约责任", "三、资费标准", "(二) 不可抗力", "4.2 Early Termination", "一、办理须知"])
+def test_a_numbered_title_is_still_a_title(line):
+    (s,) = split_sentences(normalize(line).text)
+    assert s.heading
