@@ -311,3 +311,11 @@ def test_regression_a_heading_exclusion_still_reads_the_whole_long_sentence():
             "DAMAGES, INCLUDING LOST PROFITS, LOST DATA OR PROPERTY DAMAGE RELATED TO THE SERVICES.")
     findings, _ = run(long, p)
     assert len(findings) == 1
+
+
+def test_regression_unpaid_credit_that_is_no_longer_paid_is_not_a_protection():
+    # "不再返还" (the rest is lost) matched the clawback's "no need to return" protection and
+    # turned the early-exit repayment into a point in the buyer's favour
+    r = scan("甲方在活动期内提前解约的，应一次性补交已赠送的话费，未返还的预存话费不再返还。")
+    assert "early_termination_fee" in {f.category for f in r.findings}
+    assert not [p for p in r.protections if p.category == "early_termination_fee"]
