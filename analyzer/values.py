@@ -266,6 +266,8 @@ _FORMULAS = [
      "remaining months x monthly charge"),
     (regex.compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
      "remaining months x monthly charge"),
+    (regex.compile(r"\b(?:monthly\s+)?(?:charges?|payments?|fees?)\s+(?:left|remaining|due)\s+(?:for|in|until)\s+the\s+(?:rest|remainder|end)\s+of\s+(?:the|your)\b", regex.I),
+     "remaining months x monthly charge"),
     (regex.compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
      "remaining balance due at once"),
     (regex.compile(r"\b(?:repay|pay\s+back|refund\s+us)\b[^.;]{0,40}\b(?:credits?|discounts?|promotional)", regex.I),

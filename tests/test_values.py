@@ -154,3 +154,9 @@ def test_formula_carries_multipliers_caps_and_higher_of(text, want):
 ])
 def test_a_billing_period_without_an_amount(text, period):
     assert pick(normalize(text).text, ["period"], (0, 1)) == {"period": period}
+
+
+def test_formula_monthly_charges_left_for_the_rest_of_the_term():
+    from analyzer.values import formula
+    text = "you'll pay an early termination charge equal to the monthly charges left for the rest of the Minimum Term"
+    assert formula(normalize(text).text) == "remaining months x monthly charge"
