@@ -119,18 +119,21 @@ _QUESTION = regex.compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
 _LATIN_WORD = regex.compile(r"[A-Za-z]{3,}")
 
 
+_ENGLISH_PHRASE = regex.compile(r"(?:\b[A-Za-z][a-z']*\b[ ,;:()-]{1,3}){5}\b[A-Za-z]")
+
+
 def scripts_present(text: str) -> set[str]:
     """Which pattern languages can match here: 'zh' with any run of Chinese text, 'en' with
-    English words beyond the odd 'APP' or '5G' in a Chinese agreement."""
+    English prose (a run of six words), not the odd 'APP', 'Apple ID' or '5G' in a Chinese
+    agreement: the English patterns are not even compiled for a Chinese text."""
     out = set()
     if regex.search(r"\p{Han}{2}", text):
         out.add("zh")
-    words = 0
-    for _ in _LATIN_WORD.finditer(text):
-        words += 1
-        if words >= 8 or "zh" not in out:
+    if "zh" not in out:
+        if _LATIN_WORD.search(text):
             out.add("en")
-            break
+    elif _ENGLISH_PHRASE.search(text, timeout=TIMEOUT):
+        out.add("en")
     return out
 
 

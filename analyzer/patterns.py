@@ -262,23 +262,16 @@ class LazyRegex:
     """A pattern regex compiled on first use. Used for files already validated (see
     ``load_dir``): a Chinese document never pays for compiling the English patterns."""
 
-    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts", "_group")
+    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts")
 
     def __init__(self, path: Path, fld: str, alternatives: list[str], lang: str | None = None,
-                 concepts: dict[str, Concept] | None = None,
-                 group: list[LazyRegex] | None = None) -> None:
+                 concepts: dict[str, Concept] | None = None) -> None:
         self._path, self._fld, self._alts, self._rx = path, fld, alternatives, None
         self._lang, self._concepts = lang, concepts
-        # the regexes of one pattern are compiled together, on the first use of any of them:
-        # a pattern is loaded once, not a field at a time across later scans
-        self._group = group if group is not None else []
-        self._group.append(self)
 
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
-            for r in self._group:
-                if r._rx is None:
-                    r._rx = _compile(r._path, r._fld, r._alts, r._lang, r._concepts)
+            self._rx = _compile(self._path, self._fld, self._alts, self._lang, self._concepts)
         return self._rx
 
     def __getattr__(self, name: str) -> Any:
@@ -294,11 +287,9 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
         concepts = bundled_concepts()
     lang_ = data.get("lang") if isinstance(data, dict) else None
 
-    group: list[LazyRegex] = []
-
     def mk(fld: str, alternatives: list[str]) -> Any:
         if lazy:
-            return LazyRegex(path, fld, alternatives, lang_, concepts, group)
+            return LazyRegex(path, fld, alternatives, lang_, concepts)
         return _compile(path, fld, alternatives, lang_, concepts)
 
     if not isinstance(data, dict):
@@ -464,9 +455,10 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
     lazy regexes; any other file is compiled now, so an error is reported at load time."""
     cache = _cache_file()
     try:
-        known = set(cache.read_text(encoding="ascii").split()) if cache else set()
+        order = cache.read_text(encoding="ascii").split() if cache else []
     except (OSError, UnicodeDecodeError):
-        known = set()
+        order = []
+    known = set(order)
     fresh: list[str] = []
     seen: dict[str, str] = {}
     out: list[Pattern] = []
@@ -489,17 +481,21 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
             seen[p.full_id] = str(path)
             out.append(p)
     if cache and fresh:
-        _remember(cache, known, fresh)
+        _remember(cache, order, fresh)
     return tuple(out)
 
 
-def _remember(cache: Path, known: set[str], fresh: list[str]) -> None:
-    """Add validated keys to the cache; written whole and renamed, never half-written."""
+_CACHE_KEYS = 5000
+
+
+def _remember(cache: Path, order: list[str], fresh: list[str]) -> None:
+    """Add validated keys to the cache, oldest dropped first once it holds _CACHE_KEYS; written
+    whole and renamed, never half-written."""
     import tempfile
 
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        keys = sorted(known | set(fresh))[-5000:]
+        keys = list(dict.fromkeys([*order, *fresh]))[-_CACHE_KEYS:]
         fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".validated-")
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write("\n".join(keys) + "\n")

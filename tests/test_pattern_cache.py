@@ -60,3 +60,19 @@ def test_unwritable_cache_dir_is_not_an_error(tmp_path, monkeypatch):
     _write(lib, GOOD)
     assert len(load_dir(lib)) == 1
     assert len(load_dir(lib)) == 1
+
+
+def test_regression_a_full_cache_drops_its_oldest_keys_not_the_newest(tmp_path, monkeypatch):
+    # the cache kept the 5000 lexically last keys, so once full it could drop the key it had
+    # just written and every later run compiled the whole library again
+    monkeypatch.setenv("TERMS_SCAN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TERMS_SCAN_NO_CACHE", raising=False)
+    cache = tmp_path / "cache" / "terms-scan" / "validated-patterns.txt"
+    cache.parent.mkdir(parents=True)
+    # 5000 older keys that sort after any real (hexadecimal) key
+    cache.write_text("\n".join(f"z{i:031d}" for i in range(5000)) + "\n")
+    lib = tmp_path / "lib"
+    _write(lib, GOOD)
+    load_dir(lib)
+    assert isinstance(load_dir(lib)[0].match, LazyRegex)  # the new key survived
+    assert len(cache.read_text().split()) <= 5000
