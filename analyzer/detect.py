@@ -94,9 +94,24 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
     return True, False, min(0.99, p.confidence + boost), tuple(why)
 
 
+_ENUMERATION = regex.compile(
+    r"^[\s#*>-]*(?:(?:section|article|clause)\s+)?(?:\d{1,3}(?:\.\d{1,3})*\.?|\(?[a-z\divx]{1,4}\)|[一二三四五六七八九十]+[、.]"
+    r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十百零〇\d]+[条款项])[\s.:：、]*", regex.I)
+
+
 def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     """The part of a sentence to quote: all of it when short, else the sub-clauses around
-    the match, grown until about EVIDENCE_TARGET characters."""
+    the match, grown until about EVIDENCE_TARGET characters; without the clause number in
+    front ("6.1.2.", "(a)", "三、"), which is not the term."""
+    a, b = _evidence_span(s, start, end)
+    if a == s.start:
+        m = _ENUMERATION.match(s.text)
+        if m and m.end() and s.start + m.end() <= start:
+            a = s.start + m.end()
+    return a, b
+
+
+def _evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     if s.end - s.start <= EVIDENCE_TARGET * 1.5:
         return s.start, s.end
     cuts = [s.start] + [s.start + m.end() for m in _SUBCLAUSE.finditer(s.text)] + [s.end]

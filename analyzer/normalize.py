@@ -66,7 +66,7 @@ def _title_line(line: str, nxt: str) -> bool:
     numbered line ("24.2 CLASS ACTION WAIVER", "五、协议的生效、变更、终止和解除"), or a short
     line in capitals or Title Case before a line that starts a new sentence."""
     line = line.strip()
-    if not line or len(line) > 60 or line[-1] in ",，、;；:：(（-–":
+    if not line or len(line) > 100 or line[-1] in ",，、;；:：(（-–":
         return False
     starts_new = nxt.isupper() or nxt.isdigit() or is_cjk(nxt) or nxt in "#*(（"
     if not starts_new:
@@ -74,7 +74,7 @@ def _title_line(line: str, nxt: str) -> bool:
     if _NUMBERED_TITLE.match(line) and len(line) <= 40:
         return True
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", line)]
-    if len(words) < 2 or len(words) > 8 or any(is_cjk(c) for c in line):
+    if len(words) < 2 or len(words) > 10 or any(is_cjk(c) for c in line):
         return False
     small = {"a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from", "your", "our"}
     caps = sum(1 for w in words if w[0].isupper() or w.lower() in small)
@@ -163,6 +163,7 @@ def normalize(original: str) -> NormText:
     n = len(chars)
     i = 0
     line_start = 0
+    phys_start = 0  # where the current physical line began (a joined line has several)
     while i < n:
         c = chars[i]
         if c == " ":
@@ -194,19 +195,20 @@ def normalize(original: str) -> NormText:
             if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
                     and nxt != "\f" and not _starts_item(chars, j)
                     and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
-                    and not _title_line("".join(out_c[line_start:]), nxt)):
+                    and not _title_line("".join(out_c[phys_start:]), nxt)):
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")
                     out_i.append(idx[i])
+                phys_start = len(out_c)
             else:
                 out_c.append("\n")
                 out_i.append(idx[i])
-                line_start = len(out_c)
+                line_start = phys_start = len(out_c)
             i = j
             continue
         if c == "\f":
-            line_start = len(out_c) + 1
+            line_start = phys_start = len(out_c) + 1
         out_c.append(c)
         out_i.append(idx[i])
         i += 1

@@ -319,3 +319,9 @@ def test_regression_unpaid_credit_that_is_no_longer_paid_is_not_a_protection():
     r = scan("甲方在活动期内提前解约的，应一次性补交已赠送的话费，未返还的预存话费不再返还。")
     assert "early_termination_fee" in {f.category for f in r.findings}
     assert not [p for p in r.protections if p.category == "early_termination_fee"]
+
+
+def test_evidence_leaves_out_the_clause_number():
+    r = scan("6.1.2. Subject to 6.1.1, Acme shall not be liable for any indirect damages.\n三、甲方承诺在网24个月，每月最低消费59元。")
+    assert {f.evidence for f in r.findings} == {
+        "Subject to 6.1.1, Acme shall not be liable for any indirect damages.", "甲方承诺在网24个月，每月最低消费59元。"}

@@ -147,3 +147,10 @@ def test_regression_a_title_line_is_not_glued_to_the_next_sentence(text):
 def test_a_wrapped_sentence_is_still_joined():
     assert normalize("This agreement will renew automatically for\nsuccessive one-year terms.").text == \
         "This agreement will renew automatically for successive one-year terms."
+
+
+def test_regression_a_long_line_does_not_glue_the_titles_after_it():
+    # the title test looked at the logical line, which after one join was the long first line,
+    # so a whole table of contents became one sentence
+    text = "Reporting Copyright, Trademark, And Other Intellectual Property Infringement Claims Here\n    Disclaimers And Release\n    Limitation Of Liability\n"
+    assert normalize(text).text.count("\n") >= 2
