@@ -1,0 +1,99 @@
+"""The project's own annotated example sets (tests/data/heldout*, tests/data/genres/*): each
+is scored the way ../shared/tools/score.py scores, and must stay above a floor. They were written
+for the project (some tuned on), so they guard against regressions; they are not held-out data.
+Also the development corpus's high-severity aggregate (issue 8's bar: P and R >= 0.90)."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SCORE_PY = SHARED / "tools" / "score.py"
+SETS = sorted(p.parent for p in DATA.glob("heldout*/gold.jsonl")) + sorted(p.parent for p in DATA.glob("genres/*/gold.jsonl"))
+
+# Floors: micro recall and precision over each set, high-severity recall. Measured 2026-12-06
+# (heldout 0.93/1.00, heldout2 0.90/0.91; genres see the closing note); the floors sit under
+# the measured figures so that noise does not fail CI but a real regression does.
+MIN_PRECISION = 0.80
+MIN_RECALL = 0.80
+MIN_HIGH_RECALL = 0.80
+
+pytestmark = pytest.mark.skipif(not SCORE_PY.is_file(), reason="../shared/tools/score.py is not here")
+
+
+@pytest.fixture(scope="module")
+def score():
+    sys.path.insert(0, str(SCORE_PY.parent))
+    try:
+        import score as score_mod
+    finally:
+        sys.path.remove(str(SCORE_PY.parent))
+    return score_mod
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    from analyzer.pipeline import Scanner
+
+    return Scanner()
+
+
+def measure(root: Path, score, scanner) -> dict:
+    from analyzer.taxonomy import CATEGORIES
+
+    gold = defaultdict(list)
+    for line in (root / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            gold[g["doc"]].append(g)
+    c = defaultdict(int)
+    for doc, items in gold.items():
+        hay = score.norm((root / doc).read_text(encoding="utf-8", errors="replace"))[0]
+        fs = [(f, score.finding_spans(f, hay)) for f in scanner.scan_path(root / doc).to_dict()["findings"]]
+        gs = [(g, score.locate(score.norm(g["quote"])[0], hay)) for g in items]
+        for f, sp in fs:
+            c["ftp" if any(g["category"] == f["category"] and score.overlaps(sp, s) for g, s in gs) else "fp"] += 1
+        for g, s in gs:
+            hit = any(f["category"] == g["category"] and score.overlaps(sp, s) for f, sp in fs)
+            c["tp" if hit else "fn"] += 1
+            if CATEGORIES[g["category"]].severity == "high":
+                c["htp" if hit else "hfn"] += 1
+    return {"precision": c["ftp"] / max(1, c["ftp"] + c["fp"]), "recall": c["tp"] / max(1, c["tp"] + c["fn"]),
+            "high_recall": c["htp"] / max(1, c["htp"] + c["hfn"])}
+
+
+@pytest.mark.parametrize("root", SETS, ids=lambda p: str(p.relative_to(DATA)))
+def test_example_set_floor(root, score, scanner):
+    m = measure(root, score, scanner)
+    print(f"\n{root.name}: P {m['precision']:.2f} R {m['recall']:.2f} high R {m['high_recall']:.2f}")
+    assert m["precision"] >= MIN_PRECISION and m["recall"] >= MIN_RECALL, m
+    assert m["high_recall"] >= MIN_HIGH_RECALL, m
+
+
+@pytest.mark.skipif(not (SHARED / "corpora" / "agreements" / "gold.jsonl").is_file(), reason="shared corpora not here")
+def test_development_corpus_high_severity_stays_above_the_issue_bar(score, scanner):
+    from analyzer.taxonomy import CATEGORIES
+
+    root = SHARED / "corpora" / "agreements"
+    gold = defaultdict(list)
+    for line in (root / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            gold[g["doc"]].append(g)
+    c = defaultdict(int)
+    high = {k for k, v in CATEGORIES.items() if v.severity == "high"}
+    for doc, items in gold.items():
+        hay = score.norm((root / doc).read_text(encoding="utf-8", errors="replace"))[0]
+        fs = [(f, score.finding_spans(f, hay)) for f in scanner.scan_path(root / doc).to_dict()["findings"] if f["category"] in high]
+        gs = [(g, score.locate(score.norm(g["quote"])[0], hay)) for g in items if g["category"] in high]
+        for f, sp in fs:
+            c["ftp" if any(g["category"] == f["category"] and score.overlaps(sp, s) for g, s in gs) else "fp"] += 1
+        for g, s in gs:
+            c["tp" if any(f["category"] == g["category"] and score.overlaps(sp, s) for f, sp in fs) else "fn"] += 1
+    p, r = c["ftp"] / max(1, c["ftp"] + c["fp"]), c["tp"] / max(1, c["tp"] + c["fn"])
+    assert p >= 0.90 and r >= 0.90, (p, r)
