@@ -241,9 +241,10 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
         _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
         a, b = evidence_span(s, best.start, best.end)
         oa, ob = norm.to_orig(a, b)
+        ca, cb = _clause_span(sentences, k)
         findings.append(Finding(
             category=cat, severity=best.pattern.severity, confidence=best.confidence,
-            evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
+            evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
             location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
             explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
             section=s.section, why=best.why))
@@ -275,6 +276,26 @@ def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals
     for key, v in values_mod.pick(n.text, missing, (0, 0), cache[k + 1]).items():
         if key in missing or (key in ("currency", "period") and "amount" in missing):
             vals.setdefault(key, v)
+
+
+_MIN_CLAUSE = 8  # letters and digits: "【合约期】24个月" alone cannot be found again in a page
+
+
+def _clause_span(sentences: list[Sentence], k: int) -> tuple[int, int]:
+    """The clause a finding belongs to: its sentence, or for a very short one (a field of a
+    product sheet) the sentence with its neighbours, so that it can be located in the page."""
+    a, b = sentences[k].start, sentences[k].end
+    i = j = k
+
+    def size() -> int:
+        return sum(1 for s in sentences[i:j + 1] for c in s.text if c.isalnum())
+
+    while size() < _MIN_CLAUSE and (i > 0 or j + 1 < len(sentences)):
+        if i > 0:
+            i -= 1
+        else:
+            j += 1
+    return sentences[i].start if i < k else a, sentences[j].end if j > k else b
 
 
 def _same_part(s: Sentence, a: _Hit, b: _Hit) -> bool:

@@ -257,6 +257,8 @@ _FORMULAS = [
      "remaining months x monthly minimum spend"),
     (regex.compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
      "remaining months x monthly minimum spend"),
+    (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),
+     "fixed amount x remaining months"),
     (regex.compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),
      "committed total spend - amount already spent"),
     (regex.compile(r"退还[^。；;]{0,10}?已(?:享受|获得|赠送)[^。；;]{0,10}?(?:优惠|补贴|话费|赠送)"),

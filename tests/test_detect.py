@@ -325,3 +325,12 @@ def test_evidence_leaves_out_the_clause_number():
     r = scan("6.1.2. Subject to 6.1.1, Acme shall not be liable for any indirect damages.\n三、甲方承诺在网24个月，每月最低消费59元。")
     assert {f.evidence for f in r.findings} == {
         "Subject to 6.1.1, Acme shall not be liable for any indirect damages.", "甲方承诺在网24个月，每月最低消费59元。"}
+
+
+def test_regression_a_product_sheet_field_keeps_a_clause_that_can_be_located():
+    # "【合约期】 / 24个月" has 7 letters and digits: too short for a reader (or the scorer) to
+    # find in the page, so the finding was counted as a miss and a false positive
+    r = scan("# 卡品说明\n【合约期】\n24个月\n【月租】\n29元\n")
+    (f,) = [f for f in r.findings if f.category == "lock_in"]
+    assert f.values["months"] == 24
+    assert sum(c.isalnum() for c in f.clause) >= 8 and "合约期" in f.clause

@@ -124,3 +124,8 @@ def test_regression_a_numbered_list_item_that_states_a_term_is_not_a_title(line)
 def test_a_numbered_title_is_still_a_title(line):
     (s,) = split_sentences(normalize(line).text)
     assert s.heading
+
+
+def test_a_template_blank_is_a_value_on_the_line_after_its_label():
+    ss = split_sentences(normalize("【首充要求】\n${firstCharge}元\n").text)
+    assert [s.text for s in ss] == ["【首充要求】:${firstCharge}元"]

@@ -160,3 +160,8 @@ def test_formula_monthly_charges_left_for_the_rest_of_the_term():
     from analyzer.values import formula
     text = "you'll pay an early termination charge equal to the monthly charges left for the rest of the Minimum Term"
     assert formula(normalize(text).text) == "remaining months x monthly charge"
+
+
+def test_formula_a_fixed_sum_per_remaining_month():
+    from analyzer.values import formula
+    assert formula(normalize("提前销户按剩余合约月数×20元收取违约金").text) == "fixed amount x remaining months"
