@@ -46,6 +46,7 @@ _ABBREV = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 }
 _CJK_END = "。！？；!?;"
+_NUMBER_TOKEN = regex.compile(r"\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6}")  # "1.", "2.3.", "a.", "iv."
 # A line that is a value, not a title: "12 个月", "39元/月", "70G", "24 months", "$10/mo".
 _VALUE_LINE = regex.compile(
     r"^[\s*_]*(?:[¥￥$€£]\s?\d|(?:\$\{[^}]{1,40}\}|_{2,})\s*(?:个\s*月|元|G|GB|天|日|年|月|%)|(?:前|首|第)?[\d零〇一二两三四五六七八九十百千万]+(?:\.\d+)?\s*(?:-|~|至|到)?\s*[\d一二三四五六七八九十]*\s*"
@@ -91,12 +92,17 @@ def split_sentences(text: str) -> list[Sentence]:
         cut = None
         if c in "\n\f":
             cut = i
+        elif text[start:i + 1].lstrip(" ").startswith("#"):
+            pass  # a Markdown heading is one line: "## Cancelling Your Service; Early Termination Fees"
         elif c in _CJK_END and not (c in "!?;" and i + 1 < n and text[i + 1].isascii() and (text[i + 1].isalnum() or text[i + 1] in "=&/%_-")):
             # an ASCII '?' or ';' inside a URL ("display.html?nodeId=…") ends nothing
             cut = i + 1
         elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*"):
-            numbering = i - start <= 10 and text[start:i].strip(" (#*").replace(".", "").isalnum()
-            if not numbering and not _is_abbrev_stop(text, i):
+            numbering = i - start <= 10 and bool(_NUMBER_TOKEN.fullmatch(text[start:i].strip(" (#*")))
+            if (text.startswith("**", i + 1) and text[start:i].lstrip(" ").startswith("**")
+                    and i - start <= 80 and "**" not in text[start:i].lstrip(" ")[2:]):
+                cut = i + 3  # a bold run-in title "**Introductory pricing.** Certain plans…"
+            elif not numbering and not _is_abbrev_stop(text, i):
                 k = i + 1
                 while k < n and text[k] in "\"')]* ":
                     k += 1

@@ -129,3 +129,14 @@ def test_a_numbered_title_is_still_a_title(line):
 def test_a_template_blank_is_a_value_on_the_line_after_its_label():
     ss = split_sentences(normalize("【首充要求】\n${firstCharge}元\n").text)
     assert [s.text for s in ss] == ["【首充要求】:${firstCharge}元"]
+
+
+@pytest.mark.parametrize("text, want", [
+    ("## Cancelling Your Service; Early Termination Fees\nYou may cancel.", [("## Cancelling Your Service; Early Termination Fees", True), ("You may cancel.", False)]),
+    ("**Introductory pricing.** Certain plans cost less for 12 months.", [("**Introductory pricing.**", True), ("Certain plans cost less for 12 months.", False)]),
+    ("Will my price go up? Yes. Your price goes up each April.", [("Will my price go up?", False), ("Yes.", False), ("Your price goes up each April.", False)]),
+])
+def test_regression_markdown_titles_and_short_answers_split_where_a_reader_would(text, want):
+    # a ';' cut a Markdown heading in two; a bold run-in title kept its closing '**' on the next
+    # sentence; "Yes." was taken for a list number and glued to the answer
+    assert [(s.text, s.heading) for s in split_sentences(normalize(text).text)] == want
