@@ -213,6 +213,7 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                 pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
         except TimeoutError:
             warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
+    _table_cells(sentences, patterns, scripts, hits, warnings)
 
     findings: list[Finding] = []
     protections: list[Protection] = []
@@ -296,6 +297,35 @@ def _clause_span(sentences: list[Sentence], k: int) -> tuple[int, int]:
         else:
             j += 1
     return sentences[i].start if i < k else a, sentences[j].end if j > k else b
+
+
+def _table_cells(sentences: list[Sentence], patterns: tuple[Pattern, ...], scripts: set[str],
+                 hits: dict[tuple[int, str], list[_Hit]], warnings: list[str]) -> None:
+    """A table row under a header ("| A档 | 300元 | 12个月 | 58元 |" below "| 档位 | 预存 |
+    合约期 | 月最低消费 |") is also read cell by cell under its column names ("合约期: 12个月;
+    月最低消费: 58元"); what is found there quotes the whole row."""
+    for k, s in enumerate(sentences):
+        if not s.cells:
+            continue
+        cells = Sentence(0, len(s.cells), s.cells)
+        found = values_mod.candidates(s.cells)
+        for p in patterns:
+            if p.lang not in scripts:
+                continue
+            try:
+                m = p.match.search(s.cells, timeout=TIMEOUT)
+                if m is None:
+                    continue
+                ok, is_prot, conf, why = explain(p, cells, m.start(), m.end())
+            except TimeoutError:
+                warnings.append(f"pattern {p.full_id} took too long on a table row and was skipped")
+                continue
+            if not ok:
+                continue
+            hit = _Hit(p, k, s.start, s.end, conf, is_prot, why=why)
+            if not is_prot:
+                hit.values = _values(p, cells, m.start(), m.end(), found)
+            hits.setdefault((k, p.category), []).append(hit)
 
 
 def _same_part(s: Sentence, a: _Hit, b: _Hit) -> bool:

@@ -195,7 +195,8 @@ def normalize(original: str) -> NormText:
             if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
                     and nxt != "\f" and not _starts_item(chars, j)
                     and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
-                    and not _title_line("".join(out_c[phys_start:]), nxt)):
+                    and not _title_line("".join(out_c[phys_start:]), nxt)
+                    and not (out_c[phys_start:phys_start + 1] == ["|"] and prev == "|")):  # a table row
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")

@@ -55,6 +55,7 @@ _VALUE_LINE = regex.compile(
     regex.I,
 )
 _CELL_SEP = regex.compile(r"\s*\|\s*")
+_SEPARATOR_CELL = regex.compile(r":?-{2,}:?")
 _LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
 _VALUE_MAX = 80
 
@@ -66,6 +67,9 @@ class Sentence:
     text: str
     section: str | None = None
     heading: bool = False
+    # a row of a table with a header: the row read cell by cell under its column names
+    # ("合约期: 12个月; 月最低消费: 58元"), which the detector also matches
+    cells: str = ""
 
 
 def _is_abbrev_stop(text: str, i: int) -> bool:
@@ -118,6 +122,8 @@ def split_sentences(text: str) -> list[Sentence]:
 
     sentences: list[Sentence] = []
     section: str | None = None
+    header: list[str] = []  # column names of the table being read
+    last_row: list[str] | None = None
     for a, b in spans:
         while a < b and text[a] in " \t":
             a += 1
@@ -126,9 +132,25 @@ def split_sentences(text: str) -> list[Sentence]:
         if b - a < 2:
             continue
         s = text[a:b]
-        if s.startswith("|") and s.endswith("|") and s.count("|") >= 3:
+        cells = ""
+        is_row = s.startswith("|") and s.endswith("|") and s.count("|") >= 3
+        if is_row:
+            row = [c.strip() for c in s[1:-1].split("|")]
+            if all(_SEPARATOR_CELL.fullmatch(c) for c in row):
+                # "|---|---|" under a row: that row was the header
+                header = last_row or []
+                if sentences and last_row is not None:
+                    sentences[-1] = Sentence(sentences[-1].start, sentences[-1].end, sentences[-1].text,
+                                             sentences[-1].section, True)
+                last_row = None
+                continue
+            if header and len(row) == len(header) and len(row) > 2:
+                cells = "; ".join(f"{h}: {c}" for h, c in zip(header, row) if h and c)
+            last_row = row
             # a table row "| 合约期 | 12个月 |" is the statement "合约期: 12个月" (same length)
             s = " " + _CELL_SEP.sub(lambda m: ":" + " " * (len(m.group()) - 1), s[1:-1]) + " "
+        else:
+            header, last_row = [], None
         # a heading is short: a title line that goes on into body text, or reads as a
         # sentence ("We may charge fees for suspension"), is matched like any sentence
         core = _NUMBERING.sub("", s)
@@ -139,7 +161,7 @@ def split_sentences(text: str) -> list[Sentence]:
             is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
         if is_heading:
             section = s.strip("#* ")
-        sentences.append(Sentence(a, b, s, section, is_heading))
+        sentences.append(Sentence(a, b, s, section, is_heading, cells))
     return _join_labels(text, sentences)
 
 
