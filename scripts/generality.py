@@ -20,8 +20,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -29,7 +27,7 @@ SHARED = ROOT.parent / "shared" / "corpora"
 from analyzer.detect import detect, scripts_present  # noqa: E402
 from analyzer.extract import extract_path  # noqa: E402
 from analyzer.normalize import normalize  # noqa: E402
-from analyzer.patterns import _compile, bundled_concepts, library  # noqa: E402
+from analyzer.patterns import _compile, _read, bundled_concepts, library  # noqa: E402
 from analyzer.segment import split_sentences  # noqa: E402
 
 
@@ -47,7 +45,7 @@ def documents() -> list[tuple[str, object, object, list, set]]:
 
 
 def alternatives(p) -> list[str]:
-    data = yaml.safe_load(Path(p.path).read_text(encoding="utf-8"))
+    data = _read(Path(p.path))[1]  # the library's own reader
     if data.get("match"):
         m = data["match"]
         return [m] if isinstance(m, str) else list(m)
