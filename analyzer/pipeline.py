@@ -165,9 +165,16 @@ class Scanner:
 def _library_version(patterns: tuple[Pattern, ...]) -> str:
     import hashlib
 
+    from .patterns import CONCEPT_DIR
+
     h = hashlib.sha256()
+    roots: set[Path] = set()
     for p in patterns:
         h.update(Path(p.path).read_bytes())
+        roots.add(Path(p.path).parent.parent)
+    for root in sorted(roots):  # the concept lexicons the patterns expand are part of the library
+        for f in sorted((root / CONCEPT_DIR).glob("*.yaml")):
+            h.update(f.read_bytes())
     return f"{len(patterns)}:{h.hexdigest()[:12]}"
 
 

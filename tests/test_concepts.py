@@ -137,3 +137,21 @@ def test_the_bundled_lexicon_covers_both_languages():
     concepts = bundled_concepts()
     for name in ("binding", "term_period", "leave", "early", "penalty", "stay"):
         assert concepts[name].terms["zh"] and concepts[name].terms["en"], name
+
+
+def test_regression_the_library_version_changes_with_a_lexicon(tmp_path):
+    # the version recorded with every stored scan (watch --rescan relies on it) hashed the
+    # pattern files only, so a changed concept lexicon looked like the same library
+    from analyzer.pipeline import _library_version
+    from analyzer.patterns import load_dir
+
+    lexicon(tmp_path)
+    (tmp_path / "early_termination_fee").mkdir()
+    (tmp_path / "early_termination_fee" / "zh-t.yaml").write_text(json.dumps({
+        "id": "zh-t", "category": "early_termination_fee", "lang": "zh", "description": "d",
+        "concepts": ["tc_fee"], "cue": "tc_cue", "explanation": {"zh": "z", "en": "e"},
+        "examples": [{"text": "提前销户须支付违约金。", "expect": "finding"},
+                     {"text": "违约金是什么？", "expect": "none"}]}, ensure_ascii=False), encoding="utf-8")
+    before = _library_version(load_dir(tmp_path))
+    (tmp_path / "_concepts" / "test.yaml").write_text(LEX.replace("解约费", "解约费, 赔偿金"), encoding="utf-8")
+    assert _library_version(load_dir(tmp_path)) != before
