@@ -61,7 +61,8 @@ def _near(rx: Any, p: Pattern, s: Sentence, start: int, end: int) -> bool:
     a, b = values_mod.subclause(s.text, start - s.start, end - s.start)
     a = values_mod.subclause(s.text, max(0, a - 2), max(0, a - 2))[0] if a > 0 else a
     b = values_mod.subclause(s.text, min(len(s.text), b + 1), min(len(s.text), b + 1))[1] if b < len(s.text) else b
-    return any(m.start() < b and a < m.end() for m in rx.finditer(s.text, timeout=TIMEOUT))
+    # a match from the start of the sentence is a test of the whole sentence ("^(?!.*违约金).*…")
+    return any(m.start() == 0 or (m.start() < b and a < m.end()) for m in rx.finditer(s.text, timeout=TIMEOUT))
 
 
 def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:

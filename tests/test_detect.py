@@ -343,3 +343,15 @@ def test_a_table_row_is_read_under_its_column_names():
     got = sorted((f.category, f.evidence, f.values.get("months") or f.values.get("amount")) for f in r.findings)
     assert got == [("lock_in", "| A档 | 300元 | 12个月 | 58元 |", 12), ("lock_in", "| B档 | 600元 | 24个月 | 88元 |", 24),
                    ("minimum_spend", "| A档 | 300元 | 12个月 | 58元 |", 58), ("minimum_spend", "| B档 | 600元 | 24个月 | 88元 |", 88)]
+
+
+def test_regression_an_exclusion_anchored_at_the_sentence_start_reads_the_whole_long_sentence():
+    # "^(?!.*欠费).*停机" ends at 停机; in a long sentence whose 停机 sat in an earlier part than
+    # the match, the narrowed check ignored it
+    p = pat("zh-term", "unilateral_termination", match=["有权(?:暂停|终止)"], exclude=[r"^(?!.*欠费).*涉嫌诈骗"])
+    long = ("如甲方涉嫌诈骗或被公安机关要求协查的，乙方可依法配合处理，并可采取必要的措施以保障通信安全，"
+            "包括但不限于限制部分业务功能、要求甲方重新进行实名登记等，在上述情形持续期间，"
+            "乙方有权暂停向甲方提供全部或部分通信服务，直至相关情形消除为止。")
+    assert len(long) > 120
+    findings, _ = run(long, p)
+    assert findings == []
