@@ -351,7 +351,7 @@ def test_regression_an_exclusion_anchored_at_the_sentence_start_reads_the_whole_
     p = pat("zh-term", "unilateral_termination", match=["有权(?:暂停|终止)"], exclude=[r"^(?!.*欠费).*涉嫌诈骗"])
     long = ("如甲方涉嫌诈骗或被公安机关要求协查的，乙方可依法配合处理，并可采取必要的措施以保障通信安全，"
             "包括但不限于限制部分业务功能、要求甲方重新进行实名登记等，在上述情形持续期间，"
-            "乙方有权暂停向甲方提供全部或部分通信服务，直至相关情形消除为止。")
+            "乙方有权暂停向甲方提供全部或部分通信服务，直至相关情形全部消除且甲方完成核验为止。")
     assert len(long) > 120
     findings, _ = run(long, p)
     assert findings == []
