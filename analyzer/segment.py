@@ -144,7 +144,7 @@ def split_sentences(text: str) -> list[Sentence]:
                                              sentences[-1].section, True)
                 last_row = None
                 continue
-            if header and len(row) == len(header) and len(row) > 2:
+            if header and len(row) == len(header) and len(row) >= 2:
                 cells = "; ".join(f"{h}: {c}" for h, c in zip(header, row) if h and c)
             last_row = row
             # a table row "| 合约期 | 12个月 |" is the statement "合约期: 12个月" (same length)

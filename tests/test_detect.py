@@ -355,3 +355,10 @@ def test_regression_an_exclusion_anchored_at_the_sentence_start_reads_the_whole_
     assert len(long) > 120
     findings, _ = run(long, p)
     assert findings == []
+
+
+def test_a_two_column_table_under_a_header_is_read_under_its_column_names():
+    t = ("## Sharing\n| Who we share with | Why |\n|---|---|\n| Advertising partners | To show you personalised ads |\n"
+         "| Service providers | To run the service |\nThat is all.")
+    rows = [s for s in __import__("analyzer.segment", fromlist=["x"]).split_sentences(normalize(t).text) if s.cells]
+    assert rows[0].cells == "Who we share with: Advertising partners; Why: To show you personalised ads"
