@@ -65,16 +65,10 @@ def _near(rx: Any, p: Pattern, s: Sentence, start: int, end: int) -> bool:
     return any(m.start() == 0 or (m.start() < b and a < m.end()) for m in rx.finditer(s.text, timeout=TIMEOUT))
 
 
-def evaluate(p: Pattern, s: Sentence, start: int, end: int) -> tuple[bool, bool, float]:
-    """(is a candidate, is a protection, confidence) for one match of ``p`` in ``s``."""
-    ok, prot, conf, _ = explain(p, s, start, end)
-    return ok, prot, conf
-
-
 def explain(p: Pattern, s: Sentence, start: int, end: int
             ) -> tuple[bool, bool, float, tuple[tuple[str, str], ...]]:
-    """``evaluate`` plus why: (label, matched words) for the match, each required concept or
-    regex, and the binding cue."""
+    """(is a candidate, is a protection, confidence, why) for one match of ``p`` in ``s``; why
+    is (label, matched words) for the match, each required concept or regex, and the cue."""
     scope = _scope(p, s, start, end)
     why = [(p.labels[0] if p.labels else "match", s.text[start - s.start:end - s.start])]
     for i, r in enumerate(p.require):

@@ -423,7 +423,8 @@ def load_file(path: Path, concepts: dict[str, Concept] | None = None) -> Pattern
     the bundled lexicons plus those of the library the file is in)."""
     if concepts is None:
         root = path.parent.parent if path.parent.name in CATEGORIES else path.parent
-        concepts = {**bundled_concepts(), **load_concepts(root)} if root.resolve() != default_dirs()[0].resolve() else bundled_concepts()
+        own = load_concepts(root) if root.resolve() != default_dirs()[0].resolve() else {}
+        concepts = {**bundled_concepts(), **own}
     return parse_pattern(path, _read(path)[1], concepts=concepts)
 
 

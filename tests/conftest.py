@@ -43,3 +43,22 @@ def pdf_maker(tmp_path):
         return make_pdf(tmp_path / name, pages)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def score():
+    """../shared/tools/score.py, imported (its matching is the project's measure of accuracy)."""
+    tools = SHARED / "tools"
+    sys.path.insert(0, str(tools))
+    try:
+        import score as score_mod
+    finally:
+        sys.path.remove(str(tools))
+    return score_mod
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    from analyzer.pipeline import Scanner
+
+    return Scanner()

@@ -121,7 +121,8 @@ def test_a_concept_defined_twice_is_an_error(tmp_path):
         load_concepts(tmp_path)
 
 
-def test_concept_files_are_not_loaded_as_patterns(tmp_path):
+def library_with_concept_pattern(tmp_path: Path) -> None:
+    """A pattern directory with the test lexicon and one concept-form pattern file."""
     lexicon(tmp_path)
     (tmp_path / "early_termination_fee").mkdir()
     (tmp_path / "early_termination_fee" / "zh-t.yaml").write_text(json.dumps({
@@ -129,6 +130,10 @@ def test_concept_files_are_not_loaded_as_patterns(tmp_path):
         "concepts": ["tc_fee"], "cue": "tc_cue", "explanation": {"zh": "z", "en": "e"},
         "examples": [{"text": "提前销户须支付违约金。", "expect": "finding"},
                      {"text": "违约金是什么？", "expect": "none"}]}, ensure_ascii=False), encoding="utf-8")
+
+
+def test_concept_files_are_not_loaded_as_patterns(tmp_path):
+    library_with_concept_pattern(tmp_path)
     (p,) = load_dir(tmp_path)
     assert p.full_id == "early_termination_fee/zh-t" and p.labels == ("tc_fee",)
 
@@ -143,15 +148,8 @@ def test_regression_the_library_version_changes_with_a_lexicon(tmp_path):
     # the version recorded with every stored scan (watch --rescan relies on it) hashed the
     # pattern files only, so a changed concept lexicon looked like the same library
     from analyzer.pipeline import _library_version
-    from analyzer.patterns import load_dir
 
-    lexicon(tmp_path)
-    (tmp_path / "early_termination_fee").mkdir()
-    (tmp_path / "early_termination_fee" / "zh-t.yaml").write_text(json.dumps({
-        "id": "zh-t", "category": "early_termination_fee", "lang": "zh", "description": "d",
-        "concepts": ["tc_fee"], "cue": "tc_cue", "explanation": {"zh": "z", "en": "e"},
-        "examples": [{"text": "提前销户须支付违约金。", "expect": "finding"},
-                     {"text": "违约金是什么？", "expect": "none"}]}, ensure_ascii=False), encoding="utf-8")
+    library_with_concept_pattern(tmp_path)
     before = _library_version(load_dir(tmp_path))
     (tmp_path / "_concepts" / "test.yaml").write_text(LEX.replace("解约费", "解约费, 赔偿金"), encoding="utf-8")
     assert _library_version(load_dir(tmp_path)) != before

@@ -36,21 +36,6 @@ def _claudette_names() -> list[str]:
     return sorted(set(lst.read_text().split())) if lst.is_file() else []
 
 
-@pytest.fixture(scope="module")
-def score():
-    sys.path.insert(0, str(SCORE_PY.parent))
-    try:
-        import score as score_mod
-    finally:
-        sys.path.remove(str(SCORE_PY.parent))
-    return score_mod
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    from analyzer.pipeline import Scanner
-
-    return Scanner()
 
 
 @pytest.fixture(scope="module")

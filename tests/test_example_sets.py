@@ -29,21 +29,6 @@ MIN_HIGH_RECALL = 0.80
 pytestmark = pytest.mark.skipif(not SCORE_PY.is_file(), reason="../shared/tools/score.py is not here")
 
 
-@pytest.fixture(scope="module")
-def score():
-    sys.path.insert(0, str(SCORE_PY.parent))
-    try:
-        import score as score_mod
-    finally:
-        sys.path.remove(str(SCORE_PY.parent))
-    return score_mod
-
-
-@pytest.fixture(scope="module")
-def scanner():
-    from analyzer.pipeline import Scanner
-
-    return Scanner()
 
 
 def measure(root: Path, score, scanner, only: set[str] | None = None) -> dict:
