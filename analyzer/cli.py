@@ -185,7 +185,9 @@ def history_cmd(
                 made += " (technical upgrade)"
             lines.append(f"{v.version:>7}  {v.fetched_at:<20}  {v.kind:<10}  {v.sha256[:12]:<12}  "
                          f"{len(v.findings):>8}  {made}")
-        sys.stdout.write("\n".join(lines) + "\n")
+        from .safetext import visible
+
+        sys.stdout.write(visible("\n".join(lines) + "\n"))
     finally:
         history.close()
 
@@ -256,8 +258,11 @@ def _width() -> int:
 
 
 def _one_line(msg: str) -> str:
-    """Errors are one line on stderr (a YAML parser error, for one, spans several)."""
-    return " ".join(line.strip() for line in msg.splitlines() if line.strip())
+    """Errors are one line on stderr (a YAML parser error, for one, spans several), and a file
+    name, URL or source id in them cannot send a control sequence to the terminal."""
+    from .safetext import visible
+
+    return visible(" ".join(line.strip() for line in msg.splitlines() if line.strip()), one_line=True)
 
 
 def main(argv: list[str] | None = None) -> int:

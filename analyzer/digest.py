@@ -79,7 +79,9 @@ class Digest:
         return any(sd.status == "changed" for sd in self.sources)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        from .safetext import json_dumps
+
+        return json_dumps(self.to_dict(), indent)
 
 
 def _change_dict(c: dict) -> dict[str, Any]:
@@ -272,8 +274,8 @@ _STATUS_STYLE = {"changed": "bold red", "formatting": "yellow", "new": "bold cya
 def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: int | None = None) -> str:
     import io
 
-    from rich.console import Console
-    from rich.text import Text
+    from .safetext import SafeConsole as Console
+    from .safetext import SafeText as Text
 
     from .report import _hang
 
@@ -329,7 +331,9 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                          "red" if ln.startswith("-") and not ln.startswith("---") else
                          "cyan" if ln.startswith("@@") else "dim")
                 con.print(Text("    " + ln, style=style), overflow="fold")
-    return buf.getvalue()
+    from .report import _safe_output
+
+    return _safe_output(buf.getvalue(), no_color)
 
 
 def _fence(text: str, info: str = "") -> list[str]:
@@ -371,7 +375,9 @@ def render_markdown(d: Digest, lang: str = "en") -> str:
             out.append("")
         if sd.text_diff:
             out += [f"### {_s('diff', lang)}", "", *_fence(sd.text_diff, "diff"), ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    from .safetext import visible
+
+    return visible("\n".join(out).rstrip("\n") + "\n")
 
 
 def _md_url(url: str) -> str:
@@ -385,7 +391,9 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _xml_safe(text: Any) -> str:
-    return _XML_BAD.sub("\ufffd", str(text if text is not None else ""))
+    from .safetext import visible
+
+    return _XML_BAD.sub("\ufffd", visible(text if text is not None else ""))
 
 
 def _iso(value: str | None) -> str:

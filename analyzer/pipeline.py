@@ -58,7 +58,9 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        from .safetext import json_dumps
+
+        return json_dumps(self.to_dict(), indent)
 
     def with_keywords(self, top: int = 6) -> "Report":
         """A copy whose findings carry their clause keywords (jieba / spaCy tokens)."""

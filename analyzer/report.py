@@ -271,9 +271,10 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
 
     from rich import box
     from rich.cells import cell_len
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
+
+    from .safetext import SafeConsole as Console
+    from .safetext import SafeText as Text
 
     lang = lang or report.language
     no_color = color is False or (color is None and bool(os.environ.get("NO_COLOR")))
@@ -461,7 +462,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             con.print(_hang(Text("! " + w_, style="yellow"), 2, con.width))
     con.print()
     con.print(_hang(T(_s("disclaimer", lang), "dim"), 0, con.width))
-    return buf.getvalue()
+    return _safe_output(buf.getvalue(), no_color)
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -540,6 +541,14 @@ def _wrap_plain(text: Any, width: int) -> list[Any]:
     return out
 
 
+def _safe_output(rendered: str, no_color: bool) -> str:
+    """The last line of defence: no control character from the agreement reaches the terminal
+    (rich's own colour codes are the only escapes kept)."""
+    from .safetext import ansi_only_sgr, visible
+
+    return visible(rendered) if no_color else ansi_only_sgr(rendered)
+
+
 def _wtext(text: Any = "", style: str = "") -> Any:
     """A rich Text (never markup) that wraps Chinese between characters, not only at spaces."""
     t = _WText(style=style) if isinstance(text, str) else _WText(style=text.style)
@@ -553,9 +562,10 @@ def _wtext(text: Any = "", style: str = "") -> Any:
 def _make_wtext_class() -> type:
     from rich.containers import Lines
     from rich.measure import Measurement
-    from rich.text import Text
 
-    class WText(Text):
+    from .safetext import SafeText
+
+    class WText(SafeText):
         def wrap(self, console, width, *, justify=None, overflow=None, tab_size=8, no_wrap=None):  # type: ignore[override]
             if no_wrap or (no_wrap is None and self.no_wrap):
                 return super().wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size,
@@ -747,7 +757,9 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
     if report.warnings:
         out.append("")
     out.extend([f"*{md_escape(_s('disclaimer', lang))}*", ""])
-    return "\n".join(out)
+    from .safetext import visible
+
+    return visible("\n".join(out))
 
 
 # --------------------------------------------------------------------------- HTML
@@ -764,12 +776,13 @@ _CAT_COLOUR = {
 }
 _PROTECTION_COLOUR = "#b9f6ca"
 _OTHER_COLOUR = "#eeeeee"
-_CTRL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _e(text: Any) -> str:
-    """HTML-escaped text (quotes too); control characters a browser would reject become U+FFFD."""
-    return html.escape(_CTRL.sub("\ufffd", str(text)), quote=True)
+    """HTML-escaped text (quotes too); control and bidi characters shown as visible escapes."""
+    from .safetext import visible
+
+    return html.escape(visible(text), quote=True)
 
 
 def _cls(cat: str) -> str:

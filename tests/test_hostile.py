@@ -1,0 +1,86 @@
+"""Hostile and broken input (issue 9): each defect found by trying the tool as a careless or
+hostile user would, as a test named after it."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_cli import _run_on_tty  # noqa: E402
+
+from analyzer.cli import main  # noqa: E402
+
+# An agreement whose clauses carry the sequences a hostile publisher could plant.
+ESCAPES = {
+    "clear screen": b"\x1b[2J",
+    "clear scrollback": b"\x1b[3J",
+    "hidden text": b"\x1b[8m",
+    "osc start": b"\x1b]",
+    "bell": b"\x07",
+    "c1 csi": "\x9b".encode(),
+    "bidi override": "\u202e".encode(),
+}
+HOSTILE = ("服务协议\n本套餐合约期24个月\x1b[2J\x1b[3J，每月最低消费59元\x1b[8m隐藏\x1b[0m。"
+           "提前解约须支付违约金300元\x1b]0;owned\x07。首充50元不退\u202e。\x9b31m 其他事项以公告为准。\n"
+           "用户应妥善保管服务密码，因用户原因造成的损失由用户自行承担。本协议自用户签字之日起生效，"
+           "有效期至合约期满为止。双方因本协议发生争议的，应协商解决；协商不成的，可向当地通信管理局申诉。\n")
+
+
+def _planted(out: bytes) -> list[str]:
+    return [name for name, seq in ESCAPES.items() if seq in out]
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "json"])
+def test_terminal_escapes_in_the_agreement_never_reach_the_output(run_cli, fmt):
+    p = run_cli("-", "-f", fmt, input=HOSTILE)
+    assert p.returncode == 0, p.stderr
+    assert _planted(p.stdout) == []
+    assert b"\\x1b" in p.stdout or b"\\u001b[2J" in p.stdout  # shown, not obeyed and not hidden
+    if fmt == "json":
+        rep = json.loads(p.stdout)  # the data itself is unchanged for a program
+        assert any("\x1b[2J" in f["evidence"] for f in rep["findings"])
+
+
+def test_terminal_escapes_never_reach_a_coloured_terminal():
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env["TERM"] = "xterm-256color"
+    out = _run_on_tty(["-"], HOSTILE.encode("utf-8"), env)
+    assert b"\x1b[1m" in out or b"\x1b[" in out  # colours still on
+    assert _planted(out) == []
+
+
+def test_a_control_character_in_a_file_name_is_not_printed_raw(run_cli, tmp_path):
+    p = run_cli(str(tmp_path / "missing\x1b[2J.txt"))
+    assert p.returncode == 3
+    assert b"\x1b" not in p.stderr and b"\\x1b[2J" in p.stderr
+
+
+def _hostile_watch(tmp_path: Path) -> tuple[Path, Path, Path]:
+    doc = tmp_path / "agreement.txt"
+    doc.write_text("服务协议\n本套餐合约期12个月，每月最低消费39元。\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: hostile\n  path: agreement.txt\n  lang: zh\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", str(tmp_path / "d0.txt")]) == 0
+    # the fetcher refuses a page of more than 1% control characters as garbled: a real page is long
+    doc.write_text(HOSTILE + "本协议未尽事宜，按照国家有关法律法规及电信行业规定执行。\n" * 20, encoding="utf-8")
+    return sources, db, doc
+
+
+def test_terminal_escapes_never_reach_the_watch_digest_feed_or_diff(tmp_path, capsys):
+    sources, db, _ = _hostile_watch(tmp_path)
+    digest, feed = tmp_path / "digest.txt", tmp_path / "feed.atom"
+    main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", str(digest), "--feed", str(feed)])
+    for out in (digest, feed):
+        data = out.read_bytes()
+        assert _planted(data) == [], out.name
+    assert b"\\x1b[2J" in digest.read_bytes()
+    for fmt in ("text", "md", "json"):
+        capsys.readouterr()
+        assert main(["diff", "hostile", "--from", "1", "--to", "2", "--db", str(db), "-f", fmt]) == 0
+        out = capsys.readouterr().out.encode("utf-8", "surrogateescape")
+        assert _planted(out) == [], fmt
