@@ -8,7 +8,8 @@
     terms-scan diff ID --from 3 --to 4       # clause-level diff of two versions
 
 Exit codes (``analyzer.errors.ExitCode``): 0 ok, 1 a finding at or above --fail-on,
-2 usage error, 3 unreadable or unsupported input, 4 internal error. Errors are one line on
+2 usage error, 3 unreadable, unsupported or too large input (or a scan that could not finish),
+4 internal error (a bug), 5 the disk or the history database failed (full, read-only, corrupt). Errors are one line on
 stderr, never a traceback (set TERMS_SCAN_DEBUG=1 to see one).
 """
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Optional
 
 import typer
 
-from .errors import ExitCode, TermsScanError, UsageError
+from .errors import ExitCode, InputError, StateError, TermsScanError, UsageError
+
+MAX_OFFER_BYTES = 1024 * 1024  # an advert file (a saved page) of at most 1 MB ...
+MAX_OFFER_CHARS = 20_000       # ... whose text, like --offer, is at most 20,000 characters
 
 
 class Format(str, Enum):
@@ -74,20 +78,29 @@ def scan(
     scanner = Scanner(tuple(str(p) for p in patterns))
     lang_v = lang.value if lang else None
     kind_v = kind.value if kind else None
+    from .extract import MAX_BYTES
+    from .safeio import read_file, read_stream, same_file
+
+    if offer is not None and offer_file is not None:
+        raise UsageError("give the advert either with --offer or with --offer-file, not both")
+    inputs = tuple(p for p in ([] if source == "-" else [Path(source)]) + ([offer_file] if offer_file else []))
+    if output is not None and any(same_file(output, p) for p in inputs):
+        raise UsageError(f"{output}: is an input; refusing to overwrite it with the report (choose another -o file)")
+    if offer_file is not None:
+        from .extract import extract_bytes
+
+        offer = extract_bytes(read_file(offer_file, MAX_OFFER_BYTES, "advert"), str(offer_file)).text
+    if offer is not None and len(offer) > MAX_OFFER_CHARS:
+        raise InputError(f"the advert is {len(offer):,} characters; an advert's claims fit in "
+                         f"{MAX_OFFER_CHARS:,} (give the advert, not the agreement)")
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = read_stream(getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None, MAX_BYTES)
         report = scanner.scan_bytes(data, "<stdin>", lang_v, kind_v)
     else:
         report = scanner.scan_path(Path(source), lang_v, kind_v)
 
     if with_keywords:
         report = report.with_keywords()
-    if offer is not None and offer_file is not None:
-        raise UsageError("give the advert either with --offer or with --offer-file, not both")
-    if offer_file is not None:
-        from .extract import extract_path
-
-        offer = extract_path(offer_file).text
     if offer is not None:
         report = report.with_offer(offer)
     out_lang = lang_out.value if lang_out else None
@@ -103,14 +116,7 @@ def scan(
         from .report import render_terminal
         to_tty = output is None and sys.stdout.isatty()
         text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    _write_or_print(text, output, inputs)
     if fail_on is not None and report.at_or_above(fail_on.value):
         raise typer.Exit(int(ExitCode.FINDINGS))
 
@@ -239,15 +245,20 @@ def _open_history(db: Optional[Path]):
     return History(path)
 
 
-def _write_or_print(text: str, output: Optional[Path]) -> None:
+def _write_or_print(text: str, output: Optional[Path], inputs: tuple[Path, ...] = ()) -> None:
+    """To the -o file (atomically: the old file or the new one, never half) or standard output."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError, AttributeError) as err:
+            raise StateError(f"cannot write to standard output: {getattr(err, 'strerror', None) or err}") from err
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
+    from .safeio import write_atomic
+
+    write_atomic(output, text, inputs)
 
 
 def _width() -> int:

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     BAD_INPUT = 3
     INTERNAL = 4
+    STATE = 5  # the history database or the disk: unwritable, full, corrupt, locked
 
 
 class TermsScanError(Exception):
@@ -28,6 +29,13 @@ class UsageError(TermsScanError):
     """The command or API was called wrongly (exit code 2)."""
 
     exit_code = ExitCode.USAGE
+
+
+class StateError(TermsScanError):
+    """The environment failed: a full or read-only disk, a corrupt or unwritable history
+    database (exit code 5)."""
+
+    exit_code = ExitCode.STATE
 
 
 class PatternError(TermsScanError):

@@ -17,20 +17,10 @@ _PDF_MAGIC = b"%PDF-"
 
 
 def extract_path(path: Path, kind: str | None = None) -> Document:
-    """Read a file from disk and extract its text."""
-    try:
-        if path.is_dir():
-            raise InputError(f"{path}: is a directory; give one agreement file (PDF, text, Markdown or HTML)")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{path}: {size // 1_048_576} MB is too large (limit {MAX_BYTES // 1_048_576} MB)")
-        data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise InputError(f"{path}: no such file") from err
-    except PermissionError as err:
-        raise InputError(f"{path}: permission denied") from err
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
+    """Read a regular file from disk (at most MAX_BYTES) and extract its text."""
+    from .safeio import read_file
+
+    data = read_file(path, MAX_BYTES, "file")
     return extract_bytes(data, source=str(path), kind=kind or _kind_from_name(path.name))
 
 

@@ -84,3 +84,79 @@ def test_terminal_escapes_never_reach_the_watch_digest_feed_or_diff(tmp_path, ca
         assert main(["diff", "hostile", "--from", "1", "--to", "2", "--db", str(db), "-f", fmt]) == 0
         out = capsys.readouterr().out.encode("utf-8", "surrogateescape")
         assert _planted(out) == [], fmt
+
+
+# --------------------------------------------------------------------------- bounded input, safe output
+
+AGREEMENT = "服务协议\n本套餐合约期12个月，每月最低消费39元，提前解约须支付违约金100元。\n"
+
+
+def test_special_file_dev_zero_is_refused_at_once(run_cli):
+    p = run_cli("/dev/zero")
+    assert p.returncode == 3
+    assert b"not a regular file" in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+def test_fifo_input_is_refused_instead_of_blocking(run_cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    p = run_cli(str(fifo))  # the fixture's 120 s timeout would fail the test on a hang
+    assert p.returncode == 3 and b"FIFO" in p.stderr
+
+
+def test_standard_input_has_the_same_size_limit(run_cli):
+    from analyzer.extract import MAX_BYTES
+
+    p = run_cli("-", input=b"a" * (MAX_BYTES + 10))
+    assert p.returncode == 3 and b"larger than 50 MB" in p.stderr
+
+
+def test_closed_standard_input_is_an_input_error_not_internal():
+    import subprocess
+
+    p = subprocess.run([sys.executable, "-m", "analyzer.cli", "-"], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=60, preexec_fn=lambda: os.close(0))
+    assert p.returncode == 3, p.stderr
+    assert b"standard input is closed" in p.stderr
+
+
+def test_offer_file_has_a_size_limit(run_cli, tmp_path):
+    agreement = tmp_path / "a.txt"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+    big = tmp_path / "ad.txt"
+    big.write_bytes(b"29 yuan per month unlimited data, no contract. " * 30000)  # 1.4 MB
+    p = run_cli(str(agreement), "--offer-file", str(big))
+    assert p.returncode == 3 and b"too large" in p.stderr
+    long_ad = "29元/月 100G通用流量 无合约 " * 2000  # 42,000 characters
+    p = run_cli(str(agreement), "--offer", long_ad)
+    assert p.returncode == 3 and b"characters" in p.stderr
+
+
+def test_output_pointing_at_the_input_does_not_overwrite_the_agreement(run_cli, tmp_path):
+    agreement = tmp_path / "a.txt"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+    p = run_cli(str(agreement), "-o", str(agreement))
+    assert p.returncode == 2 and b"refusing to overwrite" in p.stderr
+    assert agreement.read_text(encoding="utf-8") == AGREEMENT
+    link = tmp_path / "link.txt"
+    link.symlink_to(agreement)
+    assert run_cli(str(agreement), "-o", str(link)).returncode == 2
+    assert agreement.read_text(encoding="utf-8") == AGREEMENT
+
+
+def test_output_is_written_atomically_and_a_full_disk_is_an_io_error(run_cli, tmp_path):
+    agreement = tmp_path / "a.txt"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+    out = tmp_path / "report.md"
+    assert run_cli(str(agreement), "-f", "md", "-o", str(out)).returncode == 0
+    assert "39" in out.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+    if os.path.exists("/dev/full"):
+        p = run_cli(str(agreement), "-o", "/dev/full")
+        assert p.returncode == 5 and b"No space left" in p.stderr
+        with open("/dev/full", "wb") as full:
+            import subprocess
+
+            q = subprocess.run([sys.executable, "-m", "analyzer.cli", str(agreement)], stdout=full,
+                               stderr=subprocess.PIPE, timeout=60)
+        assert q.returncode == 5 and b"standard output" in q.stderr
