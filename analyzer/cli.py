@@ -151,22 +151,33 @@ def watch_cmd(
     rescan: bool = typer.Option(False, "--rescan", help="Fetch nothing: re-derive text and findings of the stored versions with the current extractor and patterns (a technical upgrade, not a change in the terms)."),
     fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any source changed in its terms."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
-    timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server (connect and each read)."),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server to connect or send the next bytes; a whole request may take at most max(60, 6 x this)."),
     lang: Lang = typer.Option(Lang.en, "--lang-out", help="Digest language."),
+    allow_path: list[Path] = typer.Option([], "--allow-path", help="A folder that path: sources may read besides the sources file's own folder (repeatable)."),
 ) -> None:
-    """Fetch every source, record the versions that changed, and print the digest."""
-    from .digest import render_atom, render_digest
-    from .watch import run_watch
+    """Fetch every source, record the versions that changed, and print the digest.
 
-    digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout)
-    if format is DigestFormat.text:
-        color = False if output is not None or not sys.stdout.isatty() else None
-        text = render_digest(digest, "text", lang.value, color=color, width=_width())
-    else:
-        text = render_digest(digest, format.value, lang.value)
-    _write_or_print(text, output)
-    if feed is not None:
-        _write_or_print(render_atom(digest, lang=lang.value), feed)
+    A change counts as reported only once the digest (and the feed) is written: if writing
+    fails or the run is killed, the next run reports it. Exit 3 when every source failed."""
+    from .digest import render_atom, render_digest
+    from .watch import check_timeout, run_watch
+
+    check_timeout(timeout)
+
+    def deliver(digest) -> None:
+        if format is DigestFormat.text:
+            color = False if output is not None or not sys.stdout.isatty() else None
+            text = render_digest(digest, "text", lang.value, color=color, width=_width())
+        else:
+            text = render_digest(digest, format.value, lang.value)
+        if feed is not None:  # the feed first: stdout cannot be taken back, a file can be rewritten
+            _write_or_print(render_atom(digest, lang=lang.value), feed, (sources,))
+        _write_or_print(text, output, (sources,))
+
+    digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
+                       allow=tuple(allow_path), deliver=deliver)
+    if digest.sources and all(sd.status == "failed" for sd in digest.sources):
+        raise InputError(f"every source failed ({len(digest.sources)}); nothing was checked — see the digest")
     if fail_on_change and digest.changed:
         raise typer.Exit(int(ExitCode.FINDINGS))
 
@@ -211,6 +222,9 @@ def diff_cmd(
     from .diff import diff_findings, is_formatting_only, text_diff
     from .digest import Digest, SourceDigest, render_digest
 
+    for flag, v in (("--from", from_version), ("--to", to_version)):
+        if not 1 <= v <= 2**62:
+            raise UsageError(f"{flag} must be a version number (1, 2, 3…), not {v}")
     history = _open_history(db)
     try:
         a = history.get(source_id, from_version)
@@ -296,8 +310,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
-    except Exception as err:  # click's usage errors and anything unexpected
-        # typer ships its own copy of click: recognise its exceptions by class name
+    except MemoryError:
+        print("terms-scan: out of memory (the input is too large for this machine)", file=sys.stderr)
+        return int(ExitCode.STATE)
+    except Exception as err:
+        import sqlite3
+
+        if isinstance(err, sqlite3.Error):  # a corrupt, locked or unwritable history database
+            print(f"terms-scan: the history database failed: {_one_line(str(err))} "
+                  "(a damaged database can be checked with sqlite3 DB 'PRAGMA integrity_check')", file=sys.stderr)
+            return int(ExitCode.STATE)
+        if isinstance(err, OSError):  # the disk or the system, not a bug
+            print(f"terms-scan: {_one_line(err.strerror or str(err))}"
+                  + (f": {_one_line(str(err.filename))}" if err.filename else ""), file=sys.stderr)
+            return int(ExitCode.STATE)
+        # click's usage errors and anything unexpected; typer ships its own copy of click: recognise its exceptions by class name
         names = {c.__name__ for c in type(err).__mro__}
         if "UsageError" in names:
             msg = err.format_message() if hasattr(err, "format_message") else str(err)

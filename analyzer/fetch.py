@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import InputError
@@ -33,6 +34,7 @@ USER_AGENT = (f"terms-scan/{__version__} (agreement watch; weekly check of publi
               "+https://github.com/terms-scan/terms-scan)")
 RETRY_BACKOFF = 0.5       # seconds before the one retry (a Retry-After header may ask for more)
 MAX_RETRY_AFTER = 5.0     # never wait longer than this for a retry
+MIN_DEADLINE = 60.0       # a whole request (connect, headers, body) may take max(this, 6 x timeout)
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
@@ -68,13 +70,14 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def fetch(source: WatchSource, base_dir: Path, etag: str | None = None, last_modified: str | None = None,
-          timeout: float = 20.0, max_bytes: int = 20_000_000, retries: int = 1) -> FetchResult:
+          timeout: float = 20.0, max_bytes: int = 20_000_000, retries: int = 1,
+          allow: tuple[Path, ...] = ()) -> FetchResult:
     """Fetch one source; never raises for network, HTTP or file problems (status "failed")."""
     try:
         if source.url:
             return _fetch_url(source.url, etag, last_modified, timeout, max_bytes, max(0, retries))
         if source.path:
-            return _fetch_path(source.path, Path(base_dir), max_bytes)
+            return _fetch_path(source.path, Path(base_dir), max_bytes, tuple(allow))
         return FetchResult("failed", fetched_at=_now(), error="the source has neither url nor path")
     except Exception as err:  # a safety net: one source's surprise must not stop a run
         return FetchResult("failed", url=source.url, fetched_at=_now(),
@@ -84,27 +87,32 @@ def fetch(source: WatchSource, base_dir: Path, etag: str | None = None, last_mod
 # ---------------------------------------------------------------------------
 # local files
 
-def _fetch_path(rel: str, base_dir: Path, max_bytes: int) -> FetchResult:
+def _fetch_path(rel: str, base_dir: Path, max_bytes: int, allow: tuple[Path, ...] = ()) -> FetchResult:
+    """A local file, confined to the sources file's folder (or a folder given with
+    ``--allow-path``): ``path: /etc/passwd`` or ``../../secret`` is refused, symlinks included."""
+    from .safeio import read_file
+
     p = Path(rel).expanduser()
     if not p.is_absolute():
         p = base_dir / p
     now = _now()
-    uri = p.resolve().as_uri() if p.exists() else None
     try:
-        if p.is_dir():
-            return FetchResult("failed", url=uri, fetched_at=now, error=f"{rel}: is a directory, not a file")
-        size = p.stat().st_size
-        if size > max_bytes:
-            return FetchResult("failed", url=uri, fetched_at=now,
-                               error=f"{rel}: larger than {_mb(max_bytes)} MB ({size} bytes)")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        return FetchResult("failed", fetched_at=now, error=f"{rel}: not found (looked for {p})")
-    except PermissionError:
-        return FetchResult("failed", url=uri, fetched_at=now, error=f"{rel}: permission denied")
-    except OSError as err:
-        return FetchResult("failed", url=uri, fetched_at=now,
-                           error=_one_line(f"{rel}: cannot read ({err.strerror or err})"))
+        real = p.resolve(strict=False)
+    except (OSError, RuntimeError) as err:
+        return FetchResult("failed", fetched_at=now, error=_one_line(f"{rel}: cannot resolve the path ({err})"))
+    roots = [Path(base_dir).resolve()] + [Path(a).expanduser().resolve() for a in allow]
+    if not any(real == r or r in real.parents for r in roots):
+        return FetchResult("failed", fetched_at=now,
+                           error=_one_line(f"{rel}: outside the sources file's folder {roots[0]}; local sources "
+                                           "must stay under it (or name their folder with --allow-path)"))
+    uri = real.as_uri() if p.exists() else None
+    try:
+        data = read_file(p, max_bytes, "source")
+    except InputError as err:
+        msg = str(err)
+        if "no such file" in msg:
+            return FetchResult("failed", fetched_at=now, error=f"{rel}: not found (looked for {p})")
+        return FetchResult("failed", url=uri, fetched_at=now, error=_one_line(msg.replace(str(p), rel, 1)))
     ctype, _ = mimetypes.guess_type(p.name)
     if p.suffix.lower() in (".md", ".markdown"):
         ctype = "text/markdown"
@@ -148,7 +156,8 @@ def _fetch_url(url: str, etag: str | None, last_modified: str | None, timeout: f
         for attempt in range(retries + 1):
             attempts += 1
             try:
-                result = _request(client, url, timeout, max_bytes, etag, last_modified)
+                result = _with_deadline(client, url, deadline_for(timeout),
+                                        lambda: _request(client, url, timeout, max_bytes, etag, last_modified))
                 return _with(result, attempts=attempts)
             except _Transient as err:
                 last = err
@@ -186,12 +195,46 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def deadline_for(timeout: float) -> float:
+    """Seconds one request may take in all: max(MIN_DEADLINE, 6 x timeout)."""
+    return max(MIN_DEADLINE, timeout * 6)
+
+
+def _with_deadline(client, url: str, seconds: float, request) -> FetchResult:
+    """Run ``request()`` with a wall-clock limit. httpx's timeouts bound each connect and each
+    read, so a server that sends its headers (or body) one byte at a time would hold the run
+    for ever: here the request runs in a thread, and when the limit passes the connection is
+    closed and the thread left behind (a daemon: it cannot keep the process alive)."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = request()
+        except BaseException as err:  # handed to the caller below
+            box["error"] = err
+
+    t = threading.Thread(target=run, name="terms-scan-fetch", daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        try:
+            client.close()
+        except Exception:
+            pass
+        raise _Permanent(f"timed out: no complete response within {seconds:g} s ({url})")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def _request(client, url: str, timeout: float, max_bytes: int, etag: str | None,
              last_modified: str | None) -> FetchResult:
     import httpx
 
     # httpx's timeouts bound each connect/read; the deadline bounds a server that trickles bytes
-    deadline = time.monotonic() + max(60.0, timeout * 6)
+    deadline = time.monotonic() + deadline_for(timeout)
     try:
         with client.stream("GET", url) as r:
             final = str(r.url)
@@ -221,7 +264,7 @@ def _request(client, url: str, timeout: float, max_bytes: int, etag: str | None,
                 if size > max_bytes:
                     raise _Permanent(f"larger than {_mb(max_bytes)} MB at {final} (stopped reading)", status)
                 if time.monotonic() > deadline:
-                    raise _Transient(f"timed out: the download took longer than {max(60.0, timeout * 6):g} s "
+                    raise _Permanent(f"timed out: the download took longer than {deadline_for(timeout):g} s "
                                      f"({final})")
                 chunks.append(chunk)
             return FetchResult("ok", content=b"".join(chunks), url=final, http_status=status,

@@ -37,9 +37,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import UsageError
+from .errors import StateError, UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: snapshots.reported (a version counts as reported once its digest is written)
 KINDS = ("new", "changed", "formatting")
 
 _SCHEMA = """
@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     content_type  TEXT,
     etag          TEXT,
     last_modified TEXT,
+    reported      INTEGER NOT NULL DEFAULT 1,  -- 0 until a digest that reports it was written
     UNIQUE (source_id, version)
 );
 CREATE TABLE IF NOT EXISTS texts (
@@ -125,6 +126,7 @@ class Version:
     technical_upgrade: bool = False  # the current report comes from a --rescan
     size: int = 0
     _raw_z: bytes = field(default=b"", repr=False, compare=False)
+    reported: bool = True            # False until a digest reporting it has been written
 
     def raw(self) -> bytes:
         """The bytes as fetched."""
@@ -147,7 +149,7 @@ class History:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
-            raise UsageError(f"cannot open the history database {self.path}: {err}") from err
+            raise StateError(f"cannot open the history database {self.path}: {err}") from err
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
@@ -155,7 +157,12 @@ class History:
             self._create_schema()
         except sqlite3.DatabaseError as err:
             self.conn.close()
-            raise UsageError(f"{self.path}: not a terms-scan history database ({err})") from err
+            msg = str(err)
+            if "not a database" in msg or "malformed" in msg or "no such" in msg:
+                raise UsageError(f"{self.path}: not a terms-scan history database ({err})") from err
+            # a read-only file or folder, a locked or full disk: the database may be fine
+            raise StateError(f"cannot use the history database {self.path}: {err} "
+                             "(check the file's and its folder's permissions and the free space)") from err
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -172,6 +179,16 @@ class History:
             elif row[0] > SCHEMA_VERSION:
                 raise UsageError(f"{self.path}: made by a newer terms-scan (history schema {row[0]}, "
                                  f"this one reads {SCHEMA_VERSION}); upgrade terms-scan")
+            elif row[0] < SCHEMA_VERSION:
+                self._migrate(row[0])
+
+    def _migrate(self, found: int) -> None:
+        """Bring an older database up to SCHEMA_VERSION (inside the schema transaction)."""
+        if found < 2:  # versions recorded before 2 were all reported by the run that made them
+            cols = {r[1] for r in self.conn.execute("PRAGMA table_info(snapshots)")}
+            if "reported" not in cols:
+                self.conn.execute("ALTER TABLE snapshots ADD COLUMN reported INTEGER NOT NULL DEFAULT 1")
+        self.conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def close(self) -> None:
         self.conn.close()
@@ -197,7 +214,8 @@ class History:
 
     @property
     def lock_path(self) -> Path:
-        return Path(str(self.path) + ".lock")
+        # beside the real file: two runs through a symlink and its target share one lock
+        return Path(str(self.path.resolve()) + ".lock")
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -234,7 +252,7 @@ class History:
     _SELECT = """
         SELECT s.source_id, s.version, s.fetched_at, s.sha256, s.kind, t.text, r.report,
                r.tool_version, r.patterns_version, r.extractor_version, s.etag, s.last_modified,
-               s.http_status, s.url, s.content_type, r.technical_upgrade, s.size, s.raw
+               s.http_status, s.url, s.content_type, r.technical_upgrade, s.size, s.raw, s.reported
         FROM snapshots s
         JOIN reports r ON r.id = (SELECT max(id) FROM reports WHERE snapshot_id = s.id)
         JOIN texts t ON t.id = r.text_id
@@ -246,12 +264,34 @@ class History:
                        text=row[5], report=json.loads(row[6]), tool_version=row[7], patterns_version=row[8],
                        extractor_version=row[9], etag=row[10], last_modified=row[11], http_status=row[12],
                        url=row[13], content_type=row[14], technical_upgrade=bool(row[15]), size=row[16],
-                       _raw_z=row[17])
+                       _raw_z=row[17], reported=bool(row[18]))
 
     def latest(self, source_id: str) -> Version | None:
         row = self.conn.execute(self._SELECT + " WHERE s.source_id = ? ORDER BY s.version DESC LIMIT 1",
                                 (source_id,)).fetchone()
         return self._version(row) if row else None
+
+    def last_reported(self, source_id: str) -> Version | None:
+        """The newest version some written digest has reported (the base of the next report)."""
+        row = self.conn.execute(self._SELECT + " WHERE s.source_id = ? AND s.reported = 1 "
+                                "ORDER BY s.version DESC LIMIT 1", (source_id,)).fetchone()
+        return self._version(row) if row else None
+
+    def mark_reported(self, source_id: str, version: int) -> None:
+        """Versions up to ``version`` of a source are now in a written digest."""
+        with self._transaction():
+            self.conn.execute("UPDATE snapshots SET reported = 1 WHERE source_id = ? AND version <= ? "
+                              "AND reported = 0", (source_id, int(version)))
+
+    def check_writable(self) -> None:
+        """Fail now, before anything is fetched, when the database cannot be written
+        (a read-only file or folder, a full disk)."""
+        try:
+            with self._transaction():
+                self.conn.execute("UPDATE schema_version SET version = version")
+        except sqlite3.Error as err:
+            raise StateError(f"cannot write the history database {self.path}: {err} "
+                             "(check the file's and its folder's permissions and the free space)") from err
 
     def versions(self, source_id: str) -> list[Version]:
         rows = self.conn.execute(self._SELECT + " WHERE s.source_id = ? ORDER BY s.version",
@@ -302,7 +342,7 @@ class History:
                                (source_id,)).fetchone()[0]
             snap = c.execute(
                 "INSERT INTO snapshots(source_id, version, fetched_at, kind, sha256, size, raw, url, http_status,"
-                " content_type, etag, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " content_type, etag, last_modified, reported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (source_id, number, fetched_at, kind, sha, len(content), raw_z, fetch.url, fetch.http_status,
                  fetch.content_type, fetch.etag, fetch.last_modified)).lastrowid
             text_id = c.execute("INSERT INTO texts(snapshot_id, extractor_version, text, created_at) "
@@ -317,7 +357,7 @@ class History:
                        text=text, report=report, tool_version=tool_version, patterns_version=patterns_version,
                        extractor_version=EXTRACTOR_VERSION, etag=fetch.etag, last_modified=fetch.last_modified,
                        http_status=fetch.http_status, url=fetch.url, content_type=fetch.content_type,
-                       size=len(content), _raw_z=raw_z)
+                       size=len(content), _raw_z=raw_z, reported=False)
 
     def record_rescan(self, source_id: str, version: int, text: str, report: dict) -> None:
         """Record a re-derived text and report of a stored version (``watch --rescan``): a

@@ -465,7 +465,11 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
     out: list[Pattern] = []
     for d in dirs:
         if not d.is_dir():
-            raise PatternError(f"{d}: pattern directory not found")
+            from .errors import ExitCode
+
+            err = PatternError(f"{d}: pattern directory not found (--patterns names a folder of pattern files)")
+            err.exit_code = ExitCode.USAGE  # the user named a folder that is not there: not a bug
+            raise err
     concepts = load_concepts(*dirs)
     lexicon = concepts_key(concepts)
     for d in dirs:

@@ -23,7 +23,7 @@ MB = 1024 * 1024
 
 
 def _mb(n: int) -> str:
-    return f"{n / MB:.0f} MB" if n >= MB else f"{n // 1024} KB"
+    return f"{n / MB:.0f} MB" if n >= MB else f"{n // 1024} KB" if n >= 1024 else f"{n} bytes"
 
 
 def read_file(path: Path, limit: int, what: str = "file") -> bytes:

@@ -132,7 +132,11 @@ def _entry(entry: Any, i: int, label: str) -> WatchSource:
         if not isinstance(url, str):
             raise fail("url", f"must be a string, found {_type(url)}")
         url = url.strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (a port out of range or not a number raises here)
+        except ValueError as err:
+            raise fail("url", f"is not a valid URL ({err}): {url!r}") from None
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise fail("url", f"must be an http:// or https:// URL, found {url!r}")
     if path is not None:

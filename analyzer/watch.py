@@ -70,6 +70,7 @@ class ScanJob:
     latest_sha256: str | None = None
     timeout: float = 20.0
     max_bytes: int = 20_000_000
+    allow: tuple[str, ...] = ()      # folders a path: source may be read from besides base_dir
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def scan_source(job: ScanJob) -> ScanResult:
     src = job.source
     try:
         got = fetch(src, Path(job.base_dir), etag=job.etag, last_modified=job.last_modified,
-                    timeout=job.timeout, max_bytes=job.max_bytes)
+                    timeout=job.timeout, max_bytes=job.max_bytes, allow=tuple(Path(a) for a in job.allow))
         if got.status == "failed":
             return ScanResult(src.id, "failed", got, error=got.error or "fetch failed")
         if got.status == "not_modified":
@@ -237,36 +238,62 @@ def _test_pause_hook() -> Callable[[str, int], None] | None:
 
 
 def run_watch(sources_path: Path, db: Path | None = None, workers: int | None = None, rescan: bool = False,
-              scheduler: str | None = None, timeout: float = 20.0, max_bytes: int = 20_000_000) -> Digest:
+              scheduler: str | None = None, timeout: float = 20.0, max_bytes: int = 20_000_000,
+              allow: tuple[str | Path, ...] = (), deliver: Callable[[Digest], None] | None = None) -> Digest:
     """One run over the sources listed in ``sources_path``; returns the digest. The database
-    (default ``default_db_path()``) is written only here, one transaction per source version."""
+    (default ``default_db_path()``) is written only here, one transaction per source version.
+
+    ``deliver(digest)`` writes the digest where people read it (the CLI: the -o file and the
+    feed). Only when it returns are the run's versions marked reported; if it raises (a full
+    disk, a killed run), the next run reports them again. ``allow``: folders besides the sources
+    file's own that ``path:`` sources may read."""
     sources_path = Path(sources_path)
     sources = load_sources(sources_path)
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     if scheduler is not None and not scheduler.strip():
         raise UsageError("--scheduler needs an address such as tcp://127.0.0.1:8786")
+    check_timeout(timeout)
+    for a in allow:
+        if not Path(a).expanduser().is_dir():
+            raise UsageError(f"--allow-path {a}: not a folder")
     base_dir = str(sources_path.resolve().parent)
     history = History(Path(db) if db is not None else default_db_path())
     try:
         with history.lock():
+            history.check_writable()
             history.before_commit = _test_pause_hook()
             if rescan:
                 digests = _rescan(history, sources, workers, scheduler)
             else:
-                digests = _watch(history, sources, base_dir, workers, scheduler, timeout, max_bytes)
+                digests = _watch(history, sources, base_dir, workers, scheduler, timeout, max_bytes,
+                                 tuple(str(a) for a in allow))
+            digest = Digest(tuple(digests), generated_at=_now())
+            if deliver is not None:
+                deliver(digest)
+            for sd in digest.sources:
+                if sd.status != "failed" and sd.version is not None:
+                    history.mark_reported(sd.id, sd.version)
     finally:
         history.close()
-    return Digest(tuple(digests), generated_at=_now())
+    return digest
+
+
+def check_timeout(timeout: float) -> None:
+    """--timeout: a finite number of seconds, more than 0 and at most an hour."""
+    import math
+
+    if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or not 0 < timeout <= 3600:
+        raise UsageError(f"--timeout must be a number of seconds above 0 and at most 3600, not {timeout}")
 
 
 def _watch(history: History, sources: list[WatchSource], base_dir: str, workers: int | None,
-           scheduler: str | None, timeout: float, max_bytes: int) -> list[SourceDigest]:
+           scheduler: str | None, timeout: float, max_bytes: int, allow: tuple[str, ...] = ()) -> list[SourceDigest]:
     jobs = []
     for src in sources:
         latest = history.latest(src.id)
         jobs.append(ScanJob(src, base_dir, latest.etag if latest else None, latest.last_modified if latest else None,
-                            latest.sha256 if latest else None, timeout, max_bytes))
+                            latest.sha256 if latest else None, timeout, max_bytes, allow))
     out: list[SourceDigest | None] = [None] * len(jobs)
     for i, result in _execute(scan_source, jobs, workers, scheduler, history.lock_fd, timeout):
         src = sources[i]
@@ -277,30 +304,48 @@ def _watch(history: History, sources: list[WatchSource], base_dir: str, workers:
 
 
 def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
-    """Decide what a result means against the latest stored version, and record it."""
+    """Decide what a result means against the stored versions, record it, and describe it
+    against the last version a written digest reported: versions recorded by a run whose
+    digest was never written (killed, a full disk) are reported now, not lost as "unchanged"."""
     url = src.url or (res.fetch.url if res.fetch else None) or src.path
     common: dict[str, Any] = {"url": url, "name": src.name,
                               "fetched_at": res.fetch.fetched_at if res.fetch and res.fetch.fetched_at else None}
     latest = history.latest(src.id)
+    base = latest if latest is None or latest.reported else history.last_reported(src.id)
     if res.status == "failed":
         return SourceDigest(src.id, "failed", version=latest.version if latest else None,
                             error=res.error or "failed", **common)
     if res.status in ("not_modified", "same") or (latest is not None and latest.sha256 == res.sha256):
-        return SourceDigest(src.id, "unchanged", version=latest.version if latest else None, **common)
+        assert latest is not None or res.status == "not_modified"
+        if latest is None or latest.reported:
+            return SourceDigest(src.id, "unchanged", version=latest.version if latest else None, **common)
+        return _describe(src.id, base, latest, common)
     assert res.fetch is not None and res.text is not None and res.report is not None
     findings = list(res.report.get("findings") or [])
     if latest is None:
-        v = history.record(src.id, res.fetch, res.text, res.report, "new")
-        return SourceDigest(src.id, "new", version=v.version, added=tuple(findings), **common)
-    if is_formatting_only(latest.text, res.text):
-        v = history.record(src.id, res.fetch, res.text, res.report, "formatting")
-        return SourceDigest(src.id, "formatting", version=v.version, previous_version=latest.version, **common)
-    d = diff_findings(latest.findings, findings)
+        kind = "new"
+    elif is_formatting_only(latest.text, res.text):
+        kind = "formatting"
+    else:
+        d = diff_findings(latest.findings, findings)
+        kind = "changed" if (d["added"] or d["removed"] or d["changed"]) else "formatting"
+    v = history.record(src.id, res.fetch, res.text, res.report, kind)
+    return _describe(src.id, base, v, common)
+
+
+def _describe(source_id: str, base: Version | None, v: Version, common: dict[str, Any]) -> SourceDigest:
+    """The digest item for ``v`` against ``base``, the last reported version (None: never reported)."""
+    if base is None:
+        return SourceDigest(source_id, "new", version=v.version, added=tuple(v.findings), **common)
+    if base.sha256 == v.sha256:
+        return SourceDigest(source_id, "unchanged", version=v.version, **common)
+    if is_formatting_only(base.text, v.text):
+        return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
+    d = diff_findings(base.findings, v.findings)
     changed = bool(d["added"] or d["removed"] or d["changed"])
-    v = history.record(src.id, res.fetch, res.text, res.report, "changed" if changed else "formatting")
-    return SourceDigest(src.id, "changed" if changed else "formatting", version=v.version,
-                        previous_version=latest.version, added=tuple(d["added"]), removed=tuple(d["removed"]),
-                        changed=tuple(d["changed"]), text_diff=text_diff(latest.text, res.text), **common)
+    return SourceDigest(source_id, "changed" if changed else "formatting", version=v.version,
+                        previous_version=base.version, added=tuple(d["added"]), removed=tuple(d["removed"]),
+                        changed=tuple(d["changed"]), text_diff=text_diff(base.text, v.text), **common)
 
 
 def _rescan(history: History, sources: list[WatchSource], workers: int | None,

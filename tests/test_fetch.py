@@ -322,7 +322,7 @@ def test_path_source_not_found_and_too_large(tmp_path):
     assert r.status == "failed" and "not found" in r.error and "nope.html" in r.error
     (tmp_path / "big.txt").write_bytes(b"a" * 5000)
     r = fetch(WatchSource(id="x", path="big.txt"), tmp_path, max_bytes=1000)
-    assert r.status == "failed" and "larger than 0.001 MB" in r.error
+    assert r.status == "failed" and "too large (limit 1000 bytes)" in r.error
     r = fetch(WatchSource(id="x", path="."), tmp_path)
     assert r.status == "failed" and "directory" in r.error
 

@@ -160,3 +160,126 @@ def test_output_is_written_atomically_and_a_full_disk_is_an_io_error(run_cli, tm
             q = subprocess.run([sys.executable, "-m", "analyzer.cli", str(agreement)], stdout=full,
                                stderr=subprocess.PIPE, timeout=60)
         assert q.returncode == 5 and b"standard output" in q.stderr
+
+
+# --------------------------------------------------------------------------- watch
+
+def _local_watch(tmp_path: Path, text: str = AGREEMENT) -> tuple[Path, Path, Path]:
+    folder = tmp_path / "watched"
+    folder.mkdir(exist_ok=True)
+    doc = folder / "agreement.txt"
+    doc.write_text(text, encoding="utf-8")
+    sources = folder / "sources.yaml"
+    sources.write_text("- id: plan\n  path: agreement.txt\n  lang: zh\n", encoding="utf-8")
+    return sources, tmp_path / "h.sqlite", doc
+
+
+def test_watch_changes_are_not_lost_when_the_digest_cannot_be_written(tmp_path, capsys):
+    sources, db, doc = _local_watch(tmp_path)
+    args = ["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-change"]
+    assert main(args + ["-o", str(tmp_path / "d1.txt")]) == 0
+    doc.write_text(AGREEMENT.replace("违约金100元", "违约金500元").replace("12个月", "24个月"), encoding="utf-8")
+    # the digest goes to a folder that does not exist: the run fails after recording version 2
+    assert main(args + ["-o", str(tmp_path / "missing" / "d2.txt")]) != 0
+    capsys.readouterr()
+    out = tmp_path / "d3.json"
+    assert main(args + ["-f", "json", "-o", str(out)]) == 1  # the change is still reported, and fails the check
+    item = json.loads(out.read_text(encoding="utf-8"))["sources"][0]
+    assert item["status"] == "changed" and item["version"] == 2 and item["previous_version"] == 1
+    assert main(args + ["-o", str(tmp_path / "d4.txt")]) == 0  # reported once: now unchanged
+
+
+def test_watch_exits_non_zero_when_every_source_failed(tmp_path, capsys):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    sources = folder / "sources.yaml"
+    sources.write_text("- id: a\n  path: missing-a.txt\n- id: b\n  path: missing-b.txt\n", encoding="utf-8")
+    code = main(["watch", str(sources), "--db", str(tmp_path / "h.sqlite"), "--workers", "1", "--fail-on-change"])
+    assert code == 3
+    assert "every source failed" in capsys.readouterr().err
+
+
+def test_watch_path_sources_are_confined_to_the_sources_folder(tmp_path):
+    from analyzer.watch import run_watch
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text(AGREEMENT, encoding="utf-8")
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "link.txt").symlink_to(secret)
+    sources = folder / "sources.yaml"
+    sources.write_text("- id: abs\n  path: /etc/passwd\n- id: up\n  path: ../secret.txt\n"
+                       "- id: link\n  path: link.txt\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    digest = run_watch(sources, db=db, workers=1)
+    assert {sd.id: sd.status for sd in digest.sources} == {"abs": "failed", "up": "failed", "link": "failed"}
+    assert all("outside the sources file's folder" in sd.error for sd in digest.sources)
+    from analyzer.history import History
+
+    with History(db) as h:
+        assert h.count() == 0  # nothing from outside was stored
+    allowed = run_watch(sources, db=db, workers=1, allow=(tmp_path,))
+    assert {sd.id: sd.status for sd in allowed.sources}["up"] == "new"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf"])
+def test_watch_timeout_must_be_a_positive_number(tmp_path, capsys, value):
+    sources, db, _ = _local_watch(tmp_path)
+    assert main(["watch", str(sources), "--db", str(db), "--timeout", value]) == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_watch_read_only_database_fails_before_fetching(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions")
+    sources, db, _ = _local_watch(tmp_path)
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", os.devnull]) == 0
+    db.chmod(0o444)
+    try:
+        assert main(["watch", str(sources), "--db", str(db), "--workers", "1"]) == 5
+        assert "cannot write the history database" in capsys.readouterr().err
+    finally:
+        db.chmod(0o644)
+
+
+def test_watch_symlinked_database_shares_the_lock(tmp_path):
+    from analyzer.history import History
+
+    real = tmp_path / "real.sqlite"
+    History(real).close()
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(real)
+    assert History(link).lock_path == History(real).lock_path
+
+
+def test_diff_with_a_huge_version_number_is_a_usage_error(tmp_path, capsys):
+    sources, db, _ = _local_watch(tmp_path)
+    main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", os.devnull])
+    assert main(["diff", "plan", "--from", "1", "--to", str(10**30), "--db", str(db)]) == 2
+
+
+def test_corrupt_history_database_is_a_state_error_not_internal(tmp_path, capsys):
+    sources, db, _ = _local_watch(tmp_path)
+    main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", os.devnull])
+    data = bytearray(db.read_bytes())
+    for i in range(4096, min(len(data), 4096 * 3)):  # damage the pages after the header
+        data[i] = 0xA5
+    db.write_bytes(bytes(data))
+    for wal in (tmp_path / "h.sqlite-wal", tmp_path / "h.sqlite-shm"):
+        wal.unlink(missing_ok=True)
+    capsys.readouterr()
+    code = main(["history", "plan", "--db", str(db)])
+    assert code in (2, 5), capsys.readouterr().err
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_malformed_ipv6_url_in_sources_is_a_usage_error(tmp_path, capsys):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text('- id: a\n  url: "http://[::1/x"\n', encoding="utf-8")
+    assert main(["watch", str(sources), "--db", str(tmp_path / "h.sqlite")]) == 2
+    assert "not a valid URL" in capsys.readouterr().err
+
+
+def test_missing_patterns_folder_is_a_usage_error(run_cli, tmp_path):
+    p = run_cli("-", "--patterns", str(tmp_path / "nope"), input=AGREEMENT)
+    assert p.returncode == 2 and b"pattern directory not found" in p.stderr
