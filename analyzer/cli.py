@@ -71,6 +71,8 @@ def scan(
     with_keywords: bool = typer.Option(False, "--keywords", help="Add each finding's keywords (jieba / spaCy tokens; slower start)."),
     offer: Optional[str] = typer.Option(None, "--offer", help="The advert's claims, to check against the agreement (e.g. \"29元/月 100G通用流量 无合约\")."),
     offer_file: Optional[Path] = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
+    time_limit: float = typer.Option(45.0, "--time-limit", help="Seconds the clause search may take; past it the report is marked incomplete."),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .pipeline import Scanner
@@ -93,11 +95,18 @@ def scan(
     if offer is not None and len(offer) > MAX_OFFER_CHARS:
         raise InputError(f"the advert is {len(offer):,} characters; an advert's claims fit in "
                          f"{MAX_OFFER_CHARS:,} (give the advert, not the agreement)")
+    import math
+
+    if not math.isfinite(time_limit) or time_limit <= 0:
+        raise UsageError(f"--time-limit must be a number of seconds above 0, not {time_limit}")
+    from .extract import extract_bytes as _extract_bytes
+    from .extract import extract_path as _extract_path
+
     if source == "-":
         data = read_stream(getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None, MAX_BYTES)
-        report = scanner.scan_bytes(data, "<stdin>", lang_v, kind_v)
+        report = scanner.scan_document(_extract_bytes(data, "<stdin>", kind_v), lang_v, budget=time_limit)
     else:
-        report = scanner.scan_path(Path(source), lang_v, kind_v)
+        report = scanner.scan_document(_extract_path(Path(source), kind_v), lang_v, budget=time_limit)
 
     if with_keywords:
         report = report.with_keywords()
@@ -117,6 +126,10 @@ def scan(
         to_tty = output is None and sys.stdout.isatty()
         text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False)
     _write_or_print(text, output, inputs)
+    if not report.complete and not allow_incomplete:
+        print(f"terms-scan: incomplete scan: {_one_line(report.incomplete or '')} "
+              "(--allow-incomplete to accept it, --time-limit to give it longer)", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
     if fail_on is not None and report.at_or_above(fail_on.value):
         raise typer.Exit(int(ExitCode.FINDINGS))
 

@@ -158,8 +158,16 @@ def _matching_text(text: str, sentences: list[Sentence]) -> str:
     return "".join(parts) + text[pos:] if parts else text
 
 
+class BudgetExceeded(Exception):
+    """The scan's overall time budget ran out (raised by detect when given a deadline)."""
+
+
 def detect(doc: Document, norm: NormText, sentences: list[Sentence],
-           patterns: tuple[Pattern, ...]) -> tuple[list[Finding], list[Protection], list[str]]:
+           patterns: tuple[Pattern, ...], *, deadline: float | None = None,
+           skipped: list[str] | None = None) -> tuple[list[Finding], list[Protection], list[str]]:
+    """Findings and protections of ``patterns`` in one normalized text. ``deadline``
+    (time.monotonic()) bounds the whole call: past it, BudgetExceeded. A pattern that runs out
+    of its own limit (TIMEOUT) is named in the warnings and appended to ``skipped``."""
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []
@@ -169,12 +177,18 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
     for p in patterns:
         if p.lang not in scripts:
             continue  # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceeded
         try:
-            deadline = time.monotonic() + TIMEOUT
+            limit = time.monotonic() + TIMEOUT
+            if deadline is not None:
+                limit = min(limit, deadline)
             pos = 0
             while pos < len(text):
-                left = deadline - time.monotonic()
+                left = limit - time.monotonic()
                 if left <= 0:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise BudgetExceeded
                     raise TimeoutError
                 m = p.match.search(text, pos, timeout=left)
                 if m is None:
@@ -207,8 +221,12 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                 hits.setdefault((k, p.category), []).append(hit)
                 pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
         except TimeoutError:
+            if deadline is not None and time.monotonic() > deadline:
+                raise BudgetExceeded from None
             warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
-    _table_cells(sentences, patterns, scripts, hits, warnings)
+            if skipped is not None:
+                skipped.append(p.full_id)
+    _table_cells(sentences, patterns, scripts, hits, warnings, skipped)
 
     findings: list[Finding] = []
     protections: list[Protection] = []
@@ -295,7 +313,8 @@ def _clause_span(sentences: list[Sentence], k: int) -> tuple[int, int]:
 
 
 def _table_cells(sentences: list[Sentence], patterns: tuple[Pattern, ...], scripts: set[str],
-                 hits: dict[tuple[int, str], list[_Hit]], warnings: list[str]) -> None:
+                 hits: dict[tuple[int, str], list[_Hit]], warnings: list[str],
+                 skipped: list[str] | None = None) -> None:
     """A table row under a header ("| A档 | 300元 | 12个月 | 58元 |" below "| 档位 | 预存 |
     合约期 | 月最低消费 |") is also read cell by cell under its column names ("合约期: 12个月;
     月最低消费: 58元"); what is found there quotes the whole row."""
@@ -314,6 +333,8 @@ def _table_cells(sentences: list[Sentence], patterns: tuple[Pattern, ...], scrip
                 ok, is_prot, conf, why = explain(p, cells, m.start(), m.end())
             except TimeoutError:
                 warnings.append(f"pattern {p.full_id} took too long on a table row and was skipped")
+                if skipped is not None:
+                    skipped.append(p.full_id)
                 continue
             if not ok:
                 continue

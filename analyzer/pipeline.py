@@ -42,6 +42,10 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     summary: Any = None  # advice_model.Summary (analyzer.advise)
     offer: Any = None  # advice_model.OfferCheck (analyzer.offer), when an advert was given
+    # False when the scan ran out of its time budget or a pattern of its own limit: findings may
+    # be missing, and ``incomplete`` says what was not read
+    complete: bool = True
+    incomplete: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = self.document
@@ -53,6 +57,8 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "protections": [p.to_dict() for p in self.protections],
             "warnings": list(self.warnings),
+            "complete": self.complete,
+            **({"incomplete": self.incomplete} if not self.complete else {}),
             **({"summary": self.summary.to_dict()} if self.summary is not None else {}),
             **({"offer": self.offer.to_dict()} if self.offer is not None else {}),
         }
@@ -145,23 +151,119 @@ class Scanner:
     def scan_text(self, text: str, source: str = "<text>", lang: str | None = None) -> Report:
         return self.scan_document(extract_bytes(text.encode("utf-8"), source, "text"), lang)
 
-    def scan_document(self, doc: Document, lang: str | None = None) -> Report:
-        if lang not in (None, "zh", "en"):
-            raise UsageError(f"unknown language {lang!r}: use zh or en")
-        original = doc.text
-        norm = normalize(original)
-        if sum(1 for c in norm.text if c.isalnum()) < 10:
-            raise InputError(f"{doc.source}: too little text to assess ({len(norm.text.strip())} characters)")
-        language = lang or detect_language(norm.text)
-        sentences = split_sentences(norm.text)
-        findings, protections, warnings = detect(doc, norm, sentences, self.patterns)
+    def scan_document(self, doc: Document, lang: str | None = None, budget: float | None = None) -> Report:
+        """Scan a document within ``budget`` seconds (default SCAN_BUDGET; None = the default).
+
+        A long text is read in pieces of at most CHUNK_CHARS characters cut at line breaks,
+        so memory stays bounded and no pattern's own time limit is spent on a whole 5 MB text.
+        When the budget runs out, or a pattern runs out of its limit, the report says so
+        (``complete`` False, ``incomplete`` the reason) instead of silently missing findings."""
+        import time
+
         from dataclasses import replace
 
         from .advise import advise
+        from .detect import BudgetExceeded
 
-        report = Report(doc, language, len(original), tuple(findings), tuple(protections),
-                        tuple(warnings), self.patterns_version)
+        if lang not in (None, "zh", "en"):
+            raise UsageError(f"unknown language {lang!r}: use zh or en")
+        budget = SCAN_BUDGET if budget is None else budget
+        if not budget > 0:
+            raise UsageError(f"the scan's time budget must be above 0 seconds, not {budget}")
+        deadline = time.monotonic() + budget
+        original = doc.text
+        pieces = _chunks(original, CHUNK_CHARS)
+        findings: list[Finding] = []
+        protections: list[Protection] = []
+        warnings: list[str] = []
+        skipped: list[str] = []
+        incomplete: str | None = None
+        language = lang
+        readable = False
+        for a, b in pieces:
+            norm = normalize(original[a:b] if (a, b) != (0, len(original)) else original)
+            if sum(1 for c in norm.text if c.isalnum()) >= 10:
+                readable = True
+            elif len(pieces) > 1:
+                continue
+            else:
+                break
+            if language is None:
+                language = detect_language(norm.text) if len(pieces) == 1 else \
+                    detect_language(normalize(_sample(original, pieces)).text)
+            view = doc if a == 0 else _Offset(doc, a)
+            try:
+                f, p, w = detect(view, norm, split_sentences(norm.text), self.patterns, deadline=deadline,
+                                 skipped=skipped)
+            except BudgetExceeded:
+                incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "
+                              f"{len(original):,} characters: clauses after that point are not in this report")
+                break
+            if a:
+                f = [replace(x, location=_shift(x.location, a)) for x in f]
+                p = [replace(x, location=_shift(x.location, a)) for x in p]
+            findings += f
+            protections += p
+            warnings += [x for x in w if x not in warnings]
+        if not readable:
+            raise InputError(f"{doc.source}: too little text to assess ({len(original.strip())} characters)")
+        if incomplete is None and skipped:
+            names = ", ".join(sorted(set(skipped))[:5]) + (" …" if len(set(skipped)) > 5 else "")
+            incomplete = (f"{len(set(skipped))} pattern(s) ran out of their time limit on this text and were "
+                          f"skipped ({names}): their clauses may be missing")
+        if incomplete:
+            warnings.append(incomplete)
+        report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
+                        tuple(warnings), self.patterns_version, complete=incomplete is None, incomplete=incomplete)
         return replace(report, summary=advise(report))
+
+
+SCAN_BUDGET = 45.0        # seconds for detection in one document (then the report is incomplete)
+CHUNK_CHARS = 200_000     # a longer text is read in pieces of at most this many characters
+
+
+def _chunks(text: str, size: int) -> list[tuple[int, int]]:
+    """[start, end) pieces of ``text`` of at most ``size`` characters, cut after a line break
+    (else a full stop, else hard) in the last quarter of each piece."""
+    out, a, n = [], 0, len(text)
+    while n - a > size:
+        b = a + size
+        cut = -1
+        for stop in ("\n", "。", ". "):
+            cut = text.rfind(stop, a + size * 3 // 4, b)
+            if cut != -1:
+                cut += len(stop)
+                break
+        b = cut if cut != -1 else b
+        out.append((a, b))
+        a = b
+    out.append((a, n))
+    return out
+
+
+def _sample(text: str, pieces: list[tuple[int, int]]) -> str:
+    """Up to 20,000 characters from across a long text, for its language."""
+    step = max(1, len(pieces) // 10)
+    return "\n".join(text[a:a + 2000] for a, _ in pieces[::step])[:20000]
+
+
+def _shift(loc: Any, by: int) -> Any:
+    from dataclasses import replace
+
+    return replace(loc, start=loc.start + by, end=loc.end + by)
+
+
+class _Offset:
+    """A document seen from ``base``: page numbers of offsets into one piece of its text."""
+
+    def __init__(self, doc: Document, base: int) -> None:
+        self._doc, self._base = doc, base
+
+    def page_of(self, offset: int) -> int:
+        return self._doc.page_of(offset + self._base)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._doc, name)
 
 
 def _library_version(patterns: tuple[Pattern, ...]) -> str:

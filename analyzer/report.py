@@ -39,6 +39,7 @@ _L: dict[str, tuple[str, str]] = {
     "verdict": ("结论", "Verdict"),
     "grade": ("等级", "Grade"),
     "not_graded": ("未评级", "not graded"),
+    "incomplete": ("⚠ 扫描未完成，以下结果可能缺少条款：", "⚠ Incomplete scan — clauses may be missing: "),
     "grade_scale": ("A 最好，E 最差", "A best, E worst"),
     "exit_cost": ("提前离开要花多少钱", "What it costs to leave early"),
     "col_leave": ("何时离开", "Leave"),
@@ -323,6 +324,8 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             line.append(f" ({_s('grade_scale', lang)})", style="dim")
         con.print(line)
         con.print(_hang(Text(_t(v.line, lang), style="bold"), 0, con.width))
+        if not getattr(report, "complete", True):
+            con.print(_hang(Text(_s("incomplete", lang) + str(report.incomplete), style="bold red"), 0, con.width))
         for r in v.reasons:
             item(_t(r.text, lang))
             refs(r.sources)
@@ -633,6 +636,8 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
         h2("verdict")
         grade = f"**{_grade_text(v, lang)}**" + (f" ({_s('grade_scale', lang)})" if v.assessed and v.grade else "")
         out.extend([grade + " — " + md_escape(_t(v.line, lang)), ""])
+        if not getattr(report, "complete", True):
+            out.extend([f"**{md_escape(_s('incomplete', lang) + str(report.incomplete))}**", ""])
         for r in v.reasons:
             refs = _md_refs(r.sources, lang)
             out.append(f"- {md_escape(_t(r.text, lang))}" + (f" ({refs})" if refs else ""))
@@ -996,6 +1001,8 @@ def render_html(report: "Report", lang: str | None = None) -> str:
         body.append(f'<div class="verdict"><div class="grade {grade_cls}" title="{e(_s("grade_scale", lang))}">'
                     f'{e(v.grade) if v.assessed and v.grade else e(_s("not_graded", lang))}</div>'
                     f'<div><div class="verdict-line">{e(_t(v.line, lang))}</div>'
+                    + (f'<p class="incomplete"><strong>{e(_s("incomplete", lang) + str(report.incomplete))}</strong></p>'
+                       if not getattr(report, "complete", True) else "")
                     + (f"<ul>{reasons}</ul>" if reasons else "") + "</div></div>")
 
         ec = summary.exit_cost

@@ -91,12 +91,18 @@ def split_sentences(text: str) -> list[Sentence]:
     n = len(text)
     start = 0
     i = 0
+    md_from, md_heading = -1, False  # does the sentence begun at md_from open with '#'?
     while i < n:
         c = text[i]
         cut = None
+        if md_from != start:
+            j = start
+            while j < n and text[j] == " ":
+                j += 1
+            md_from, md_heading = start, j < n and text[j] == "#"
         if c in "\n\f":
             cut = i
-        elif text[start:i + 1].lstrip(" ").startswith("#"):
+        elif md_heading:
             pass  # a Markdown heading is one line: "## Cancelling Your Service; Early Termination Fees"
         elif c in _CJK_END and not (c in "!?;" and i + 1 < n and text[i + 1].isascii() and (text[i + 1].isalnum() or text[i + 1] in "=&/%_-")):
             # an ASCII '?' or ';' inside a URL ("display.html?nodeId=…") ends nothing
@@ -119,6 +125,7 @@ def split_sentences(text: str) -> list[Sentence]:
         i += 1
     if start < n:
         spans.append((start, n))
+    spans = [piece for a, b in spans for piece in _bounded(text, a, b)]
 
     sentences: list[Sentence] = []
     section: str | None = None
@@ -163,6 +170,28 @@ def split_sentences(text: str) -> list[Sentence]:
             section = s.strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading, cells))
     return _join_labels(text, sentences)
+
+
+MAX_SENTENCE = 2000  # characters: no clause is longer; a longer run is cut at a pause
+_PAUSE = set("，,；;、：: ）)")
+
+
+def _bounded(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """[a, b) as pieces of at most MAX_SENTENCE characters, each cut after the last pause
+    (comma, semicolon, space…) in its second half, else hard. A 1 MB "sentence" (a text
+    with no full stops) would otherwise be quoted whole as evidence, and every check on a
+    sentence would cost its length for each match."""
+    out = []
+    while b - a > MAX_SENTENCE:
+        cut = a + MAX_SENTENCE
+        k = cut
+        while k > a + MAX_SENTENCE // 2 and text[k - 1] not in _PAUSE:
+            k -= 1
+        cut = k if k > a + MAX_SENTENCE // 2 else cut
+        out.append((a, cut))
+        a = cut
+    out.append((a, b))
+    return out
 
 
 def _is_label(s: Sentence) -> bool:

@@ -289,7 +289,9 @@ def test_no_color_on_a_terminal():
 
 def test_slow_pattern_is_skipped_with_a_warning(run_cli, tmp_path):
     """A pattern whose regex backtracks catastrophically on a document hits the time limit:
-    the scan finishes, says so in ``warnings``, and the other patterns still report."""
+    the scan finishes, says so in ``warnings``, the other patterns still report, and the
+    report is marked incomplete (exit 3 unless --allow-incomplete: issue 9, never a normal
+    report with findings silently missing)."""
     d = tmp_path / "pats" / "minimum_spend"
     d.mkdir(parents=True)
     (d / "zh-slow-test.yaml").write_text(
@@ -297,8 +299,13 @@ def test_slow_pattern_is_skipped_with_a_warning(run_cli, tmp_path):
         "match: ['(a|aa)+$']\nexplanation: {zh: 测试, en: test}\n"
         "examples:\n  - {text: aaaa, expect: finding}\n  - {text: 无关内容, expect: none}\n",
         encoding="utf-8")
-    p = run_cli("-", "--patterns", str(tmp_path / "pats"), "-f", "json", input=HIGH + "a" * 40 + "b\n")
+    args = ("-", "--patterns", str(tmp_path / "pats"), "-f", "json")
+    text = HIGH + "a" * 40 + "b\n"
+    strict = run_cli(*args, input=text)
+    assert strict.returncode == 3 and b"incomplete scan" in strict.stderr
+    p = run_cli(*args, "--allow-incomplete", input=text)
     assert p.returncode == 0, p.stderr
     rep = json.loads(p.stdout)
+    assert rep["complete"] is False and "zh-slow-test" in rep["incomplete"]
     assert any("zh-slow-test" in w and "too long" in w for w in rep["warnings"])
     assert any(f["category"] == "minimum_spend" for f in rep["findings"])

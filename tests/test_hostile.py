@@ -229,15 +229,27 @@ def test_watch_timeout_must_be_a_positive_number(tmp_path, capsys, value):
     assert "--timeout" in capsys.readouterr().err
 
 
-def test_watch_read_only_database_fails_before_fetching(tmp_path, capsys):
-    if os.geteuid() == 0:
-        pytest.skip("root ignores file permissions")
-    sources, db, _ = _local_watch(tmp_path)
+def test_watch_read_only_database_fails_before_fetching(tmp_path, capsys, monkeypatch):
+    sources, db, doc = _local_watch(tmp_path)
     assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "-o", os.devnull]) == 0
-    db.chmod(0o444)
+    doc.write_text(AGREEMENT.replace("39元", "59元"), encoding="utf-8")
+    if os.geteuid() == 0:  # root ignores file modes: open the database read-only instead
+        import sqlite3
+
+        real_connect = sqlite3.connect
+        monkeypatch.setattr(sqlite3, "connect", lambda path, *a, **k: real_connect(
+            f"file:{path}?mode=ro", *a, uri=True, **k))
+    else:
+        db.chmod(0o444)
+    fetched = []
+    import analyzer.watch as watch_mod
+
+    real_scan = watch_mod.scan_source
+    monkeypatch.setattr(watch_mod, "scan_source", lambda job: fetched.append(job) or real_scan(job))
     try:
         assert main(["watch", str(sources), "--db", str(db), "--workers", "1"]) == 5
         assert "cannot write the history database" in capsys.readouterr().err
+        assert fetched == []  # failed before fetching anything
     finally:
         db.chmod(0o644)
 
@@ -283,3 +295,67 @@ def test_malformed_ipv6_url_in_sources_is_a_usage_error(tmp_path, capsys):
 def test_missing_patterns_folder_is_a_usage_error(run_cli, tmp_path):
     p = run_cli("-", "--patterns", str(tmp_path / "nope"), input=AGREEMENT)
     assert p.returncode == 2 and b"pattern directory not found" in p.stderr
+
+
+# --------------------------------------------------------------------------- budgets, not silence
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "agreements"
+FILLER = "本公司营业厅地址位于市中心，营业时间为每日九点至十八点，欢迎您前来咨询各类业务。\n"
+
+
+def _key(f) -> tuple[str, str]:
+    return f.category, f.evidence
+
+
+def test_a_long_agreement_in_filler_keeps_every_finding(scanner):
+    """The pattern time limit was per document: an agreement after 5 MB of filler lost 10 of
+    its 14 findings with exit 0. Now a long text is read in bounded pieces."""
+    doc = (SHARED / "zh-telecom-terminal-subsidy.txt").read_text(encoding="utf-8")
+    alone = scanner.scan_text(doc, "alone")
+    half = FILLER * (300_000 // len(FILLER))
+    big = scanner.scan_text(half + doc + half, "big")
+    assert big.complete
+    assert set(map(_key, alone.findings)) == set(map(_key, big.findings))
+    assert len(alone.findings) >= 10
+    # locations point into the long text: the quoted evidence is where the report says
+    text = big.document.text
+    for f in big.findings:
+        assert f.location.start >= len(half) - 5
+
+
+def test_time_budget_marks_the_report_incomplete(scanner, run_cli, tmp_path):
+    doc = (SHARED / "zh-telecom-terminal-subsidy.txt").read_text(encoding="utf-8")
+    big = FILLER * (400_000 // len(FILLER)) + doc
+    r = scanner.scan_document(__import__("analyzer.extract", fromlist=["x"]).extract_bytes(
+        big.encode("utf-8"), "big", "text"), budget=0.2)
+    assert not r.complete and "time budget" in r.incomplete
+    assert r.to_dict()["complete"] is False
+    path = tmp_path / "big.txt"
+    path.write_text(big, encoding="utf-8")
+    p = run_cli(str(path), "--time-limit", "0.2")
+    assert p.returncode == 3 and b"incomplete scan" in p.stderr
+    assert "扫描未完成".encode("utf-8") in p.stdout  # a line under the verdict, not only a warning
+    q = run_cli(str(path), "--time-limit", "0.2", "--allow-incomplete", "-f", "md")
+    assert q.returncode == 0 and "扫描未完成".encode("utf-8") in q.stdout
+    assert run_cli(str(path), "--time-limit", "nan").returncode == 2
+
+
+def test_one_megabyte_sentence_is_not_quoted_whole(scanner):
+    text = "本套餐合约期24个月，提前解约须支付违约金300元，" + "其他约定事项" * 170_000
+    r = scanner.scan_text(text, "long")
+    assert r.findings
+    assert max(len(f.evidence) for f in r.findings) <= 2000
+
+
+def test_email_search_in_the_advice_is_linear():
+    """The e-mail regex of the advice was quadratic (29 s at 100,000 characters)."""
+    import time
+
+    from analyzer.advise import find_emails
+
+    t = time.monotonic()
+    assert find_emails("a" * 300_000 + " x@y") == []  # "x@y" has no dot: not an address
+    assert find_emails("中" * 300_000) == []
+    assert find_emails("a@" * 100_000) == []
+    assert find_emails("写信至 help@example.com.cn 。") == ["help@example.com.cn"]
+    assert time.monotonic() - t < 5  # generous: the old regex needed minutes here
