@@ -161,6 +161,9 @@ def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> "Repo
 
 
 def _init_worker(patterns: tuple[str, ...]) -> None:
+    from .procs import die_with_parent
+
+    die_with_parent()  # an interrupted batch leaves no worker behind
     _scanner(patterns)  # a no-op after fork (inherited); loads once per worker otherwise
 
 

@@ -359,3 +359,54 @@ def test_email_search_in_the_advice_is_linear():
     assert find_emails("a@" * 100_000) == []
     assert find_emails("写信至 help@example.com.cn 。") == ["help@example.com.cn"]
     assert time.monotonic() - t < 5  # generous: the old regex needed minutes here
+
+
+def test_killing_watch_leaves_no_workers_running(tmp_path):
+    """A SIGKILLed watch left its forked workers running (34 minutes and more)."""
+    import signal
+    import subprocess
+
+    from analyzer.watch import TEST_PAUSE_ENV
+
+    folder = tmp_path / "orphans"
+    folder.mkdir()
+    lines = []
+    for i in range(4):
+        (folder / f"a{i}.txt").write_text(AGREEMENT.replace("39元", f"{39 + i}元"), encoding="utf-8")
+        lines.append(f"- id: s{i}\n  path: a{i}.txt\n  lang: zh\n")
+    sources = folder / "sources.yaml"
+    sources.write_text("".join(lines), encoding="utf-8")
+    env = dict(os.environ, **{TEST_PAUSE_ENV: "30"})
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "watch", str(sources), "--db",
+                             str(tmp_path / "h.sqlite"), "--workers", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        line = proc.stderr.readline().decode()
+        assert line.startswith("terms-scan-test: in transaction"), line
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    def survivors() -> list[int]:
+        out = []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+                except OSError:
+                    continue
+                if str(sources).encode() in cmd:
+                    out.append(int(pid))
+        return out
+
+    import time
+
+    deadline = time.monotonic() + 10
+    while survivors() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = survivors()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
