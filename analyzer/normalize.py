@@ -142,6 +142,37 @@ class NormText:
         return self.original[a:b]
 
 
+def _width(chars: list[str], start: int) -> int:
+    """Display width of chars[start:] (a CJK character counts two columns)."""
+    return sum(2 if is_cjk(c) else 1 for c in chars[start:])
+
+
+def _full_width(chars: list[str]) -> int:
+    """How wide a line must be to have been wrapped by the page, not ended by its author.
+
+    A PDF or a hard-wrapped text breaks its lines at the page width, so a wrapped line is about
+    as wide as the document's widest lines; a product page or a card lists short statements one
+    per line with no full stop ("月租19元，含100GB通用流量" / "套餐外流量25元/GB"), and those
+    must stay apart. The measure is the 90th percentile of line widths (lines of 24+ columns),
+    less a tolerance for ragged right edges (a word in Latin text, two characters in CJK)."""
+    widths: list[int] = []
+    w = cjk = 0
+    for c in chars:
+        if c == "\n" or c == "\f":
+            if w >= 24:
+                widths.append(w * 2 if False else w)
+            w = 0
+            continue
+        w += 2 if is_cjk(c) else 1
+    if w >= 24:
+        widths.append(w)
+    if len(widths) < 3:
+        return 0  # too few lines to tell: keep the old behaviour (glue by punctuation only)
+    widths.sort()
+    p90 = widths[min(len(widths) - 1, int(len(widths) * 0.9))]
+    return max(24, p90 - max(6, p90 // 4))
+
+
 def normalize(original: str) -> NormText:
     """Normalize ``original`` (see module docstring)."""
     t2s = _t2s_table()
@@ -158,6 +189,7 @@ def normalize(original: str) -> NormText:
             idx.append(i)
 
     # pass 2: whitespace and line-break repair
+    full = _full_width(chars)
     out_c: list[str] = []
     out_i: list[int] = []
     n = len(chars)
@@ -196,7 +228,8 @@ def normalize(original: str) -> NormText:
                     and nxt != "\f" and not _starts_item(chars, j)
                     and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
                     and not _title_line("".join(out_c[phys_start:]), nxt)
-                    and not (out_c[phys_start:phys_start + 1] == ["|"] and prev == "|")):  # a table row
+                    and not (out_c[phys_start:phys_start + 1] == ["|"] and prev == "|")  # a table row
+                    and _width(out_c, phys_start) >= full):  # a line that stops short was not wrapped
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")

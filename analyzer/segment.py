@@ -27,7 +27,8 @@ _HEADING = regex.compile(
 )
 _NUMBERING = regex.compile(r"^[#*\s]*(?:(?:section|article|clause)\s+)?(?:[\dIVXivx]{1,4}(?:\.\d{1,3})*[.、)]?\s*)?", regex.I)
 # A line that says who may or must do what is a clause, even when it is short and numbered.
-_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须(?!知)|\b(?:may|will|shall|must|agree)\b", regex.I)
+_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须(?!知)|即?视为|即代表|即表示|即构成|不保证|不承担任何|保留[^，。]{0,8}权利"
+                             r"|\b(?:may|will|shall|must|agree|by\s+(?:using|accessing|clicking|signing))\b", regex.I)
 # A numbered line that states something is a clause, not a title: it has a comma, colon or
 # enumeration inside, a value ("50元", "10天"), or a word that binds or conditions
 # ("2. 激活需充值50元，到账后套餐生效", "5. 无合约期，可随时注销").
@@ -131,7 +132,10 @@ def split_sentences(text: str) -> list[Sentence]:
     section: str | None = None
     header: list[str] = []  # column names of the table being read
     last_row: list[str] | None = None
-    for a, b in spans:
+    setext = {i for i, (a, b) in enumerate(spans) if _SETEXT.fullmatch(text[a:b].strip(" \t"))}
+    for n_span, (a, b) in enumerate(spans):
+        if n_span in setext:
+            continue  # a Markdown "=====" / "-----" underline: it made the line above a heading
         while a < b and text[a] in " \t":
             a += 1
         while b > a and text[b - 1] in " \t":
@@ -164,6 +168,11 @@ def split_sentences(text: str) -> list[Sentence]:
         is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
                       and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80))
                       and (s.lstrip()[:1] in "#*" or not _STATEMENT.search(_CN_NUMBERING.sub("", core, count=1))))
+        under = text[spans[n_span + 1][0]:spans[n_span + 1][1]].strip() if n_span + 1 in setext else ""
+        if under and len(s) <= 120 and (under[0] == "=" or (len(s) <= 60 and not regex.search(r"[，,。;；:：~～!！?？]", s))):
+            # "10\\. Bandwidth and Disk use quotas" over "=====" (a "-----" rule under a
+            # statement is a separator: blank lines are gone in the normalized text)
+            is_heading = True  # "10\\. Bandwidth and Disk use quotas" over "==========="
         if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
             is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
         if is_heading:
@@ -172,6 +181,7 @@ def split_sentences(text: str) -> list[Sentence]:
     return _join_labels(text, sentences)
 
 
+_SETEXT = regex.compile(r"={3,}|-{3,}")
 MAX_SENTENCE = 2000  # characters: no clause is longer; a longer run is cut at a pause
 _PAUSE = set("，,；;、：: ）)")
 

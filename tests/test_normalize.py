@@ -154,3 +154,22 @@ def test_regression_a_long_line_does_not_glue_the_titles_after_it():
     # so a whole table of contents became one sentence
     text = "Reporting Copyright, Trademark, And Other Intellectual Property Infringement Claims Here\n    Disclaimers And Release\n    Limitation Of Liability\n"
     assert normalize(text).text.count("\n") >= 2
+
+
+def test_short_statement_lines_of_a_product_page_are_not_glued():
+    """Card-style pages list one short statement per line with no full stop; gluing them as
+    if a PDF had wrapped them made one clause of five (one finding for all their fees)."""
+    page = ("套餐说明\n月租19元，含100GB通用流量\n套餐外流量按照25元/GB收取\n首充50元激活后方可使用\n"
+            "本套餐合约期为十二个月，合约期内不得变更为低档套餐或办理携号转网业务，否则须支付违约金\n"
+            "合约期满后如双方均未提出异议，本协议自动续约一年，续约期内按届时的标准资费执行，特此说明\n")
+    text = normalize(page).text
+    assert "月租19元,含100GB通用流量\n套餐外流量按照25元/GB收取\n首充50元激活后方可使用" in text
+
+
+def test_lines_wrapped_at_the_page_width_are_still_glued():
+    wrapped = ("本协议有效期为二十四个月，自用户办理入网手续之日起计算，在协议有效期\n"
+               "内用户不得办理销户或者携号转网，如确需提前解除协议的，应当按照剩余月\n"
+               "份支付违约金，违约金的计算方式以本协议附件所列的标准为准，双方均应\n"
+               "遵守本协议的约定。\n")
+    assert "在协议有效期内用户不得办理销户" in normalize(wrapped).text
+    assert "按照剩余月份支付违约金" in normalize(wrapped).text

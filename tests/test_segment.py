@@ -140,3 +140,19 @@ def test_regression_markdown_titles_and_short_answers_split_where_a_reader_would
     # a ';' cut a Markdown heading in two; a bold run-in title kept its closing '**' on the next
     # sentence; "Yes." was taken for a list number and glued to the answer
     assert [(s.text, s.heading) for s in split_sentences(normalize(text).text)] == want
+
+
+def test_setext_underlined_title_is_a_heading_and_a_rule_under_a_statement_is_not():
+    s = split_sentences("10. Bandwidth and Disk use quotas\n==========\nWe may reduce your speed.")
+    assert [(x.text, x.heading) for x in s] == [("10. Bandwidth and Disk use quotas", True),
+                                                ("We may reduce your speed.", False)]
+    s = split_sentences("A:套餐资费以公告为准,如有调整会提前通知您的,亲放心~\n---\n下一个问题")
+    assert s[0].heading is False
+
+
+def test_a_heading_line_that_binds_the_reader_is_scanned_as_a_clause():
+    """"## 购买须知（下单即代表您已阅读并同意以下内容）" was a heading, never scanned."""
+    s = split_sentences("## 购买须知（下单即代表您已阅读并同意以下内容）\n1. 本卡合约期12个月。")
+    assert s[0].heading is False
+    lead = split_sentences("4. 本服务不保证（包括但不限于）：\n(1) 服务不会中断；")
+    assert lead[0].heading is False
