@@ -104,10 +104,25 @@ def _one_line(err: BaseException) -> str:
     return f"internal error: {type(err).__name__}: {msg}" if msg else f"internal error: {type(err).__name__}"
 
 
-def _scan(source: WatchSource, text: str) -> dict:
+def _scan(source: WatchSource, text: str, content: bytes | None = None, content_type: str | None = None) -> dict:
+    """The report of one fetched version. A PDF is scanned from its own bytes, so findings
+    keep their pages and the report its kind; any other kind is scanned from the extracted
+    text (the CSS selection of an HTML page applied) under its real kind. Either way the
+    report's sha256 is the snapshot's."""
+    from dataclasses import replace
+
+    from .extract import extract_bytes
+    from .fetch import content_kind
     from .pipeline import default_scanner
 
-    return default_scanner().scan_bytes(text.encode("utf-8"), source.id, source.lang, kind="text").to_dict()
+    kind = content_kind(source, content, content_type) if content else "text"
+    if kind == "pdf":
+        doc = extract_bytes(content, source=source.id, kind="pdf")
+    else:
+        doc = extract_bytes(text.encode("utf-8"), source.id, "text")
+        if content:
+            doc = replace(doc, kind=kind, sha256=hashlib.sha256(content).hexdigest())
+    return default_scanner().scan_document(doc, source.lang).to_dict()
 
 
 def scan_source(job: ScanJob) -> ScanResult:
@@ -125,7 +140,8 @@ def scan_source(job: ScanJob) -> ScanResult:
         if sha == job.latest_sha256:
             return ScanResult(src.id, "same", replace(got, content=None), sha256=sha)
         text = extract_text(src, content, got.content_type)
-        return ScanResult(src.id, "fetched", got, sha256=sha, text=text, report=_scan(src, text))
+        return ScanResult(src.id, "fetched", got, sha256=sha, text=text,
+                          report=_scan(src, text, content, got.content_type))
     except Exception as err:  # one source's failure never stops the run
         return ScanResult(src.id, "failed", error=_one_line(err))
 
@@ -136,7 +152,7 @@ def rescan_source(job: RescanJob) -> RescanResult:
     for number, raw, content_type in job.versions:
         try:
             text = extract_text(job.source, raw, content_type)
-            derived.append((number, text, _scan(job.source, text)))
+            derived.append((number, text, _scan(job.source, text, raw, content_type)))
         except Exception as err:
             errors.append(f"version {number}: {_one_line(err)}")
     return RescanResult(job.source.id, tuple(derived), tuple(errors))

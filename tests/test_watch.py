@@ -457,3 +457,29 @@ def test_dask_missing_scheduler_is_a_usage_error(tmp_path, site):
     site.set("/haoka", AGREEMENT_V1.encode(), type="text/plain; charset=utf-8")
     with pytest.raises(UsageError, match="cannot connect to the Dask scheduler"):
         run_watch(sources, db=tmp_path / "h.sqlite", scheduler="tcp://127.0.0.1:9", timeout=1.0)
+
+
+def test_a_watched_pdf_keeps_its_pages_kind_and_sha256(tmp_path, pdf_maker):
+    """watch encoded a PDF's extracted text back to bytes and rescanned it as plain text:
+    every finding was on page 1 and the report said kind: text (issue 10)."""
+    pdf = pdf_maker(["Service agreement. Page one says nothing costly at all here.",
+                     "Page two: general information about our shops and opening hours.",
+                     "Page three: the minimum term is 24 months. An early termination fee of $200 applies "
+                     "if you cancel before the end of the minimum term."], name="plan.pdf")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: plan\n  path: plan.pdf\n  lang: en\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    digest = run_watch(sources, db=db, workers=1)
+    assert [sd.status for sd in digest.sources] == ["new"]
+    with History(db) as h:
+        v = h.latest("plan")
+    report = v.report
+    assert report["document"]["kind"] == "pdf" and report["document"]["pages"] == 3
+    assert report["document"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest() == v.sha256
+    pages = {f["category"]: f["location"]["page"] for f in report["findings"]}
+    assert pages.get("lock_in") == 3 and pages.get("early_termination_fee") == 3
+    # --rescan re-derives the same way
+    again = run_watch(sources, db=db, workers=1, rescan=True)
+    assert [sd.status for sd in again.sources] == ["upgraded"]
+    with History(db) as h:
+        assert h.latest("plan").report["document"]["kind"] == "pdf"
