@@ -161,9 +161,10 @@ def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> "Repo
 
 
 def _init_worker(patterns: tuple[str, ...]) -> None:
-    from .procs import die_with_parent
+    from .procs import die_with_parent, mark_worker
 
     die_with_parent()  # an interrupted batch leaves no worker behind
+    mark_worker()  # and starts no pool of its own (PDF pages are read here, in sequence)
     _scanner(patterns)  # a no-op after fork (inherited); loads once per worker otherwise
 
 

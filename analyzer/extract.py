@@ -218,6 +218,10 @@ def _pdf_workers(count: int) -> int:
     import multiprocessing
     import os
 
+    from .procs import in_worker
+
+    if in_worker():
+        return 1  # already one of several scans in parallel: never a pool inside a pool
     if os.environ.get("TERMS_SCAN_PDF_WORKERS"):
         return max(1, int(os.environ["TERMS_SCAN_PDF_WORKERS"]))
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -241,12 +245,11 @@ def _extract_page_range(args: tuple[bytes, int, int]) -> list[str]:
 
 def _pages_in_parallel(data: bytes, count: int, workers: int) -> list[str]:
     """Pages split into contiguous ranges, one per worker process, texts back in order."""
-    import multiprocessing
+    from .procs import run_parallel
 
     bounds = [round(count * k / workers) for k in range(workers + 1)]
     jobs = [(data, bounds[k], bounds[k + 1]) for k in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_extract_page_range, jobs)
+    parts = run_parallel(_extract_page_range, jobs, workers)
     return [t for part in parts for t in part]
 
 

@@ -14,6 +14,30 @@ import threading
 import time
 
 PR_SET_PDEATHSIG = 1
+_WORKER_ENV = "TERMS_SCAN_IN_WORKER"
+
+
+def mark_worker() -> None:
+    """This process is a pool worker: it must not start pools of its own (a daemonic process
+    may not have children; pools inside pools also oversubscribe the cores)."""
+    os.environ[_WORKER_ENV] = "1"
+
+
+def in_worker() -> bool:
+    import multiprocessing
+
+    return bool(os.environ.get(_WORKER_ENV)) or multiprocessing.current_process().daemon
+
+
+def run_parallel(fn, jobs: list, workers: int) -> list:
+    """``[fn(job) for job in jobs]`` on up to ``workers`` forked processes, in order; in a
+    worker already (or with one worker, or without fork) it runs here, never nesting pools."""
+    import multiprocessing
+
+    if workers <= 1 or len(jobs) <= 1 or in_worker() or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=mark_worker) as pool:
+        return pool.map(fn, jobs)
 
 
 def die_with_parent(poll: float = 1.0) -> None:

@@ -163,9 +163,10 @@ def rescan_source(job: RescanJob) -> RescanResult:
 def _close_inherited_fd(fd: int | None) -> None:
     """In a forked worker: drop the copy of the run lock's descriptor (the lock belongs to the
     coordinator; a worker outliving a killed coordinator must not keep it held)."""
-    from .procs import die_with_parent
+    from .procs import die_with_parent, mark_worker
 
     die_with_parent()  # a killed run leaves no worker behind
+    mark_worker()  # and starts no pool of its own
     if fd is not None:
         try:
             os.close(fd)

@@ -360,3 +360,21 @@ if __name__ == "__main__":
         print(f"{g}: {m['bytes'][0]} bytes ({m['chars'][0]} chars): import {m['import']*1000:.0f} ms, "
               f"first scan {m['first']*1000:.0f} ms, second scan {m['second']*1000:.0f} ms, "
               f"x{m['first']/m['second']:.1f}; pattern files read + regexes compiled: {m['loads_first']} in the first scan, {m['loads_second']} in the second")
+
+
+def test_scan_many_reads_long_pdfs_in_parallel_workers(tmp_path, pdf_maker, monkeypatch):
+    """Each worker of scan_many started its own page pool for a PDF of 6+ pages, which Python
+    forbids (daemonic processes cannot have children); a broad except turned it into "damaged
+    or unsupported PDF" for every such file (issue 10)."""
+    import analyzer.extract as extract
+
+    monkeypatch.delenv("TERMS_SCAN_PDF_WORKERS", raising=False)
+    monkeypatch.setattr(extract, "_pdf_workers", lambda count, real=extract._pdf_workers: max(2, real(count)))
+    pages = [f"Section {i}. General information about the service, page {i}." for i in range(1, 8)]
+    pages[6] = "Section 7. The minimum term is 24 months and an early termination fee of $200 applies."
+    paths = [pdf_maker(pages, name=f"long{i}.pdf") for i in range(3)]
+    out = list(analyzer.scan_many(paths, workers=2, progress=False))
+    assert [type(r).__name__ for _, r in out] == ["Report"] * 3, [str(r) for _, r in out]
+    for _, r in out:
+        assert len(r.document.pages) == 7
+        assert {f.location.page for f in r.findings if f.category == "lock_in"} == {7}
