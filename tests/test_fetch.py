@@ -358,3 +358,47 @@ def test_latin1_label_decodes_as_windows_1252():
     body = b"<p>\x93Smart quotes\x94, \xe9t\xe9: the minimum term is 24 months.</p>"
     text = extract_text(WatchSource(id="x", url="http://e.x/a"), body, "text/html; charset=ISO-8859-1")
     assert text == "“Smart quotes”, été: the minimum term is 24 months."
+
+
+def test_slow_headers_are_cut_by_the_wall_clock_deadline(tmp_path, monkeypatch):
+    """A server sending its headers one byte at a time never trips a per-read timeout:
+    '--timeout 5' was held for 806 s (issue 9). The whole request now has a deadline."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.is_set():
+            try:
+                listener.settimeout(0.5)
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            try:
+                conn.recv(4096)
+                for b in b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: " + b"a" * 10_000:
+                    if stop.is_set():
+                        break
+                    conn.sendall(bytes([b]))
+                    time.sleep(0.1)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    monkeypatch.setattr(fetch_mod, "MIN_DEADLINE", 1.5, raising=False)
+    try:
+        start = time.monotonic()
+        r = fetch(WatchSource(id="slow", url=f"http://127.0.0.1:{port}/terms"), tmp_path, timeout=0.25, retries=1)
+        took = time.monotonic() - start
+    finally:
+        stop.set()
+        listener.close()
+    assert r.status == "failed" and "no complete response within 1.5 s" in r.error
+    assert took < 10  # one deadline, not retried, not the 806 s of a per-read timeout
