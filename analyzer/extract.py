@@ -167,6 +167,20 @@ def _looks_like_text(text: str) -> bool:
 # ---------------------------------------------------------------------------
 # PDF
 
+def _quiet_pdf_libraries() -> None:
+    """pdfminer and pdfplumber log warnings about damaged files ("MediaBox missing…") through
+    Python's last-resort handler, i.e. straight to stderr: a scan's errors are one line of our
+    own. Their loggers get a null handler and only errors pass."""
+    import logging
+
+    for name in ("pdfminer", "pdfplumber", "pypdfium2"):
+        log = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+            log.addHandler(logging.NullHandler())
+        log.setLevel(logging.ERROR)
+        log.propagate = False
+
+
 def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
     import io
 
@@ -175,6 +189,7 @@ def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
         from pdfminer.pdfparser import PDFSyntaxError
     except ImportError as err:  # pragma: no cover - a core dependency
         raise InputError("reading PDF needs pdfplumber: pip install pdfplumber") from err
+    _quiet_pdf_libraries()
     pages: list[Page] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:

@@ -410,3 +410,16 @@ def test_killing_watch_leaves_no_workers_running(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_a_malformed_pdf_gives_one_line_on_stderr(run_cli, tmp_path):
+    """pdfminer's warnings ("MediaBox missing from /Page…") reached stderr beside our error."""
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+                    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+                    b"3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R >> endobj\n"
+                    b"4 0 obj << /Length 999 >> stream\nBT /F1 12 Tf (hello) Tj ET\nendstream endobj\n"
+                    b"xref\n0 5\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    p = run_cli(str(bad))
+    assert p.returncode == 3
+    assert len(p.stderr.decode().strip().splitlines()) == 1, p.stderr
