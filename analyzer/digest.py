@@ -33,6 +33,7 @@ class SourceDigest:
     changed: tuple[dict, ...] = ()
     text_diff: str = ""
     error: str | None = None
+    incomplete: str | None = None    # the version's scan ran out of its budget: findings may be missing
     url: str | None = None
     previous_version: int | None = None
     name: str | None = None          # the source's human title, when sources.yaml gives one
@@ -47,6 +48,7 @@ class SourceDigest:
             "removed": [dict(f) for f in self.removed],
             "changed": [_change_dict(c) for c in self.changed],
             "error": self.error,
+            **({"incomplete": self.incomplete} if self.incomplete else {}),
             "previous_version": self.previous_version,
             "url": self.url,
             "name": self.name,
@@ -205,6 +207,7 @@ _L: dict[str, tuple[str, str]] = {
     "title": ("terms-scan 协议变化摘要", "terms-scan digest"),
     "no_sources": ("没有来源", "no sources"),
     "error": ("错误", "error"),
+    "incomplete": ("⚠ 扫描未完成，条款可能缺失", "⚠ incomplete scan, clauses may be missing"),
     "terms_changed": ("条款变更", "terms changed"),
 }
 _COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
@@ -306,6 +309,8 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
         if sd.status == "failed":
             line("  ", f"{_s('error', lang)}: {_one_line(sd.error)}", style="magenta")
             continue
+        if sd.incomplete:
+            line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
         if sd.status != "changed":
             continue
         if sd.changed:
@@ -353,6 +358,8 @@ def render_markdown(d: Digest, lang: str = "en") -> str:
         if sd.status == "failed":
             out += [f"{_s('error', lang)}: {md_escape(_one_line(sd.error))}", ""]
             continue
+        if sd.incomplete:
+            out += [f"**{md_escape(_s('incomplete', lang))}**: {md_escape(_one_line(sd.incomplete))}", ""]
         if sd.status != "changed":
             continue
         if sd.changed:

@@ -355,6 +355,8 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
 
 def _describe(source_id: str, base: Version | None, v: Version, common: dict[str, Any]) -> SourceDigest:
     """The digest item for ``v`` against ``base``, the last reported version (None: never reported)."""
+    if v.report.get("complete") is False:
+        common = {**common, "incomplete": v.report.get("incomplete") or "the scan did not finish"}
     if base is None:
         return SourceDigest(source_id, "new", version=v.version, added=tuple(v.findings), **common)
     if base.sha256 == v.sha256:

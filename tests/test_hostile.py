@@ -423,3 +423,20 @@ def test_a_malformed_pdf_gives_one_line_on_stderr(run_cli, tmp_path):
     p = run_cli(str(bad))
     assert p.returncode == 3
     assert len(p.stderr.decode().strip().splitlines()) == 1, p.stderr
+
+
+def test_watch_says_when_a_source_could_not_be_scanned_completely(tmp_path, monkeypatch):
+    """Nothing bounded one source's scan in watch; now the scan budget applies, and a version
+    whose scan ran out of it says so in the digest instead of reporting fewer clauses."""
+    import analyzer.pipeline as pipeline
+    from analyzer.digest import render_digest
+    from analyzer.watch import run_watch
+
+    monkeypatch.setattr(pipeline, "SCAN_BUDGET", 1e-9)
+    sources, db, _ = _local_watch(tmp_path)
+    digest = run_watch(sources, db=db, workers=1)
+    sd = digest.sources[0]
+    assert sd.status == "new" and "time budget" in sd.incomplete
+    assert "incomplete scan" in render_digest(digest, "text", color=False)
+    assert "incomplete scan" in render_digest(digest, "md")
+    assert json.loads(digest.to_json())["sources"][0]["incomplete"]
