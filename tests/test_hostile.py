@@ -440,3 +440,20 @@ def test_watch_says_when_a_source_could_not_be_scanned_completely(tmp_path, monk
     assert "incomplete scan" in render_digest(digest, "text", color=False)
     assert "incomplete scan" in render_digest(digest, "md")
     assert json.loads(digest.to_json())["sources"][0]["incomplete"]
+
+
+def test_a_file_size_limit_is_a_disk_error_not_internal(tmp_path):
+    import resource
+    import subprocess
+
+    agreement = tmp_path / "a.txt"
+    agreement.write_text(AGREEMENT, encoding="utf-8")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    p = subprocess.run([sys.executable, "-m", "analyzer.cli", str(agreement), "-f", "html", "-o",
+                        str(tmp_path / "r.html")], capture_output=True, timeout=60, preexec_fn=limit)
+    assert p.returncode == 5, p.stderr
+    assert b"File too large" in p.stderr and len(p.stderr.splitlines()) == 1
+    assert not (tmp_path / "r.html").exists()  # nothing half-written
