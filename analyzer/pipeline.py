@@ -160,11 +160,6 @@ class Scanner:
         (``complete`` False, ``incomplete`` the reason) instead of silently missing findings."""
         import time
 
-        from dataclasses import replace
-
-        from .advise import advise
-        from .detect import BudgetExceeded
-
         if lang not in (None, "zh", "en"):
             raise UsageError(f"unknown language {lang!r}: use zh or en")
         budget = SCAN_BUDGET if budget is None else budget
@@ -172,6 +167,21 @@ class Scanner:
             raise UsageError(f"the scan's time budget must be above 0 seconds, not {budget}")
         deadline = time.monotonic() + budget
         original = doc.text
+        from . import values as values_mod
+
+        dollar = values_mod.DOLLAR.set(values_mod.dollar_currency(original))
+        try:
+            return self._scan_pieces(doc, original, lang, budget, deadline)
+        finally:
+            values_mod.DOLLAR.reset(dollar)
+
+    def _scan_pieces(self, doc: Document, original: str, lang: str | None, budget: float,
+                     deadline: float) -> Report:
+        from dataclasses import replace
+
+        from .advise import advise
+        from .detect import BudgetExceeded
+
         pieces = _chunks(original, CHUNK_CHARS)
         findings: list[Finding] = []
         protections: list[Protection] = []

@@ -24,6 +24,13 @@ _WORD_NUM = {
     "a": 1, "an": 1, "single": 1, "hundred": 100, "one hundred": 100,
     "one hundred eighty": 180, "one hundred and eighty": 180, "one hundred twenty": 120,
 }
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_WORD_NUM.update(_TENS)
+_WORD_NUM.update({"seventeen": 17, "nineteen": 19})
+# "seventy-five percent (75%)" is 75, not the "five" at its end
+_WORD_NUM.update({f"{t}{sep}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items() for sep in ("-", " ")})
 _WORDS = "|".join(sorted((regex.escape(w) for w in _WORD_NUM), key=len, reverse=True))
 # A number: digits (with thousands separators and decimals), a Chinese numeral, or English
 # words optionally followed by the digits in brackets: "sixty (60)", "one (1)".
@@ -48,7 +55,7 @@ _AMOUNT = regex.compile(
     regex.I,
 )
 _PERIOD_AFTER = regex.compile(
-    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|包月|月租)"
+    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|(?:per|each|/)\s*(?:[a-z]+\s+){0,2}?(?:line|device|user|account|member|phone|unit|connection|subscriber|handset)\s*(?:per|a|each|/)\s*month|包月|月租)"
     r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
     r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
     r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
@@ -85,6 +92,37 @@ class Value:
     extra: tuple[tuple[str, Any], ...] = ()
 
 
+# The currency of a bare "$" (and of "dollars", "cents"): the document's, set once per scan by
+# the detector from what the document says about where it applies (see dollar_currency).
+import contextvars  # noqa: E402
+
+DOLLAR: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_dollar", default="USD")
+_DOLLAR_SIGNS = {
+    "AUD": regex.compile(r"\bAustralian?\b|\bGST\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
+                         r"\bNSW\b|\bQueensland\b|\bVictoria\b|Telecommunications Industry Ombudsman|\bAUD\b|\bA\$|Critical Information Summary|"
+                         r"\bTelstra\b|\bOptus\b|\bTPG\b|\biiNet\b|Aussie Broadband|\bBelong\b", regex.I),
+    "NZD": regex.compile(r"\bNew Zealand\b|\bNZ\$|\.co\.nz\b|\bNZD\b|\bTDR\b|Telecommunications Dispute Resolution|"
+                         r"\b2degrees\b|\bOne NZ\b|\bSpark NZ\b", regex.I),
+    "CAD": regex.compile(r"\bCanad(?:a|ian)\b|\bCRTC\b|\bCCTS\b|\bHST\b|\bQu[eé]bec\b|\bOntario\b|\bCAD\b|\bC\$|"
+                         r"\bRogers\b|\bTelus\b|\bKoodo\b|\bFido\b|Bell (?:Canada|Mobility)|Freedom Mobile"),
+    "HKD": regex.compile(r"\bHong Kong\b|\bHK\$|\bHKD\b|\bOFCA\b"),
+    "SGD": regex.compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b"),
+    "USD": regex.compile(r"\bUnited States\b|\bU\.S\.|\bUSA\b|\bFCC\b|\bFederal\b|\bUS\$|\bUSD\b|"
+                         r"\b(?:California|Texas|New York|Florida|Illinois|Washington|Delaware)\b"),
+}
+
+
+def dollar_currency(text: str) -> str:
+    """Which dollar a bare "$" means in this document: AUD, NZD, CAD, HKD or SGD when the
+    document names that country's institutions or taxes (GST, nbn, TIO, CRTC…) at least twice
+    and more often than the United States', else USD."""
+    sample = text[:400_000]
+    counts = {cur: len(rx.findall(sample, timeout=TIMEOUT * 4)) for cur, rx in _DOLLAR_SIGNS.items()}
+    us = counts.pop("USD")
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] >= 2 and counts[best] > us else "USD"
+
+
 def _num(m: regex.Match[str]) -> float | None:
     g = m.groupdict()
     if g.get("pd"):
@@ -105,7 +143,7 @@ def _clean(x: float) -> int | float:
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
     if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
-        seg, pos = text[max(0, start - 12):start], 0
+        seg, pos = text[max(0, start - 24):start], 0  # "a minimum monthly fee of $8": 8 chars between
         while (x := _PERIOD_BEFORE.search(seg, pos, timeout=TIMEOUT)) is not None:
             m, pos = x, x.start() + 1
     if not m:
@@ -120,7 +158,8 @@ def candidates(text: str) -> list[Value]:
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
             n = float(m.group("n").replace(",", ""))
-            cur = _CURRENCY_PREFIX.get(m.group("cur").lower(), "USD")
+            sign = m.group("cur").lower()
+            cur = DOLLAR.get() if sign == "$" else _CURRENCY_PREFIX.get(sign, "USD")
         elif m.group("bare"):
             n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
         else:
@@ -129,6 +168,8 @@ def candidates(text: str) -> list[Value]:
                 continue
             unit = m.group("unit").lower()
             cur = _CURRENCY_SUFFIX.get(unit, "CNY")
+            if cur == "USD":
+                cur = DOLLAR.get()  # "dollars" and "cents" are the document's dollar
             n = v / 100 if unit.startswith("cent") else v
         period = _period(text, m.start(), m.end())
         extra = [("currency", cur)] + ([("period", period)] if period else [])

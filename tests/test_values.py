@@ -165,3 +165,37 @@ def test_formula_monthly_charges_left_for_the_rest_of_the_term():
 def test_formula_a_fixed_sum_per_remaining_month():
     from analyzer.values import formula
     assert formula(normalize("提前销户按剩余合约月数×20元收取违约金").text) == "fixed amount x remaining months"
+
+
+def test_compound_number_words_are_whole_numbers():
+    """"seventy-five percent (75%)" was read as 5 percent (only "five" was a known word)."""
+    from analyzer.values import candidates
+
+    got = [(v.key, v.value) for v in candidates("liquidated damages of seventy-five percent (75%) of the rest")]
+    assert ("percent", 75) in got and ("percent", 5) not in got
+    assert [(v.key, v.value) for v in candidates("within twenty-one days")] == [("days", 21)]
+
+
+def test_period_of_a_price_per_line_or_device_and_before_a_fee_word():
+    from analyzer.values import candidates
+
+    def period(text):
+        return [dict(v.extra).get("period") for v in candidates(text) if v.key == "amount"]
+
+    assert period("a Regulatory fee of $3.50 per voice line per month") == ["month"]
+    assert period("$10 per device per month") == ["month"]
+    assert period("a minimum monthly fee of $8.00 applies") == ["month"]
+    assert period("after 12 months, a fee of $5 applies") != ["month"]
+
+
+def test_a_bare_dollar_is_the_documents_dollar(scanner):
+    au = ("Critical Information Summary. Telstra Home Broadband. A $59 activation fee applies to new "
+          "customers. Prices include GST. Complaints: Telecommunications Industry Ombudsman.")
+    us = "A $59 activation fee applies to new customers. Governed by the laws of California."
+    cur = {r.document.source: [f.values.get("currency") for f in r.findings if f.category == "extra_fees"]
+           for r in (scanner.scan_text(au, "au"), scanner.scan_text(us, "us"))}
+    assert cur["au"] == ["AUD"] and cur["us"] == ["USD"]
+    from analyzer.values import DOLLAR, candidates
+
+    assert DOLLAR.get() == "USD"  # the document's dollar does not leak into the next call
+    assert dict(candidates("$5")[0].extra)["currency"] == "USD"
