@@ -219,7 +219,11 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
                     hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
                     _values_across_semicolon(p, sentences, k, hit.values, value_cache)
                 hits.setdefault((k, p.category), []).append(hit)
-                pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
+                if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \
+                        sum(1 for h in hits[(k, p.category)] if h.pattern is p) < 3:
+                    pos = max(m.end(), m.start() + 1)  # a long sentence may state the term twice
+                else:
+                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
         except TimeoutError:
             if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded from None
@@ -246,23 +250,45 @@ def detect(doc: Document, norm: NormText, sentences: list[Sentence],
             group = [g for g in group if not g.protection and not any(_same_part(s, g, x) for x in prot)]
             if not group:
                 continue
-        group.sort(key=lambda h: -h.confidence)
-        best = group[0]
-        vals = dict(best.values)
-        for other in group[1:]:
-            for key, v in other.values.items():
-                vals.setdefault(key, v)
-        _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
-        a, b = evidence_span(s, best.start, best.end)
-        oa, ob = norm.to_orig(a, b)
-        ca, cb = _clause_span(sentences, k)
-        findings.append(Finding(
-            category=cat, severity=best.pattern.severity, confidence=best.confidence,
-            evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
-            location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
-            explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
-            section=s.section, why=best.why))
+        for cluster in _clusters(s, group):
+            cluster.sort(key=lambda h: -h.confidence)
+            best = cluster[0]
+            vals = dict(best.values)
+            for other in cluster[1:]:
+                for key, v in other.values.items():
+                    vals.setdefault(key, v)
+            _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
+            a, b = evidence_span(s, best.start, best.end)
+            oa, ob = norm.to_orig(a, b)
+            ca, cb = _clause_span(sentences, k)
+            findings.append(Finding(
+                category=cat, severity=best.pattern.severity, confidence=best.confidence,
+                evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
+                location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
+                explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
+                section=s.section, why=best.why))
     return findings, protections, warnings
+
+
+def _clusters(s: Sentence, group: list[_Hit]) -> list[list[_Hit]]:
+    """The hits of one category in one sentence, as the separate terms they state. A sentence
+    short enough to be quoted whole states one; in a long one ("…须支付违约金…；…另行支付
+    手续费200元…"), matches more than _APART characters from each other are different terms,
+    each with its own quote and values."""
+    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+        return [group]
+    out: list[list[_Hit]] = []
+    for h in group:  # in detection order, so that ties of confidence resolve as before
+        for members in out:
+            if any(h.start < o.end + _APART and o.start < h.end + _APART for o in members):
+                members.append(h)
+                break
+        else:
+            out.append([h])
+    return out
+
+
+_APART = 80  # characters between two matches of one category that make them two terms
 
 
 _CONTINUES = regex.compile(

@@ -362,3 +362,18 @@ def test_a_two_column_table_under_a_header_is_read_under_its_column_names():
          "| Service providers | To run the service |\nThat is all.")
     rows = [s for s in __import__("analyzer.segment", fromlist=["x"]).split_sentences(normalize(t).text) if s.cells]
     assert rows[0].cells == "Who we share with: Advertising partners; Why: To show you personalised ads"
+
+
+def test_a_long_sentence_stating_two_terms_of_a_category_gives_two_findings(scanner):
+    """One finding per category per sentence hid the second of two exit costs stated in
+    different parts of one long clause (its quote and its amount were lost)."""
+    text = ("服务协议\n本合约期内，如用户因个人原因（包括但不限于工作调动、出国留学、号码不再使用、对网络质量不满意、"
+            "选择其他运营商的优惠活动等情形）需要提前办理销户、携号转网或者降档等业务的，应当按照合约剩余月份"
+            "乘以每月最低消费金额计算并向乙方一次性支付违约金，同时乙方有权收回合约期内已经向用户赠送的全部话费与各项"
+            "权益，用户所购终端如尚在分期还款期间的，还应当按照分期协议的约定在办理上述业务之前一次性结清全部剩余"
+            "分期款项，并另行支付提前解约手续费200元，"
+            "上述费用由乙方在办理相关业务时一并收取，用户对此已充分知悉并同意。\n")
+    r = scanner.scan_text(text, "two-terms")
+    etf = [f for f in r.findings if f.category == "early_termination_fee"]
+    assert len(etf) >= 2, [f.evidence for f in etf]
+    assert len({f.evidence for f in etf}) == len(etf)  # each quotes its own part
