@@ -46,12 +46,14 @@ _CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$"
                     "aud": "AUD", "hk$": "HKD", "hkd": "HKD"}
 _CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
                     "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
-                    "cent": "USD", "cents": "USD"}
+                    "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
+                    "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY"}
 
 _AMOUNT = regex.compile(
     rf"(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆))"
-    rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b)",
+    rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
+    rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny)\b)",
     regex.I,
 )
 _PERIOD_AFTER = regex.compile(
@@ -168,7 +170,7 @@ def candidates(text: str) -> list[Value]:
                 continue
             unit = m.group("unit").lower()
             cur = _CURRENCY_SUFFIX.get(unit, "CNY")
-            if cur == "USD":
+            if cur == "USD" and unit != "usd":
                 cur = DOLLAR.get()  # "dollars" and "cents" are the document's dollar
             n = v / 100 if unit.startswith("cent") else v
         period = _period(text, m.start(), m.end())

@@ -199,3 +199,11 @@ def test_a_bare_dollar_is_the_documents_dollar(scanner):
 
     assert DOLLAR.get() == "USD"  # the document's dollar does not leak into the next call
     assert dict(candidates("$5")[0].extra)["currency"] == "USD"
+
+
+def test_currency_code_after_the_amount():
+    """"349 EUR" was not read as money (codes were only accepted before the number)."""
+    from analyzer.values import candidates
+
+    got = [(v.value, dict(v.extra)["currency"]) for v in candidates("a Change Fee of 349 EUR; 100 USD; 50 GBP") if v.key == "amount"]
+    assert got == [(349, "EUR"), (100, "USD"), (50, "GBP")]
