@@ -156,11 +156,11 @@ def _full_width(chars: list[str]) -> int:
     must stay apart. The measure is the 90th percentile of line widths (lines of 24+ columns),
     less a tolerance for ragged right edges (a word in Latin text, two characters in CJK)."""
     widths: list[int] = []
-    w = cjk = 0
+    w = 0
     for c in chars:
         if c == "\n" or c == "\f":
             if w >= 24:
-                widths.append(w * 2 if False else w)
+                widths.append(w)
             w = 0
             continue
         w += 2 if is_cjk(c) else 1
