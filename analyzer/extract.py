@@ -203,6 +203,8 @@ def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
     except PDFSyntaxError as err:
         raise InputError(f"{source}: not a readable PDF ({err})") from err
     except Exception as err:  # pdfminer raises many kinds on damaged files
+        if isinstance(err, (OSError, MemoryError)) or type(err).__module__.startswith(("multiprocessing", "concurrent")):
+            raise  # the machine or a worker pool failed, not the PDF: not "damaged" (issue 10)
         if "password" in str(err).lower() or type(err).__name__ == "PDFPasswordIncorrect":
             raise InputError(f"{source}: the PDF is encrypted; remove the password and try again") from err
         raise InputError(f"{source}: damaged or unsupported PDF ({type(err).__name__})") from err

@@ -299,3 +299,19 @@ def test_pdf_pages_in_parallel_give_the_same_pages_in_order(pdf_maker, monkeypat
     assert parallel.pages == serial.pages
     assert [p.number for p in parallel.pages] == list(range(1, 13))
     assert "第12页" in parallel.pages[11].text
+
+
+def test_a_system_error_while_reading_a_pdf_is_not_called_a_damaged_pdf(pdf_maker, monkeypatch):
+    """The broad except around the PDF libraries turned any failure (a worker pool that could
+    not start, a disk error) into "damaged or unsupported PDF" (issue 10)."""
+    import analyzer.extract as extract
+
+    pdf = pdf_maker(["The minimum term is 24 months."])
+
+    def broken(page):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(extract, "_page_text", broken)
+    monkeypatch.setattr(extract, "_pdf_workers", lambda count: 1)
+    with pytest.raises(OSError):
+        extract.extract_path(pdf)
