@@ -77,36 +77,28 @@ def scan(
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .pipeline import Scanner
 
-    scanner = Scanner(tuple(str(p) for p in patterns))
-    lang_v = lang.value if lang else None
-    kind_v = kind.value if kind else None
-    from .extract import MAX_BYTES
+    from .extract import MAX_BYTES, extract_bytes, extract_path
     from .safeio import read_file, read_stream, same_file
 
+    lang_v = lang.value if lang else None
+    kind_v = kind.value if kind else None
     if offer is not None and offer_file is not None:
         raise UsageError("give the advert either with --offer or with --offer-file, not both")
     inputs = tuple(p for p in ([] if source == "-" else [Path(source)]) + ([offer_file] if offer_file else []))
     if output is not None and any(same_file(output, p) for p in inputs):
         raise UsageError(f"{output}: is an input; refusing to overwrite it with the report (choose another -o file)")
     if offer_file is not None:
-        from .extract import extract_bytes
-
         offer = extract_bytes(read_file(offer_file, MAX_OFFER_BYTES, "advert"), str(offer_file)).text
     if offer is not None and len(offer) > MAX_OFFER_CHARS:
         raise InputError(f"the advert is {len(offer):,} characters; an advert's claims fit in "
                          f"{MAX_OFFER_CHARS:,} (give the advert, not the agreement)")
-    import math
-
-    if not math.isfinite(time_limit) or time_limit <= 0:
-        raise UsageError(f"--time-limit must be a number of seconds above 0, not {time_limit}")
-    from .extract import extract_bytes as _extract_bytes
-    from .extract import extract_path as _extract_path
-
     if source == "-":
-        data = read_stream(getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None, MAX_BYTES)
-        report = scanner.scan_document(_extract_bytes(data, "<stdin>", kind_v), lang_v, budget=time_limit)
+        stdin = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+        doc = extract_bytes(read_stream(stdin, MAX_BYTES), "<stdin>", kind_v)
     else:
-        report = scanner.scan_document(_extract_path(Path(source), kind_v), lang_v, budget=time_limit)
+        doc = extract_path(Path(source), kind_v)
+    # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
+    report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
 
     if with_keywords:
         report = report.with_keywords()
