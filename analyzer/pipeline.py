@@ -42,10 +42,13 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     summary: Any = None  # advice_model.Summary (analyzer.advise)
     offer: Any = None  # advice_model.OfferCheck (analyzer.offer), when an advert was given
-    # False when the scan ran out of its time budget or a pattern of its own limit: findings may
-    # be missing, and ``incomplete`` says what was not read
-    complete: bool = True
+    # why the scan is incomplete (its time budget, or a pattern's own limit, ran out: findings
+    # may be missing); None when it read everything
     incomplete: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.incomplete is None
 
     def to_dict(self) -> dict[str, Any]:
         d = self.document
@@ -224,7 +227,7 @@ class Scanner:
         if incomplete:
             warnings.append(incomplete)
         report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
-                        tuple(warnings), self.patterns_version, complete=incomplete is None, incomplete=incomplete)
+                        tuple(warnings), self.patterns_version, incomplete=incomplete)
         return replace(report, summary=advise(report))
 
 
