@@ -298,6 +298,9 @@ _CONTINUES = regex.compile(
     r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前))", regex.I)
 
 
+_STARTS_WITH_VALUE = regex.compile(r"\s*(?:(?:us|hk|a|nz|c|s)?[$€£¥￥]\s?\d|\d|[一二三四五六七八九十两]+\s*(?:个月|年|天|元))", regex.I)
+
+
 def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals: dict[str, Any],
                                hits: dict[tuple[int, str], list[_Hit]],
                                cache: dict[int, list[values_mod.Value]], text: str) -> None:
@@ -308,8 +311,12 @@ def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals
                and key not in ("currency", "period", "formula")]
     if not missing or k + 1 >= len(sentences) or (k + 1, cat) in hits:
         return
-    n = sentences[k + 1]
-    if n.heading or "\n" in text[sentences[k].end:n.start] or not _CONTINUES.match(n.text):
+    n, cur = sentences[k + 1], sentences[k].text.rstrip()
+    gap = text[sentences[k].end:n.start]
+    # a label line and its value on the next ("Your minimum monthly charge" / "$113 for …")
+    label = (len(cur) <= 60 and cur[-1:] not in "。.;；!！?？" and gap.count("\n") == 1
+             and _STARTS_WITH_VALUE.match(n.text) is not None)
+    if n.heading or not (label or ("\n" not in gap and _CONTINUES.match(n.text))):
         return
     if k + 1 not in cache:
         cache[k + 1] = values_mod.candidates(n.text)

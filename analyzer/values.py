@@ -57,7 +57,7 @@ _AMOUNT = regex.compile(
     regex.I,
 )
 _PERIOD_AFTER = regex.compile(
-    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>/\s*月|每月|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|(?:per|each|/)\s*(?:[a-z]+\s+){0,2}?(?:line|device|user|account|member|phone|unit|connection|subscriber|handset)\s*(?:per|a|each|/)\s*month|包月|月租)"
+    r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>(?:/\s*(?:部|台|张|个|人|户|条|线|卡|号)\s*)?/\s*月|每月|pcm\b|pm\b|p/m\b|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|(?:per|each|/)\s*(?:[a-z]+\s+){0,2}?(?:line|device|user|account|member|phone|unit|connection|subscriber|handset)\s*(?:per|a|each|/)\s*month|包月|月租)"
     r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
     r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
     r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
@@ -75,11 +75,19 @@ _YEARS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?
 _DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
 _PERCENT = regex.compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = regex.compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
-_DATA = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?![a-z]|/s|bps)", regex.I)
+_DATA = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
 _SPEED = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
 _NETWORK_G = regex.compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
 
 
+# "A $3 fee will be charged monthly": the period stated by the verb that follows the amount
+_PERIOD_LATER = regex.compile(
+    r"\G[^.;,，；。\n]{0,40}?\b(?:charged|billed|payable|paid|debited|deducted|collected|assessed|applied|due)"
+    r"\s+(?:(?:to|on)\s+(?:your|the)\s+\w+\s+)?"
+    r"(?:(?P<m>monthly|each\s+month|every\s+month|per\s+month|a\s+month)|(?P<y>annually|yearly|each\s+year|every\s+year|per\s+year)"
+    r"|(?P<d>daily|each\s+day|every\s+day|per\s+day)|(?P<o>once|one\s+time))\b",
+    regex.I,
+)
 _BILLING_PERIOD = regex.compile(
     r"(?P<m>month[- ]to[- ]month|\bmonthly\b|\bper\s+month\b|\bevery\s+month\b|\beach\s+month\b|按月|每月|包月|月付|月租)"
     r"|(?P<y>year[- ]to[- ]year|\bannual(?:ly)?\b|\bper\s+year\b|\bevery\s+year\b|按年|每年|包年|年付)", regex.I)
@@ -148,6 +156,8 @@ def _period(text: str, start: int, end: int) -> str | None:
         seg, pos = text[max(0, start - 24):start], 0  # "a minimum monthly fee of $8": 8 chars between
         while (x := _PERIOD_BEFORE.search(seg, pos, timeout=TIMEOUT)) is not None:
             m, pos = x, x.start() + 1
+    if not m:
+        m = _PERIOD_LATER.match(text, end, timeout=TIMEOUT)
     if not m:
         return None
     return {"m": "month", "y": "year", "d": "day", "o": "once"}[m.lastgroup]

@@ -207,3 +207,40 @@ def test_currency_code_after_the_amount():
 
     got = [(v.value, dict(v.extra)["currency"]) for v in candidates("a Change Fee of 349 EUR; 100 USD; 50 GBP") if v.key == "amount"]
     assert got == [(349, "EUR"), (100, "USD"), (50, "GBP")]
+
+
+def test_period_written_pm_or_per_unit_per_month():
+    """"£1.30pm" and "10元/部/月" carried no period; "25GBpm" was not read as data at all."""
+    def period(text: str) -> list:
+        return [dict(v.extra).get("period") for v in candidates(normalize(text).text) if v.key == "amount"]
+
+    assert period("or pay just £1.30pm (inc VAT) to keep it") == ["month"]
+    assert period("£12 pcm for the line") == ["month"]
+    assert period("第4部及以上加收10元/部/月") == ["month"]
+    assert vals("a fair use policy of 25GBpm in roaming destinations", "data_gb") == [25]
+
+
+def test_period_stated_by_the_verb_after_the_amount():
+    """"A $3.00 transaction fee will be charged monthly" was a one-time fee (the pattern's
+    default filled the missing period)."""
+    got = amount("A $3.00 transaction fee will be charged monthly and added to your payment.")
+    assert got["period"] == "month"
+    assert amount("A $25 membership fee is billed annually to your card.")["period"] == "year"
+    assert "period" not in amount("A $25 fee applies; your plan renews monthly.")
+
+
+def test_value_on_the_line_after_its_label(scanner):
+    """A fact sheet's label line ("Your minimum monthly charge") and its value on the next
+    line ("$113 for your plan") gave a finding without the amount."""
+    text = "Critical Information Summary\n\nYour minimum monthly charge\n$113 for your Home Broadband Plan.\n"
+    got = [f.values for f in scanner.scan_text(text).findings if f.category == "minimum_spend"]
+    assert got and got[0]["amount"] == 113 and got[0]["period"] == "month"
+
+
+def test_values_of_liability_caps_and_price_rises(scanner):
+    """Liability caps and built-in price rises state amounts; they were never extracted."""
+    text = ("Our total liability to you for all claims shall not exceed $100. "
+            "Your plan includes a £1.50 annual price increase.")
+    got = {f.category: f.values for f in scanner.scan_text(text).findings}
+    assert got["liability_limitation"]["amount"] == 100
+    assert got["unilateral_change"]["amount"] == 1.5 and got["unilateral_change"]["currency"] == "GBP"
