@@ -45,6 +45,8 @@ _ABBREV = {
     "al", "dept", "est", "min", "max", "mo", "yr", "yrs", "oz", "lb", "lbs", "ft", "tel", "llc",
     "l.l.c", "n.a", "a.m", "p.m", "op", "cit", "seq", "viz", "govt", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    # legal citations: "9 U.S.C. § 1", "Cal. Civ. Proc. Code", "47 C.F.R.", "ch. 5", "Stat."
+    "u.s.c", "u.s.a", "c.f.r", "e.u", "cal", "civ", "proc", "stat", "ch", "vol", "rev", "ann", "ave",
 }
 _CJK_END = "。！？；!?;"
 _NUMBER_TOKEN = regex.compile(r"\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6}")  # "1.", "2.3.", "a.", "iv."

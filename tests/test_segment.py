@@ -156,3 +156,12 @@ def test_a_heading_line_that_binds_the_reader_is_scanned_as_a_clause():
     assert s[0].heading is False
     lead = split_sentences("4. 本服务不保证（包括但不限于）：\n(1) 服务不会中断；")
     assert lead[0].heading is False
+
+
+def test_legal_citations_do_not_end_a_sentence():
+    """"The Federal Arbitration Act, 9 U.S.C. § 1 et seq., governs…" was cut after "U.S.C.",
+    leaving the arbitration clause without its subject."""
+    text = ("The Federal Arbitration Act, 9 U.S.C. § 1 et seq., governs this arbitration agreement. "
+            "See Cal. Civ. Proc. Code § 1281 for the rules.")
+    got = [s.text for s in split_sentences(text)]
+    assert len(got) == 2 and got[0].startswith("The Federal") and got[0].endswith("agreement.")
