@@ -5,14 +5,14 @@
     report = analyzer.scan(Path("agreement.pdf"), lang="zh")   # Path (or a str naming a file)
     report                      # in Jupyter: the HTML report (highlights included)
     report.findings             # tuple of frozen Finding objects (analyzer.model)
-    report.summary              # verdict, grade, exit cost, questions (analyzer.advice_model)
+    report.summary              # verdict, grade, exit cost, questions (analyzer.advice.model)
     report.to_frame()           # pandas DataFrame, one row per finding (pip install 'terms-scan[notebook]')
     report.exit_cost_frame()    # the exit-cost table as a DataFrame
     report.to_json(), report.to_markdown(), report.to_html()
     for path, result in analyzer.scan_many(paths):   # in parallel; result: Report or the error
         ...
 
-The command line (``terms-scan``) and this API run the same pipeline (``analyzer.pipeline``);
+The command line (``terms-scan``) and this API run the same pipeline (``analyzer.engine.pipeline``);
 the pattern library is compiled once per process and kept. Errors raise ``InputError``,
 ``UsageError`` or ``PatternError`` (all ``TermsScanError``) with the command line's messages.
 See ``analyzer.api`` for the details.

@@ -1,7 +1,7 @@
 """The Python API: ``analyzer.scan`` and ``analyzer.scan_many`` (re-exported by ``analyzer``),
 and the notebook helpers behind ``Report.to_frame`` and ``Report._repr_html_``.
 
-Both functions run the pipeline the command line runs (``analyzer.pipeline.Scanner``). The
+Both functions run the pipeline the command line runs (``analyzer.engine.pipeline.Scanner``). The
 pattern library is compiled once per process and per set of pattern directories, and kept:
 a second ``scan`` in the same interpreter (or Jupyter kernel) does no loading at all.
 
@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 from .errors import InputError, TermsScanError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Report, Scanner
+    from .engine.pipeline import Scanner
+    from .model import Report
 
 # A one-line string ending in one of these (and not naming an existing file) is taken for a
 # mistyped path rather than for agreement text: scanning "agreemnt.pdf" as text would give an
@@ -41,7 +42,7 @@ _scanners: dict[tuple[str, ...], "Scanner"] = {}
 
 def _scanner(patterns: Iterable[str | os.PathLike] = ()) -> "Scanner":
     """The process's scanner for these extra pattern directories (created once, then kept)."""
-    from .pipeline import Scanner, default_scanner
+    from .engine.pipeline import Scanner, default_scanner
 
     key = tuple(str(Path(p)) for p in patterns)
     if not key:
@@ -280,7 +281,7 @@ def findings_frame(report: "Report") -> Any:
     percent, data_gb, speed_kbps, formula; in that order; missing values are NaN/None),
     evidence, section."""
     pd = _pandas()
-    from .taxonomy import VALUE_KEYS
+    from .engine.taxonomy import VALUE_KEYS
 
     present = {k for f in report.findings for k in f.values}
     keys = [k for k in VALUE_KEYS if k in present] + sorted(present - set(VALUE_KEYS))
@@ -351,7 +352,7 @@ def html_fragment(report: "Report", lang: str | None = None) -> str:
     """The HTML report's body as a fragment for a notebook: its CSS scoped to one wrapper
     ``<div>``, ids prefixed so that several reports in one notebook do not collide, no
     ``<html>``/``<head>``, no script; all document text escaped (as in the full page)."""
-    from .report import render_html
+    from .render.report import render_html
 
     page = render_html(report, lang)
     style, body = _STYLE.search(page), _BODY.search(page)

@@ -75,9 +75,9 @@ def scan(
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
-    from .pipeline import Scanner
+    from .engine.pipeline import Scanner
 
-    from .extract import MAX_BYTES, extract_bytes, extract_path
+    from .engine.extract import MAX_BYTES, extract_bytes, extract_path
     from .safeio import read_file, read_stream, same_file
 
     lang_v = lang.value if lang else None
@@ -108,13 +108,13 @@ def scan(
     if format is Format.json:
         text = report.to_json() + "\n"
     elif format is Format.md:
-        from .report import render_markdown
+        from .render.report import render_markdown
         text = render_markdown(report, out_lang)
     elif format is Format.html:
-        from .report import render_html
+        from .render.report import render_html
         text = render_html(report, out_lang)
     else:
-        from .report import render_terminal
+        from .render.report import render_terminal
         to_tty = output is None and sys.stdout.isatty()
         text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False)
     _write_or_print(text, output, inputs)
@@ -164,8 +164,8 @@ def watch_cmd(
 
     A change counts as reported only once the digest (and the feed) is written: if writing
     fails or the run is killed, the next run reports it. Exit 3 when every source failed."""
-    from .digest import render_atom, render_digest
-    from .watch import check_timeout, run_watch
+    from .watch.digest import render_atom, render_digest
+    from .watch.run import check_timeout, run_watch
 
     check_timeout(timeout)
 
@@ -224,8 +224,8 @@ def diff_cmd(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
 ) -> None:
     """Clause-level diff of two recorded versions of one source."""
-    from .diff import diff_findings, is_formatting_only, text_diff
-    from .digest import Digest, SourceDigest, render_digest
+    from .watch.diff import diff_findings, is_formatting_only, text_diff
+    from .watch.digest import Digest, SourceDigest, render_digest
 
     for flag, v in (("--from", from_version), ("--to", to_version)):
         if not 1 <= v <= 2**62:
@@ -256,7 +256,7 @@ def diff_cmd(
 
 
 def _open_history(db: Optional[Path]):
-    from .history import History, default_db_path
+    from .watch.history import History, default_db_path
 
     path = db if db is not None else default_db_path()
     if not path.is_file():

@@ -190,8 +190,8 @@ def main() -> int:
         rows.append(("pdftotext PDF - | grep -c 违约金", base_pdf, False))
     else:
         print("bench: pdftotext not found (apt-get install poppler-utils): skipping that baseline")
-    rows.append(("python -c 'import analyzer.pipeline'",
-                 measure([sys.executable, "-c", "import analyzer.pipeline"], a.n), False))
+    rows.append(("python -c 'import analyzer.engine.pipeline'",
+                 measure([sys.executable, "-c", "import analyzer.engine.pipeline"], a.n), False))
     info = {}
     for label, path in (("10-page zh PDF", pdf), ("20 KB zh text", zh), ("20 KB en text", en)):
         info[label] = check_output(ts + [str(path)])

@@ -21,7 +21,7 @@ sys.path.insert(0, str(SHARED / "tools"))
 
 import score  # noqa: E402  (../shared/tools/score.py)
 
-from analyzer.pipeline import Scanner  # noqa: E402
+from analyzer.engine.pipeline import Scanner  # noqa: E402
 
 
 def main() -> None:

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "corpora"
 
-from analyzer.detect import detect, scripts_present  # noqa: E402
-from analyzer.extract import extract_path  # noqa: E402
-from analyzer.normalize import normalize  # noqa: E402
-from analyzer.patterns import _compile, _read, bundled_concepts, library  # noqa: E402
-from analyzer.segment import split_sentences  # noqa: E402
+from analyzer.engine.detect import detect, scripts_present  # noqa: E402
+from analyzer.engine.extract import extract_path  # noqa: E402
+from analyzer.engine.normalize import normalize  # noqa: E402
+from analyzer.engine.patterns import _compile, _read, bundled_concepts, library  # noqa: E402
+from analyzer.engine.segment import split_sentences  # noqa: E402
 
 
 def documents() -> list[tuple[str, object, object, list, set]]:

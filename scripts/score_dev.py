@@ -25,8 +25,8 @@ sys.path.insert(0, str(SHARED / "tools"))
 
 import score  # noqa: E402  (../shared/tools/score.py)
 
-from analyzer.pipeline import Scanner  # noqa: E402
-from analyzer.taxonomy import CATEGORIES  # noqa: E402
+from analyzer.engine.pipeline import Scanner  # noqa: E402
+from analyzer.engine.taxonomy import CATEGORIES  # noqa: E402
 
 HIGH = [c for c, v in CATEGORIES.items() if v.severity == "high"]
 

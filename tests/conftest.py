@@ -59,6 +59,6 @@ def score():
 
 @pytest.fixture(scope="module")
 def scanner():
-    from analyzer.pipeline import Scanner
+    from analyzer.engine.pipeline import Scanner
 
     return Scanner()

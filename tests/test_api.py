@@ -301,7 +301,7 @@ _TIMING = textwrap.dedent(r"""
     from pathlib import Path
     t = time.perf_counter()
     import analyzer
-    from analyzer import patterns
+    from analyzer.engine import patterns
     t_import = time.perf_counter() - t
     files = sorted(Path(sys.argv[1]).glob(sys.argv[2]))
     def take(fs, nbytes):  # nbytes of UTF-8 text, cut at a character boundary
@@ -366,7 +366,7 @@ def test_scan_many_reads_long_pdfs_in_parallel_workers(tmp_path, pdf_maker, monk
     """Each worker of scan_many started its own page pool for a PDF of 6+ pages, which Python
     forbids (daemonic processes cannot have children); a broad except turned it into "damaged
     or unsupported PDF" for every such file (issue 10)."""
-    import analyzer.extract as extract
+    import analyzer.engine.extract as extract
 
     monkeypatch.delenv("TERMS_SCAN_PDF_WORKERS", raising=False)
     monkeypatch.setattr(extract, "_pdf_workers", lambda count, real=extract._pdf_workers: max(2, real(count)))

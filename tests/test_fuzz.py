@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from analyzer.errors import InputError  # noqa: E402
-from analyzer.report import render_html, render_markdown, render_terminal  # noqa: E402
+from analyzer.render.report import render_html, render_markdown, render_terminal  # noqa: E402
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -33,7 +33,7 @@ _SCANNER = None
 def scanner():
     global _SCANNER
     if _SCANNER is None:
-        from analyzer.pipeline import Scanner
+        from analyzer.engine.pipeline import Scanner
 
         _SCANNER = Scanner()
     return _SCANNER
@@ -52,7 +52,7 @@ def _scan_bytes(data: bytes, kind: str | None = None):
     t = time.monotonic()
     try:
         report = scanner().scan_document(
-            __import__("analyzer.extract", fromlist=["extract_bytes"]).extract_bytes(data, "fuzz", kind), budget=10)
+            __import__("analyzer.engine.extract", fromlist=["extract_bytes"]).extract_bytes(data, "fuzz", kind), budget=10)
     except InputError as err:
         assert "\n" not in str(err)
         return None

@@ -105,7 +105,7 @@ def test_fifo_input_is_refused_instead_of_blocking(run_cli, tmp_path):
 
 
 def test_standard_input_has_the_same_size_limit(run_cli):
-    from analyzer.extract import MAX_BYTES
+    from analyzer.engine.extract import MAX_BYTES
 
     p = run_cli("-", input=b"a" * (MAX_BYTES + 10))
     assert p.returncode == 3 and b"larger than 50 MB" in p.stderr
@@ -200,7 +200,7 @@ def test_watch_exits_non_zero_when_every_source_failed(tmp_path, capsys):
 
 
 def test_watch_path_sources_are_confined_to_the_sources_folder(tmp_path):
-    from analyzer.watch import run_watch
+    from analyzer.watch.run import run_watch
 
     secret = tmp_path / "secret.txt"
     secret.write_text(AGREEMENT, encoding="utf-8")
@@ -214,7 +214,7 @@ def test_watch_path_sources_are_confined_to_the_sources_folder(tmp_path):
     digest = run_watch(sources, db=db, workers=1)
     assert {sd.id: sd.status for sd in digest.sources} == {"abs": "failed", "up": "failed", "link": "failed"}
     assert all("outside the sources file's folder" in sd.error for sd in digest.sources)
-    from analyzer.history import History
+    from analyzer.watch.history import History
 
     with History(db) as h:
         assert h.count() == 0  # nothing from outside was stored
@@ -242,7 +242,7 @@ def test_watch_read_only_database_fails_before_fetching(tmp_path, capsys, monkey
     else:
         db.chmod(0o444)
     fetched = []
-    import analyzer.watch as watch_mod
+    import analyzer.watch.run as watch_mod
 
     real_scan = watch_mod.scan_source
     monkeypatch.setattr(watch_mod, "scan_source", lambda job: fetched.append(job) or real_scan(job))
@@ -255,7 +255,7 @@ def test_watch_read_only_database_fails_before_fetching(tmp_path, capsys, monkey
 
 
 def test_watch_symlinked_database_shares_the_lock(tmp_path):
-    from analyzer.history import History
+    from analyzer.watch.history import History
 
     real = tmp_path / "real.sqlite"
     History(real).close()
@@ -326,7 +326,7 @@ def test_a_long_agreement_in_filler_keeps_every_finding(scanner):
 def test_time_budget_marks_the_report_incomplete(scanner, run_cli, tmp_path):
     doc = (SHARED / "zh-telecom-terminal-subsidy.txt").read_text(encoding="utf-8")
     big = FILLER * (400_000 // len(FILLER)) + doc
-    r = scanner.scan_document(__import__("analyzer.extract", fromlist=["x"]).extract_bytes(
+    r = scanner.scan_document(__import__("analyzer.engine.extract", fromlist=["x"]).extract_bytes(
         big.encode("utf-8"), "big", "text"), budget=0.2)
     assert not r.complete and "time budget" in r.incomplete
     assert r.to_dict()["complete"] is False
@@ -351,7 +351,7 @@ def test_email_search_in_the_advice_is_linear():
     """The e-mail regex of the advice was quadratic (29 s at 100,000 characters)."""
     import time
 
-    from analyzer.advise import find_emails
+    from analyzer.advice.advise import find_emails
 
     t = time.monotonic()
     assert find_emails("a" * 300_000 + " x@y") == []  # "x@y" has no dot: not an address
@@ -366,7 +366,7 @@ def test_killing_watch_leaves_no_workers_running(tmp_path):
     import signal
     import subprocess
 
-    from analyzer.watch import TEST_PAUSE_ENV
+    from analyzer.watch.run import TEST_PAUSE_ENV
 
     folder = tmp_path / "orphans"
     folder.mkdir()
@@ -428,9 +428,9 @@ def test_a_malformed_pdf_gives_one_line_on_stderr(run_cli, tmp_path):
 def test_watch_says_when_a_source_could_not_be_scanned_completely(tmp_path, monkeypatch):
     """Nothing bounded one source's scan in watch; now the scan budget applies, and a version
     whose scan ran out of it says so in the digest instead of reporting fewer clauses."""
-    import analyzer.pipeline as pipeline
-    from analyzer.digest import render_digest
-    from analyzer.watch import run_watch
+    import analyzer.engine.pipeline as pipeline
+    from analyzer.watch.digest import render_digest
+    from analyzer.watch.run import run_watch
 
     monkeypatch.setattr(pipeline, "SCAN_BUDGET", 1e-9)
     sources, db, _ = _local_watch(tmp_path)

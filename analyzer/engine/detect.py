@@ -1,0 +1,424 @@
+"""Run the pattern library over a segmented document; findings and protections come out.
+
+Each pattern's ``match`` runs once over the whole normalized text (one pass per pattern,
+with a time limit); ``require``/``exclude``/``protection`` are then checked only on the
+sentences that matched. One sentence gives at most one finding per category (the most
+confident pattern wins, its values filled in from the others), and a protection of a
+category in a sentence ("不收取违约金") replaces the findings of that category there.
+"""
+from __future__ import annotations
+
+import bisect
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from . import values as values_mod
+from ..model import Document, Finding, Location, Protection
+from .normalize import NormText
+from .patterns import Pattern
+from .segment import Sentence
+from .taxonomy import CATEGORY_VALUES
+
+TIMEOUT = 2.0  # seconds for one pattern over one document
+EVIDENCE_TARGET = 160  # characters: quote the term, not the page
+_SUBCLAUSE = regex.compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
+
+
+@dataclass
+class _Hit:
+    pattern: Pattern
+    sentence: int
+    start: int  # span of the match in the normalized text
+    end: int
+    confidence: float
+    protection: bool
+    values: dict[str, Any] = field(default_factory=dict)
+    why: tuple[tuple[str, str], ...] = ()
+
+
+def _scope(p: Pattern, s: Sentence, start: int, end: int) -> str:
+    if p.window is None:
+        return s.text
+    a = max(s.start, start - p.window) - s.start
+    b = min(s.end, end + p.window) - s.start
+    return s.text[a:b]
+
+
+_LONG_SENTENCE = 120  # characters: beyond this a sentence usually states several terms
+
+
+def _near(rx: Any, p: Pattern, s: Sentence, start: int, end: int) -> bool:
+    """Does an exclusion or protection regex apply to this match? In the pattern's scope; but
+    in a long sentence only where it touches the comma-delimited parts around the match, so a
+    late-payment clause (or a "no fee" said of something else) elsewhere in the same long
+    sentence does not hide the early-exit penalty stated beside it. A regex that reads the
+    whole sentence (a heading test anchored at both ends) still sees the whole sentence."""
+    if p.window is not None or len(s.text) <= _LONG_SENTENCE:
+        return rx.search(_scope(p, s, start, end), timeout=TIMEOUT) is not None
+    a, b = values_mod.subclause(s.text, start - s.start, end - s.start)
+    a = values_mod.subclause(s.text, max(0, a - 2), max(0, a - 2))[0] if a > 0 else a
+    b = values_mod.subclause(s.text, min(len(s.text), b + 1), min(len(s.text), b + 1))[1] if b < len(s.text) else b
+    # a match from the start of the sentence is a test of the whole sentence ("^(?!.*违约金).*…")
+    return any(m.start() == 0 or (m.start() < b and a < m.end()) for m in rx.finditer(s.text, timeout=TIMEOUT))
+
+
+def explain(p: Pattern, s: Sentence, start: int, end: int
+            ) -> tuple[bool, bool, float, tuple[tuple[str, str], ...]]:
+    """(is a candidate, is a protection, confidence, why) for one match of ``p`` in ``s``; why
+    is (label, matched words) for the match, each required concept or regex, and the cue."""
+    scope = _scope(p, s, start, end)
+    why = [(p.labels[0] if p.labels else "match", s.text[start - s.start:end - s.start])]
+    for i, r in enumerate(p.require):
+        m = r.search(scope, timeout=TIMEOUT)
+        if not m:
+            return False, False, 0.0, ()
+        why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
+    if p.exclude is not None and _near(p.exclude, p, s, start, end):
+        return False, False, 0.0, ()
+    if p.protection is not None and _near(p.protection, p, s, start, end):
+        return True, True, p.confidence, tuple(why)
+    if p.cue is not None:
+        m = p.cue.search(s.text, timeout=TIMEOUT)
+        if not m:
+            return False, False, 0.0, ()
+        why.append((f"cue:{p.cue_name}", m.group()))
+    boost = sum(0.05 for c in p.context if c.search(s.text, timeout=TIMEOUT))
+    return True, False, min(0.99, p.confidence + boost), tuple(why)
+
+
+_ENUMERATION = regex.compile(
+    r"^[\s#*>-]*(?:(?:section|article|clause)\s+)?(?:\d{1,3}(?:\.\d{1,3})*\.?|\(?[a-z\divx]{1,4}\)|[一二三四五六七八九十]+[、.]"
+    r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十百零〇\d]+[条款项])[\s.:：、]*", regex.I)
+
+
+def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
+    """The part of a sentence to quote: all of it when short, else the sub-clauses around
+    the match, grown until about EVIDENCE_TARGET characters; without the clause number in
+    front ("6.1.2.", "(a)", "三、"), which is not the term."""
+    a, b = _evidence_span(s, start, end)
+    if a == s.start:
+        m = _ENUMERATION.match(s.text)
+        if m and m.end() and s.start + m.end() <= start:
+            a = s.start + m.end()
+    return a, b
+
+
+def _evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
+    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+        return s.start, s.end
+    cuts = [s.start] + [s.start + m.end() for m in _SUBCLAUSE.finditer(s.text)] + [s.end]
+    i = max(0, bisect.bisect_right(cuts, start) - 1)
+    j = min(len(cuts) - 1, bisect.bisect_left(cuts, end))
+    while cuts[j] - cuts[i] < EVIDENCE_TARGET and (i > 0 or j < len(cuts) - 1):
+        grow_left = i > 0 and (j == len(cuts) - 1 or start - cuts[i - 1] <= cuts[j + 1] - end)
+        if grow_left:
+            i -= 1
+        else:
+            j += 1
+    a, b = cuts[i], cuts[j]
+    if b - a > EVIDENCE_TARGET * 2:  # one enormous sub-clause: cut around the match
+        a = max(a, start - EVIDENCE_TARGET // 2)
+        b = min(b, max(end, a + EVIDENCE_TARGET))
+    return a, b
+
+
+_QUESTION = regex.compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
+_LATIN_WORD = regex.compile(r"[A-Za-z]{3,}")
+
+
+_ENGLISH_PHRASE = regex.compile(r"(?:\b[A-Za-z][a-z']*\b[ ,;:()-]{1,3}){5}\b[A-Za-z]")
+
+
+def scripts_present(text: str) -> set[str]:
+    """Which pattern languages can match here: 'zh' with any run of Chinese text, 'en' with
+    English prose (a run of six words), not the odd 'APP', 'Apple ID' or '5G' in a Chinese
+    agreement: the English patterns are not even compiled for a Chinese text."""
+    out = set()
+    if regex.search(r"\p{Han}{2}", text):
+        out.add("zh")
+    if "zh" not in out:
+        if _LATIN_WORD.search(text):
+            out.add("en")
+    elif _ENGLISH_PHRASE.search(text, timeout=TIMEOUT):
+        out.add("en")
+    return out
+
+
+def _matching_text(text: str, sentences: list[Sentence]) -> str:
+    """The text the patterns run over: the normalized text, with the sentences that segmenting
+    joined (a label and its value on the next line) spliced in as one line (same length)."""
+    parts, pos = [], 0
+    for s in sentences:
+        if s.text != text[s.start:s.end]:
+            parts += [text[pos:s.start], s.text]
+            pos = s.end
+    return "".join(parts) + text[pos:] if parts else text
+
+
+class BudgetExceeded(Exception):
+    """The scan's overall time budget ran out (raised by detect when given a deadline)."""
+
+
+def detect(doc: Document, norm: NormText, sentences: list[Sentence],
+           patterns: tuple[Pattern, ...], *, deadline: float | None = None,
+           skipped: list[str] | None = None) -> tuple[list[Finding], list[Protection], list[str]]:
+    """Findings and protections of ``patterns`` in one normalized text. ``deadline``
+    (time.monotonic()) bounds the whole call: past it, BudgetExceeded. A pattern that runs out
+    of its own limit (TIMEOUT) is named in the warnings and appended to ``skipped``."""
+    starts = [s.start for s in sentences]
+    hits: dict[tuple[int, str], list[_Hit]] = {}
+    warnings: list[str] = []
+    text = _matching_text(norm.text, sentences)
+    value_cache: dict[int, list[values_mod.Value]] = {}
+    scripts = scripts_present(text)
+    for p in patterns:
+        if p.lang not in scripts:
+            continue  # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceeded
+        try:
+            limit = time.monotonic() + TIMEOUT
+            if deadline is not None:
+                limit = min(limit, deadline)
+            pos = 0
+            while pos < len(text):
+                left = limit - time.monotonic()
+                if left <= 0:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise BudgetExceeded
+                    raise TimeoutError
+                m = p.match.search(text, pos, timeout=left)
+                if m is None:
+                    break
+                k = bisect.bisect_right(starts, m.start()) - 1
+                s = sentences[k] if k >= 0 else None
+                if s is None or m.start() >= s.end or s.heading:
+                    # between sentences or in a heading: look again from the next sentence,
+                    # so a match that began here does not swallow the clause after it
+                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)
+                    continue
+                if m.end() > s.end:
+                    # a match that runs on into the next sentence quotes two clauses as one:
+                    # look for one inside this sentence from the next character
+                    pos = m.start() + 1
+                    continue
+                ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
+                if ok and not is_prot and _QUESTION.search(s.text):
+                    ok = False  # an FAQ question binds no one: its answer is the clause
+                if not ok:
+                    # another match later in this sentence may qualify; never skip past its end
+                    pos = max(m.start() + 1, min(m.end(), s.end))
+                    continue
+                hit = _Hit(p, k, m.start(), m.end(), conf, is_prot, why=why)
+                if not is_prot:
+                    if k not in value_cache:
+                        value_cache[k] = values_mod.candidates(s.text)
+                    hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
+                    _values_across_semicolon(p, sentences, k, hit.values, value_cache)
+                hits.setdefault((k, p.category), []).append(hit)
+                if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \
+                        sum(1 for h in hits[(k, p.category)] if h.pattern is p) < 3:
+                    pos = max(m.end(), m.start() + 1)  # a long sentence may state the term twice
+                else:
+                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
+        except TimeoutError:
+            if deadline is not None and time.monotonic() > deadline:
+                raise BudgetExceeded from None
+            warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
+            if skipped is not None:
+                skipped.append(p.full_id)
+    _table_cells(sentences, patterns, scripts, hits, warnings, skipped)
+
+    findings: list[Finding] = []
+    protections: list[Protection] = []
+    for (k, cat), group in sorted(hits.items(), key=lambda kv: (sentences[kv[0][0]].start, kv[0][1])):
+        s = sentences[k]
+        prot = [h for h in group if h.protection]
+        if prot:
+            h = max(prot, key=lambda h: h.confidence)
+            a, b = evidence_span(s, h.start, h.end)
+            oa, ob = norm.to_orig(a, b)
+            protections.append(Protection(
+                category=cat, evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
+                location=Location(doc.page_of(oa), oa, ob), pattern=h.pattern.full_id,
+                explanation=h.pattern.explanation))
+            # "本套餐无合约期，但选择靓号须承诺在网24个月": a risk stated in another part of
+            # the sentence than every protection still counts
+            group = [g for g in group if not g.protection and not any(_same_part(s, g, x) for x in prot)]
+            if not group:
+                continue
+        for cluster in _clusters(s, group):
+            cluster.sort(key=lambda h: -h.confidence)
+            best = cluster[0]
+            vals = dict(best.values)
+            for other in cluster[1:]:
+                for key, v in other.values.items():
+                    vals.setdefault(key, v)
+            _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
+            a, b = evidence_span(s, best.start, best.end)
+            oa, ob = norm.to_orig(a, b)
+            ca, cb = _clause_span(sentences, k)
+            findings.append(Finding(
+                category=cat, severity=best.pattern.severity, confidence=best.confidence,
+                evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
+                location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
+                explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
+                section=s.section, why=best.why))
+    return findings, protections, warnings
+
+
+def _clusters(s: Sentence, group: list[_Hit]) -> list[list[_Hit]]:
+    """The hits of one category in one sentence, as the separate terms they state. A sentence
+    short enough to be quoted whole states one; in a long one ("…须支付违约金…；…另行支付
+    手续费200元…"), matches more than _APART characters from each other are different terms,
+    each with its own quote and values."""
+    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+        return [group]
+    out: list[list[_Hit]] = []
+    for h in group:  # in detection order, so that ties of confidence resolve as before
+        for members in out:
+            if any(h.start < o.end + _APART and o.start < h.end + _APART for o in members):
+                members.append(h)
+                break
+        else:
+            out.append([h])
+    return out
+
+
+_APART = 80  # characters between two matches of one category that make them two terms
+
+
+_CONTINUES = regex.compile(
+    r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
+    r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
+    r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
+    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前))", regex.I)
+
+
+_STARTS_WITH_VALUE = regex.compile(r"\s*(?:(?:us|hk|a|nz|c|s)?[$€£¥￥]\s?\d|\d|[一二三四五六七八九十两]+\s*(?:个月|年|天|元))", regex.I)
+
+
+def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals: dict[str, Any],
+                               hits: dict[tuple[int, str], list[_Hit]],
+                               cache: dict[int, list[values_mod.Value]], text: str) -> None:
+    """"We may change our prices. We will notify you at least 30 days before." The next
+    sentence of the same paragraph, when it goes on with the term (After that / 此后 / 我们将…)
+    and states no term of this category itself, fills the values this finding lacks."""
+    missing = [key for key in CATEGORY_VALUES.get(cat, ()) if key not in vals
+               and key not in ("currency", "period", "formula")]
+    if not missing or k + 1 >= len(sentences) or (k + 1, cat) in hits:
+        return
+    n, cur = sentences[k + 1], sentences[k].text.rstrip()
+    gap = text[sentences[k].end:n.start]
+    # a label line and its value on the next ("Your minimum monthly charge" / "$113 for …")
+    label = (len(cur) <= 60 and cur[-1:] not in "。.;；!！?？" and gap.count("\n") == 1
+             and _STARTS_WITH_VALUE.match(n.text) is not None)
+    if n.heading or not (label or ("\n" not in gap and _CONTINUES.match(n.text))):
+        return
+    if k + 1 not in cache:
+        cache[k + 1] = values_mod.candidates(n.text)
+    for key, v in values_mod.pick(n.text, missing, (0, 0), cache[k + 1]).items():
+        if key in missing or (key in ("currency", "period") and "amount" in missing):
+            vals.setdefault(key, v)
+
+
+_MIN_CLAUSE = 8  # letters and digits: "【合约期】24个月" alone cannot be found again in a page
+
+
+def _clause_span(sentences: list[Sentence], k: int) -> tuple[int, int]:
+    """The clause a finding belongs to: its sentence, or for a very short one (a field of a
+    product sheet) the sentence with its neighbours, so that it can be located in the page."""
+    a, b = sentences[k].start, sentences[k].end
+    i = j = k
+
+    def size() -> int:
+        return sum(1 for s in sentences[i:j + 1] for c in s.text if c.isalnum())
+
+    while size() < _MIN_CLAUSE and (i > 0 or j + 1 < len(sentences)):
+        if i > 0:
+            i -= 1
+        else:
+            j += 1
+    return sentences[i].start if i < k else a, sentences[j].end if j > k else b
+
+
+def _table_cells(sentences: list[Sentence], patterns: tuple[Pattern, ...], scripts: set[str],
+                 hits: dict[tuple[int, str], list[_Hit]], warnings: list[str],
+                 skipped: list[str] | None = None) -> None:
+    """A table row under a header ("| A档 | 300元 | 12个月 | 58元 |" below "| 档位 | 预存 |
+    合约期 | 月最低消费 |") is also read cell by cell under its column names ("合约期: 12个月;
+    月最低消费: 58元"); what is found there quotes the whole row."""
+    for k, s in enumerate(sentences):
+        if not s.cells:
+            continue
+        cells = Sentence(0, len(s.cells), s.cells)
+        found = values_mod.candidates(s.cells)
+        for p in patterns:
+            if p.lang not in scripts:
+                continue
+            try:
+                m = p.match.search(s.cells, timeout=TIMEOUT)
+                if m is None:
+                    continue
+                ok, is_prot, conf, why = explain(p, cells, m.start(), m.end())
+            except TimeoutError:
+                warnings.append(f"pattern {p.full_id} took too long on a table row and was skipped")
+                if skipped is not None:
+                    skipped.append(p.full_id)
+                continue
+            if not ok:
+                continue
+            hit = _Hit(p, k, s.start, s.end, conf, is_prot, why=why)
+            if not is_prot:
+                hit.values = _values(p, cells, m.start(), m.end(), found)
+            hits.setdefault((k, p.category), []).append(hit)
+
+
+def _same_part(s: Sentence, a: _Hit, b: _Hit) -> bool:
+    """Do two hits sit in the same comma-delimited part of their sentence (or overlap)?"""
+    if a.start < b.end and b.start < a.end:
+        return True
+    pa = values_mod.subclause(s.text, a.start - s.start, a.end - s.start)
+    pb = values_mod.subclause(s.text, b.start - s.start, b.end - s.start)
+    return pa[0] < pb[1] and pb[0] < pa[1]
+
+
+def _values_across_semicolon(p: Pattern, sentences: list[Sentence], k: int, vals: dict[str, Any],
+                             cache: dict[int, list[values_mod.Value]]) -> None:
+    """A clause cut at ；/; ("欠费超过15日的，暂停服务；暂停满3个月的，收回号码") states its
+    terms in both halves: fill keys still missing from the neighbouring half."""
+    missing = [key for key in p.values if key not in vals and key not in ("currency", "period", "formula")]
+    if not missing:
+        return
+    s = sentences[k]
+    for j, at_start in ((k + 1, True), (k - 1, False)):
+        if not 0 <= j < len(sentences):
+            continue
+        first, second = (s, sentences[j]) if at_start else (sentences[j], s)
+        if first.text[-1:] not in ";；" or second.start - first.end > 2 or sentences[j].heading:
+            continue
+        n = sentences[j]
+        if j not in cache:
+            cache[j] = values_mod.candidates(n.text)
+        anchor = (0, 0) if at_start else (len(n.text), len(n.text))
+        for key, v in values_mod.pick(n.text, missing, anchor, cache[j]).items():
+            if key in missing or (key in ("currency", "period") and "amount" in missing):
+                vals.setdefault(key, v)
+
+
+def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
+    anchor, forward = (start - s.start, end - s.start), False
+    if p.value_anchor is not None:
+        a = p.value_anchor.search(s.text, timeout=TIMEOUT)
+        if a is not None:
+            anchor, forward = a.span(), True
+    keys = p.values + tuple(k for k in CATEGORY_VALUES.get(p.category, ()) if k not in p.values)
+    vals = values_mod.pick(s.text, keys, anchor, found, forward)
+    if "amount" in vals:
+        for k, v in p.defaults.items():
+            vals.setdefault(k, v)
+    vals.update(p.set)
+    return vals

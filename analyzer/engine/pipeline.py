@@ -1,0 +1,194 @@
+"""The scan pipeline: extract -> normalize -> segment -> detect (-> values) -> report.
+
+``Scanner`` wires the stages and holds what is loaded once (the compiled pattern library);
+the command line and the Python API call the same object.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .detect import detect
+from ..errors import InputError, UsageError
+from .extract import extract_bytes, extract_path
+from ..model import Document, Finding, Protection, Report
+from .normalize import is_cjk, normalize
+from .patterns import Pattern, library
+from .segment import split_sentences
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
+    sample = text[:20000]
+    cjk = sum(1 for c in sample if is_cjk(c))
+    latin = sum(1 for c in sample if c.isascii() and c.isalpha())
+    return "zh" if cjk and cjk * 3 >= latin * 0.5 else "en"
+
+
+class Scanner:
+    """Holds the compiled pattern library; ``scan_*`` run the pipeline on one document."""
+
+    def __init__(self, extra_pattern_dirs: tuple[str, ...] = ()) -> None:
+        self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
+        self.patterns_version = _library_version(self.patterns)
+
+    def scan_path(self, path: str | Path, lang: str | None = None, kind: str | None = None) -> Report:
+        return self.scan_document(extract_path(Path(path), kind), lang)
+
+    def scan_bytes(self, data: bytes, source: str = "<stdin>", lang: str | None = None,
+                   kind: str | None = None) -> Report:
+        return self.scan_document(extract_bytes(data, source, kind), lang)
+
+    def scan_text(self, text: str, source: str = "<text>", lang: str | None = None) -> Report:
+        return self.scan_document(extract_bytes(text.encode("utf-8"), source, "text"), lang)
+
+    def scan_document(self, doc: Document, lang: str | None = None, budget: float | None = None) -> Report:
+        """Scan a document within ``budget`` seconds (default SCAN_BUDGET; None = the default).
+
+        A long text is read in pieces of at most CHUNK_CHARS characters cut at line breaks,
+        so memory stays bounded and no pattern's own time limit is spent on a whole 5 MB text.
+        When the budget runs out, or a pattern runs out of its limit, the report says so
+        (``complete`` False, ``incomplete`` the reason) instead of silently missing findings."""
+        import time
+
+        if lang not in (None, "zh", "en"):
+            raise UsageError(f"unknown language {lang!r}: use zh or en")
+        budget = SCAN_BUDGET if budget is None else budget
+        if not budget > 0:
+            raise UsageError(f"the scan's time budget must be above 0 seconds, not {budget}")
+        deadline = time.monotonic() + budget
+        original = doc.text
+        from . import values as values_mod
+
+        dollar = values_mod.DOLLAR.set(values_mod.dollar_currency(original))
+        try:
+            return self._scan_pieces(doc, original, lang, budget, deadline)
+        finally:
+            values_mod.DOLLAR.reset(dollar)
+
+    def _scan_pieces(self, doc: Document, original: str, lang: str | None, budget: float,
+                     deadline: float) -> Report:
+        from dataclasses import replace
+
+        from ..advice.advise import advise
+        from .detect import BudgetExceeded
+
+        pieces = _chunks(original, CHUNK_CHARS)
+        findings: list[Finding] = []
+        protections: list[Protection] = []
+        warnings: list[str] = []
+        skipped: list[str] = []
+        incomplete: str | None = None
+        language = lang
+        readable = False
+        for a, b in pieces:
+            norm = normalize(original[a:b] if (a, b) != (0, len(original)) else original)
+            if sum(1 for c in norm.text if c.isalnum()) >= 10:
+                readable = True
+            elif len(pieces) > 1:
+                continue
+            else:
+                break
+            if language is None:
+                language = detect_language(norm.text) if len(pieces) == 1 else \
+                    detect_language(normalize(_sample(original, pieces)).text)
+            view = doc if a == 0 else _Offset(doc, a)
+            try:
+                f, p, w = detect(view, norm, split_sentences(norm.text), self.patterns, deadline=deadline,
+                                 skipped=skipped)
+            except BudgetExceeded:
+                incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "
+                              f"{len(original):,} characters: clauses after that point are not in this report")
+                break
+            if a:
+                f = [replace(x, location=_shift(x.location, a)) for x in f]
+                p = [replace(x, location=_shift(x.location, a)) for x in p]
+            findings += f
+            protections += p
+            warnings += [x for x in w if x not in warnings]
+        if not readable:
+            raise InputError(f"{doc.source}: too little text to assess ({len(original.strip())} characters)")
+        if incomplete is None and skipped:
+            names = ", ".join(sorted(set(skipped))[:5]) + (" …" if len(set(skipped)) > 5 else "")
+            incomplete = (f"{len(set(skipped))} pattern(s) ran out of their time limit on this text and were "
+                          f"skipped ({names}): their clauses may be missing")
+        if incomplete:
+            warnings.append(incomplete)
+        report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
+                        tuple(warnings), self.patterns_version, incomplete=incomplete)
+        return replace(report, summary=advise(report))
+
+
+SCAN_BUDGET = 45.0        # seconds for detection in one document (then the report is incomplete)
+CHUNK_CHARS = 200_000     # a longer text is read in pieces of at most this many characters
+
+
+def _chunks(text: str, size: int) -> list[tuple[int, int]]:
+    """[start, end) pieces of ``text`` of at most ``size`` characters, cut after a line break
+    (else a full stop, else hard) in the last quarter of each piece."""
+    out, a, n = [], 0, len(text)
+    while n - a > size:
+        b = a + size
+        cut = -1
+        for stop in ("\n", "。", ". "):
+            cut = text.rfind(stop, a + size * 3 // 4, b)
+            if cut != -1:
+                cut += len(stop)
+                break
+        b = cut if cut != -1 else b
+        out.append((a, b))
+        a = b
+    out.append((a, n))
+    return out
+
+
+def _sample(text: str, pieces: list[tuple[int, int]]) -> str:
+    """Up to 20,000 characters from across a long text, for its language."""
+    step = max(1, len(pieces) // 10)
+    return "\n".join(text[a:a + 2000] for a, _ in pieces[::step])[:20000]
+
+
+def _shift(loc: Any, by: int) -> Any:
+    from dataclasses import replace
+
+    return replace(loc, start=loc.start + by, end=loc.end + by)
+
+
+class _Offset:
+    """A document seen from ``base``: page numbers of offsets into one piece of its text."""
+
+    def __init__(self, doc: Document, base: int) -> None:
+        self._doc, self._base = doc, base
+
+    def page_of(self, offset: int) -> int:
+        return self._doc.page_of(offset + self._base)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._doc, name)
+
+
+def _library_version(patterns: tuple[Pattern, ...]) -> str:
+    import hashlib
+
+    from .patterns import CONCEPT_DIR
+
+    h = hashlib.sha256()
+    roots: set[Path] = set()
+    for p in patterns:
+        h.update(Path(p.path).read_bytes())
+        roots.add(Path(p.path).parent.parent)
+    for root in sorted(roots):  # the concept lexicons the patterns expand are part of the library
+        for f in sorted((root / CONCEPT_DIR).glob("*.yaml")):
+            h.update(f.read_bytes())
+    return f"{len(patterns)}:{h.hexdigest()[:12]}"
+
+
+_default: Scanner | None = None
+
+
+def default_scanner() -> Scanner:
+    """One scanner per process: patterns are compiled once, not per scan."""
+    global _default
+    if _default is None:
+        _default = Scanner()
+    return _default

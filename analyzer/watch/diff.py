@@ -1,0 +1,192 @@
+"""Compare two scans of one agreement: which clauses were added, removed or changed in value.
+
+A finding's identity leaves out its position (clauses move between versions): it is the
+category and the evidence reduced to its letters and digits (``finding_key``). Diffing two
+scans is multiset arithmetic over those identities; what is left on both sides is then
+paired, per category, when the two quotes are the same clause reworded or renumbered
+(similarity of the quotes with digits removed >= 0.6): with different values that is a
+*changed* clause ("lock_in: 12 → 24 months"), not one clause removed and another added;
+with the same values it is a changed clause marked ``"reworded": true`` (the wording of a
+tracked clause changed: "will be forfeited" → "may be forfeited"). A pair whose quotes differ
+only in digits and whose values are equal is the same clause renumbered ("12. Early
+termination" → "13. Early termination", "Section 10" → "Section 3") and is not a change.
+
+``is_formatting_only`` tells apart versions whose text differs only in layout, markup,
+case or punctuation; ``text_diff`` renders the changed sentences as a compact unified diff.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from collections import Counter
+from typing import Any, Iterable
+
+PAIR_SIMILARITY = 0.6
+
+
+def _letters_digits(text: str) -> str:
+    """NFKC, lower case, letters and digits only (CJK characters count as letters)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in _letters_digits(text) if not ch.isdigit())
+
+
+# Markup and numbering that carry no terms: Markdown link targets and the numbers in front of
+# headings and list items (renderings of one page differ in both; see sonic-policies).
+_LINK_TARGET = re.compile(r"\]\(\s*<?[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINE_NUMBERING = re.compile(
+    r"^[ \t#>*+\-]*(?:"
+    r"(?:section|article|clause|part)\s+(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[ivx]{1,5})\b[.:)]?"
+    r"|第[一二三四五六七八九十百零〇0-9]{1,6}[条章节款]|[一二三四五六七八九十]{1,3}、"
+    r"|[(（]?(?:[0-9]{1,3}(?:\\?\.[0-9]{1,3})*|[a-z]|[ivx]{1,5}|[一二三四五六七八九十]{1,3})\\?[.)）](?![0-9])"
+    r")[ \t]*",
+    re.I | re.M)
+
+
+def canonical_text(text: str) -> str:
+    """The text without what only formats it: Markdown link targets, leading numbers of
+    headings and list items, then letters and digits only (NFKC, lower case)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _LINK_TARGET.sub("]", text)
+    text = _LINE_NUMBERING.sub("", text)
+    return _letters_digits(text)
+
+
+def finding_key(f: dict) -> tuple[str, str]:
+    """The identity of a finding across versions: (category, evidence normalized)."""
+    return (str(f.get("category", "")), _letters_digits(str(f.get("evidence", ""))))
+
+
+def is_formatting_only(text_a: str, text_b: str) -> bool:
+    """True when both texts have the same letters and digits in the same order, once Markdown
+    link targets and the numbering of headings and list items are set aside."""
+    return text_a == text_b or canonical_text(text_a) == canonical_text(text_b)
+
+
+_NUMBERING = re.compile(r"^[\s#*(（]*(?:(?:section|article|clause|part)\s+)?"
+                        r"(?:第[一二三四五六七八九十百零〇0-9]{1,6}[条章节款]|[一二三四五六七八九十]{1,3}、|[0-9]{1,3}(?:\.[0-9]{1,3})*[.)）、:]?|(?:[ivx]{1,5}|[a-z]|[一二三四五六七八九十]{1,3})[.)）])\s*", re.I)
+
+
+def _unnumbered(evidence: str) -> str:
+    """The evidence without its leading clause number ("12.3 ", "Section 4 ", "(b) ")."""
+    return _letters_digits(_NUMBERING.sub("", str(evidence), count=1))
+
+
+def _values_key(values: Any) -> str:
+    return json.dumps(values or {}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def diff_findings(before: list[dict], after: list[dict]) -> dict:
+    """``{"added": [...], "removed": [...], "changed": [{"category", "before", "after",
+    "evidence_before", "evidence_after"}]}`` between two lists of findings (report dicts)."""
+    before_keys = Counter(finding_key(f) for f in before)
+    after_keys = Counter(finding_key(f) for f in after)
+    gone = before_keys - after_keys
+    new = after_keys - before_keys
+    removed = _take(before, gone)
+    added = _take(after, new)
+
+    changed: list[dict] = []
+    pairs: list[tuple[float, int, int]] = []
+    for i, r in enumerate(removed):
+        r_letters = _letters(str(r.get("evidence", "")))
+        for j, a in enumerate(added):
+            if r.get("category") != a.get("category"):
+                continue
+            sim = _similarity(r_letters, _letters(str(a.get("evidence", ""))))
+            if sim >= PAIR_SIMILARITY:
+                pairs.append((sim, i, j))
+    # greedy, most similar first: each clause pairs at most once
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_r: set[int] = set()
+    used_a: set[int] = set()
+    for sim, i, j in pairs:
+        if i in used_r or j in used_a:
+            continue
+        r, a = removed[i], added[j]
+        same_values = _values_key(r.get("values")) == _values_key(a.get("values"))
+        used_r.add(i)
+        used_a.add(j)
+        if same_values and (sim >= 1.0 or _unnumbered(r.get("evidence", "")) == _unnumbered(a.get("evidence", ""))):
+            continue  # renumbered, or a cross-reference renumbered: the same clause
+        changed.append({
+            "category": r.get("category"),
+            "before": dict(r.get("values") or {}),
+            "after": dict(a.get("values") or {}),
+            "evidence_before": r.get("evidence", ""),
+            "evidence_after": a.get("evidence", ""),
+            "severity": a.get("severity", r.get("severity")),
+            # same values, different wording ("will be forfeited" -> "may be forfeited")
+            "reworded": same_values,
+        })
+    return {
+        "added": [a for j, a in enumerate(added) if j not in used_a],
+        "removed": [r for i, r in enumerate(removed) if i not in used_r],
+        "changed": changed,
+    }
+
+
+def _take(findings: Iterable[dict], wanted: Counter) -> list[dict]:
+    """The findings whose keys are in ``wanted`` (as many of each as counted), in order."""
+    left = Counter(wanted)
+    out = []
+    for f in findings:
+        k = finding_key(f)
+        if left[k] > 0:
+            left[k] -= 1
+            out.append(f)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    """The text's sentences (as the detector sees them), whitespace collapsed."""
+    from ..engine.normalize import normalize
+    from ..engine.segment import split_sentences
+
+    norm = normalize(text)
+    out = []
+    for s in split_sentences(norm.text):
+        # split as the detector does, quote the original (not the normalized) characters
+        line = " ".join(norm.quote(s.start, s.end).split())
+        if line:
+            out.append(line)
+    return out
+
+
+def text_diff(text_a: str, text_b: str, context: int = 1, max_lines: int = 60) -> str:
+    """A compact unified diff of the changed sentences (one sentence a line, ``context``
+    unchanged sentences around each change, at most ``max_lines`` lines). Sentences that
+    differ only in layout, case or punctuation are not shown."""
+    a = _sentences(text_a)
+    b = _sentences(text_b)
+    a_keys = [canonical_text(s) for s in a]
+    b_keys = [canonical_text(s) for s in b]
+    matcher = difflib.SequenceMatcher(None, a_keys, b_keys, autojunk=False)
+    lines: list[str] = []
+    for group in matcher.get_grouped_opcodes(context):
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        lines.append(f"@@ -{i1 + 1},{i2 - i1} +{j1 + 1},{j2 - j1} @@")
+        for tag, a1, a2, b1, b2 in group:
+            if tag == "equal":
+                lines.extend("  " + s for s in b[b1:b2])
+                continue
+            if tag in ("replace", "delete"):
+                lines.extend("- " + s for s in a[a1:a2])
+            if tag in ("replace", "insert"):
+                lines.extend("+ " + s for s in b[b1:b2])
+    if len(lines) > max_lines:
+        more = len(lines) - max_lines
+        lines = lines[:max_lines] + [f"… ({more} more line{'s' if more != 1 else ''})"]
+    return "\n".join(lines)

@@ -1,0 +1,514 @@
+"""The digest of a watch run: per source new / unchanged / changed (terms) / changed (formatting
+only) / failed / upgraded, with the clauses added and removed, the values changed (both quotes)
+and a compact text diff. Rendered as terminal text (rich), JSON, Markdown and an Atom 1.0 feed.
+
+Agreement text is data, never markup: the terminal output is built from ``rich.text.Text``
+objects only, Markdown escapes it (``report.md_escape``, fenced blocks longer than any backtick
+run), the feed is written by ``xml.etree`` (escaped) and its HTML content escapes it again.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import __version__
+from ..render.money import money
+
+SCHEMA = "terms-scan/digest@1"
+STATUSES = ("new", "unchanged", "changed", "formatting", "failed", "upgraded")
+VALUE_KEYS = ("months", "amount", "days", "percent", "data_gb", "speed_kbps", "formula")
+
+
+@dataclass(frozen=True)
+class SourceDigest:
+    id: str
+    status: str        # new | unchanged | changed | formatting | failed | upgraded
+    version: int | None = None
+    added: tuple[dict, ...] = ()
+    removed: tuple[dict, ...] = ()
+    changed: tuple[dict, ...] = ()
+    text_diff: str = ""
+    error: str | None = None
+    incomplete: str | None = None    # the version's scan ran out of its budget: findings may be missing
+    url: str | None = None
+    previous_version: int | None = None
+    name: str | None = None          # the source's human title, when sources.yaml gives one
+    fetched_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "version": self.version,
+            "added": [dict(f) for f in self.added],
+            "removed": [dict(f) for f in self.removed],
+            "changed": [_change_dict(c) for c in self.changed],
+            "error": self.error,
+            **({"incomplete": self.incomplete} if self.incomplete else {}),
+            "previous_version": self.previous_version,
+            "url": self.url,
+            "name": self.name,
+            "fetched_at": self.fetched_at,
+            "text_diff": self.text_diff,
+        }
+
+
+@dataclass(frozen=True)
+class Digest:
+    sources: tuple[SourceDigest, ...]
+    generated_at: str = field(default_factory=lambda: _iso(None))
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s: 0 for s in STATUSES}
+        for sd in self.sources:
+            counts[sd.status] = counts.get(sd.status, 0) + 1
+        return {
+            "schema": SCHEMA,
+            "generated_at": self.generated_at,
+            "tool": {"name": "terms-scan", "version": __version__},
+            "changed": self.changed,
+            "counts": counts,
+            "sources": [sd.to_dict() for sd in self.sources],
+        }
+
+    @property
+    def changed(self) -> bool:
+        """Did any source change in its terms (not formatting only)?"""
+        return any(sd.status == "changed" for sd in self.sources)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from ..safetext import json_dumps
+
+        return json_dumps(self.to_dict(), indent)
+
+
+def _change_dict(c: dict) -> dict[str, Any]:
+    d = {"category": c.get("category"), "before": dict(c.get("before") or {}), "after": dict(c.get("after") or {}),
+         "evidence_before": c.get("evidence_before"), "evidence_after": c.get("evidence_after")}
+    for k, v in c.items():
+        d.setdefault(k, v)
+    d.setdefault("summary", describe_change(c))
+    d.setdefault("fields", [{"key": k, "before": b, "after": a} for k, b, a in changed_fields(c)])
+    return d
+
+
+# --------------------------------------------------------------------------- values changed
+
+_MIN_SPEND = re.compile(r"minimum\s+(?:monthly\s+)?(?:spend|charge|commitment|payment)|最低消费|保底|低消", re.I)
+_MONTHLY_CHARGE = re.compile(r"monthly\s+(?:recurring\s+)?(?:charge|fee|rate|service\s+charge)s?|mrc|月租|月费|套餐费",
+                             re.I)
+_EXIT_CATEGORIES = ("early_termination_fee",)
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _money(values: dict, lang: str) -> str:
+    return money(values.get("amount"), values.get("currency"), lang, values.get("period"), missing="—")
+
+
+def changed_fields(change: dict) -> list[tuple[str, Any, Any]]:
+    """(key, before, after) for every value that differs, in a stable order."""
+    before, after = dict(change.get("before") or {}), dict(change.get("after") or {})
+    keys = [k for k in VALUE_KEYS if k in before or k in after]
+    keys += sorted(k for k in set(before) | set(after) if k not in VALUE_KEYS)
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def _months_unit(change: dict, lang: str) -> str:
+    """'months', or 'months of minimum spend' for an exit fee counted in months of a charge."""
+    if change.get("category") in _EXIT_CATEGORIES:
+        b, a = change.get("before") or {}, change.get("after") or {}
+        if "amount" not in b and "amount" not in a:
+            text = " ".join(str(x or "") for x in (b.get("formula"), a.get("formula"),
+                                                   change.get("evidence_before"), change.get("evidence_after")))
+            if _MIN_SPEND.search(text):
+                return "个月最低消费" if lang == "zh" else "months of minimum spend"
+            if _MONTHLY_CHARGE.search(text):
+                return "个月月费" if lang == "zh" else "months of monthly charges"
+    return "个月" if lang == "zh" else "months"
+
+
+def describe_change(change: dict, lang: str = "en") -> str:
+    """One human line for a values change: ``early_termination_fee: 2 → 3 months of minimum spend``,
+    ``lock_in: 12 → 24 months``, ``minimum_spend: $39 a month → $49 a month``."""
+    cat = str(change.get("category") or "?")
+    before, after = dict(change.get("before") or {}), dict(change.get("after") or {})
+    none = "未写明" if lang == "zh" else "not stated"
+    parts: list[str] = []
+    diffs = {k: (b, a) for k, b, a in changed_fields(change)}
+    sep = "" if lang == "zh" else " "
+
+    def pair(b: Any, a: Any, unit: str = "", fmt=_num) -> str:
+        bs = fmt(b) if b is not None else none
+        as_ = fmt(a) if a is not None else none
+        return f"{bs} → {as_}" + (f"{sep}{unit}" if unit else "")
+
+    if "months" in diffs:
+        parts.append(pair(*diffs.pop("months"), unit=_months_unit(change, lang)))
+    money_keys = {"amount", "currency", "period"}
+    if money_keys & set(diffs):
+        for k in money_keys:
+            diffs.pop(k, None)
+        b = _money(before, lang) if "amount" in before else none
+        a = _money(after, lang) if "amount" in after else none
+        parts.append(f"{b} → {a}")
+    units = {"days": "天" if lang == "zh" else "days", "data_gb": "GB", "speed_kbps": "kbps"}
+    for key in ("days", "data_gb", "speed_kbps"):
+        if key in diffs:
+            parts.append(pair(*diffs.pop(key), unit=units[key]))
+    if "percent" in diffs:
+        parts.append(pair(*diffs.pop("percent"), fmt=lambda x: f"{_num(x)}%"))
+    if "formula" in diffs:
+        b, a = diffs.pop("formula")
+        parts.append(pair(b, a, fmt=lambda x: f"“{x}”"))
+    for key, (b, a) in diffs.items():
+        parts.append(f"{key} {pair(b, a)}")
+    if not parts:
+        parts.append("重新表述" if lang == "zh" else "reworded")
+    return f"{cat}: " + "; ".join(parts)
+
+
+def field_detail(change: dict) -> str:
+    """``months 2 → 3; amount 39 → 49``: the raw keys that changed."""
+    return "; ".join(f"{k} {_raw(b)} → {_raw(a)}" for k, b, a in changed_fields(change))
+
+
+def _raw(x: Any) -> str:
+    return "—" if x is None else _num(x) if isinstance(x, (int, float)) else str(x)
+
+
+# --------------------------------------------------------------------------- labels
+
+_L: dict[str, tuple[str, str]] = {
+    "new": ("新增：已记录第一个版本", "new: first version recorded"),
+    "unchanged": ("未变", "unchanged"),
+    "changed": ("条款变更", "changed (terms)"),
+    "formatting": ("仅格式变化", "changed (formatting only)"),
+    "failed": ("失败", "failed"),
+    "upgraded": ("技术升级（重新提取和扫描，不是条款变更）", "technical upgrade (re-extracted and re-scanned, not a change in the terms)"),
+    "added": ("新增条款", "Clauses added"),
+    "removed": ("删除条款", "Clauses removed"),
+    "values": ("数值变化", "Values changed"),
+    "diff": ("文本差异", "Text diff"),
+    "before": ("之前", "before"),
+    "after": ("之后", "after"),
+    "version": ("版本", "version"),
+    "findings": ("项发现", "findings"),
+    "title": ("terms-scan 协议变化摘要", "terms-scan digest"),
+    "no_sources": ("没有来源", "no sources"),
+    "error": ("错误", "error"),
+    "incomplete": ("⚠ 扫描未完成，条款可能缺失", "⚠ incomplete scan, clauses may be missing"),
+    "terms_changed": ("条款变更", "terms changed"),
+}
+_COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
+_SHORT = {"new": ("新增", "new"), "unchanged": ("未变", "unchanged"), "changed": ("条款变更", "changed"),
+          "formatting": ("仅格式", "formatting only"), "failed": ("失败", "failed"),
+          "upgraded": ("技术升级", "upgraded")}
+
+
+def _s(key: str, lang: str) -> str:
+    zh, en = _L.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def _one_line(text: Any, limit: int = 600) -> str:
+    t = " ".join(str(text or "").split())
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def _counts_line(d: Digest, lang: str) -> str:
+    counts: dict[str, int] = {}
+    for sd in d.sources:
+        counts[sd.status] = counts.get(sd.status, 0) + 1
+    parts = [f"{counts[s]} {_SHORT[s][0] if lang == 'zh' else _SHORT[s][1]}" for s in _COUNT_ORDER if counts.get(s)]
+    parts += [f"{n} {s}" for s, n in counts.items() if s not in _SHORT]
+    n = len(d.sources)
+    head = f"{n} 个来源" if lang == "zh" else f"{n} source{'s' if n != 1 else ''}"
+    return head + (": " + ", ".join(parts) if parts else "")
+
+
+def _version_label(sd: SourceDigest, lang: str) -> str:
+    v = _s("version", lang)
+    if sd.version is None:
+        return ""
+    if sd.previous_version is not None and sd.status in ("changed", "formatting"):
+        return f"{v} {sd.previous_version} → {sd.version}"
+    return f"{v} {sd.version}"
+
+
+def _head(sd: SourceDigest, lang: str) -> str:
+    status = _s(sd.status, lang)
+    if sd.status == "new" and sd.added:
+        status += f" ({len(sd.added)} {_s('findings', lang)})"
+    ver = _version_label(sd, lang)
+    return status + (f", {ver}" if ver else "")
+
+
+# --------------------------------------------------------------------------- renderers
+
+def render_digest(d: Digest, format: str, lang: str = "en", color: bool | None = None,
+                  width: int | None = None) -> str:
+    """The digest as "text" (rich; ANSI colours unless NO_COLOR is set or color=False), "json" or "md"."""
+    if format == "json":
+        return d.to_json() + "\n"
+    if format in ("md", "markdown"):
+        return render_markdown(d, lang)
+    if format in ("text", "terminal"):
+        return render_text(d, lang, color=color, width=width)
+    from ..errors import UsageError
+
+    raise UsageError(f"unknown digest format {format!r}: use text, json or md")
+
+
+_STATUS_STYLE = {"changed": "bold red", "formatting": "yellow", "new": "bold cyan", "failed": "bold magenta",
+                 "unchanged": "dim", "upgraded": "blue"}
+
+
+def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: int | None = None) -> str:
+    import io
+
+    from ..safetext import SafeConsole as Console
+    from ..safetext import SafeText as Text
+
+    from ..render.report import _hang
+
+    no_color = color is False or (color is None and bool(os.environ.get("NO_COLOR")))
+    buf = io.StringIO()
+    con = Console(file=buf, width=width or 100, no_color=no_color, force_terminal=not no_color,
+                  color_system=None if no_color else "standard", highlight=False, emoji=False,
+                  markup=False, legacy_windows=False)
+
+    def line(prefix: str, body: str, style: str = "", body_style: str = "") -> None:
+        t = Text(prefix, style=style)
+        t.append(body, style=body_style or style)
+        con.print(_hang(t, len(prefix), con.width))
+
+    con.print(Text(f"{_s('title', lang)} — {d.generated_at}", style="bold"))
+    con.print(Text(_counts_line(d, lang), style="dim"))
+    for sd in d.sources:
+        con.print()
+        head = Text()
+        head.append(sd.id, style="bold")
+        if sd.name:
+            head.append(f" ({sd.name})")
+        head.append(": ")
+        head.append(_head(sd, lang), style=_STATUS_STYLE.get(sd.status, ""))
+        con.print(head)
+        if sd.url and sd.status != "unchanged":
+            con.print(Text("  " + sd.url, style="dim"))
+        if sd.status == "failed":
+            line("  ", f"{_s('error', lang)}: {_one_line(sd.error)}", style="magenta")
+            continue
+        if sd.incomplete:
+            line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
+        if sd.status != "changed":
+            continue
+        if sd.changed:
+            con.print(Text("  " + _s("values", lang), style="bold"))
+            for c in sd.changed:
+                line("    ~ ", describe_change(c, lang), style="yellow", body_style="bold")
+                line("        " + _s("before", lang) + ": ", f"“{_one_line(c.get('evidence_before'))}”",
+                     body_style="italic")
+                line("        " + _s("after", lang) + ": ", f"“{_one_line(c.get('evidence_after'))}”",
+                     body_style="italic")
+        for key, mark, style in (("added", "+ ", "green"), ("removed", "- ", "red")):
+            items = getattr(sd, key)
+            if not items:
+                continue
+            con.print(Text("  " + _s(key, lang), style="bold"))
+            for f in items:
+                line(f"    {mark}", f"{f.get('category', '?')}: “{_one_line(f.get('evidence'))}”", style=style,
+                     body_style="")
+        if sd.text_diff:
+            con.print(Text("  " + _s("diff", lang), style="bold"))
+            for ln in sd.text_diff.splitlines():
+                style = ("green" if ln.startswith("+") and not ln.startswith("+++") else
+                         "red" if ln.startswith("-") and not ln.startswith("---") else
+                         "cyan" if ln.startswith("@@") else "dim")
+                con.print(Text("    " + ln, style=style), overflow="fold")
+    from ..render.report import _safe_output
+
+    return _safe_output(buf.getvalue(), no_color)
+
+
+def _fence(text: str, info: str = "") -> list[str]:
+    longest = max((len(m.group(0)) for m in re.finditer(r"`+|~+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, text.rstrip("\n"), fence]
+
+
+def render_markdown(d: Digest, lang: str = "en") -> str:
+    from ..render.report import md_escape
+
+    out = [f"# {_s('title', lang)}", "", md_escape(f"{d.generated_at} — {_counts_line(d, lang)}"), ""]
+    for sd in d.sources:
+        title = md_escape(sd.id) + (f" ({md_escape(sd.name)})" if sd.name else "")
+        out += [f"## {title}", "", f"**{md_escape(_head(sd, lang))}**" + (f" — <{_md_url(sd.url)}>" if sd.url else ""),
+                ""]
+        if sd.status == "failed":
+            out += [f"{_s('error', lang)}: {md_escape(_one_line(sd.error))}", ""]
+            continue
+        if sd.incomplete:
+            out += [f"**{md_escape(_s('incomplete', lang))}**: {md_escape(_one_line(sd.incomplete))}", ""]
+        if sd.status != "changed":
+            continue
+        if sd.changed:
+            out += [f"### {_s('values', lang)}", ""]
+            for c in sd.changed:
+                detail = field_detail(c)
+                out.append(f"- **{md_escape(describe_change(c, lang))}**" + (f" (`{detail.replace('`', '')}`)"
+                                                                                 if detail else ""))
+                out.append(f"  - {_s('before', lang)}: “{md_escape(_one_line(c.get('evidence_before')))}”")
+                out.append(f"  - {_s('after', lang)}: “{md_escape(_one_line(c.get('evidence_after')))}”")
+            out.append("")
+        for key in ("added", "removed"):
+            items = getattr(sd, key)
+            if not items:
+                continue
+            out += [f"### {_s(key, lang)}", ""]
+            for f in items:
+                out.append(f"- `{str(f.get('category', '?')).replace('`', '')}`: "
+                           f"“{md_escape(_one_line(f.get('evidence')))}”")
+            out.append("")
+        if sd.text_diff:
+            out += [f"### {_s('diff', lang)}", "", *_fence(sd.text_diff, "diff"), ""]
+    from ..safetext import visible
+
+    return visible("\n".join(out).rstrip("\n") + "\n")
+
+
+def _md_url(url: str) -> str:
+    return re.sub(r"[\s<>]", lambda m: f"%{ord(m.group(0)):02X}", url)
+
+
+# --------------------------------------------------------------------------- Atom
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: Any) -> str:
+    from ..safetext import visible
+
+    return _XML_BAD.sub("\ufffd", visible(text if text is not None else ""))
+
+
+def _iso(value: str | None) -> str:
+    """RFC 3339 UTC (``2026-01-04T00:47:57Z``) from an ISO string, or now."""
+    when = None
+    if value:
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is None:
+        when = datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _entry_html(sd: SourceDigest, lang: str) -> str:
+    from html import escape
+
+    parts = [f"<p><strong>{escape(_head(sd, lang))}</strong></p>"]
+    if sd.url:
+        parts.append(f'<p><a href="{escape(sd.url, quote=True)}">{escape(sd.url)}</a></p>')
+    if sd.changed:
+        parts.append(f"<h3>{escape(_s('values', lang))}</h3><ul>")
+        for c in sd.changed:
+            parts.append(f"<li><strong>{escape(describe_change(c, lang))}</strong>"
+                         f"<blockquote>{escape(_s('before', lang))}: {escape(_one_line(c.get('evidence_before')))}"
+                         f"</blockquote><blockquote>{escape(_s('after', lang))}: "
+                         f"{escape(_one_line(c.get('evidence_after')))}</blockquote></li>")
+        parts.append("</ul>")
+    for key in ("added", "removed"):
+        items = getattr(sd, key)
+        if items:
+            parts.append(f"<h3>{escape(_s(key, lang))}</h3><ul>")
+            parts += [f"<li><code>{escape(str(f.get('category', '?')))}</code>: "
+                      f"{escape(_one_line(f.get('evidence')))}</li>" for f in items]
+            parts.append("</ul>")
+    if sd.text_diff:
+        parts.append(f"<h3>{escape(_s('diff', lang))}</h3><pre>{escape(sd.text_diff)}</pre>")
+    return "".join(parts)
+
+
+def _entry_text(sd: SourceDigest, lang: str) -> str:
+    lines = [_head(sd, lang)]
+    if sd.url:
+        lines.append(sd.url)
+    for c in sd.changed:
+        lines += [f"~ {describe_change(c, lang)}",
+                  f"  {_s('before', lang)}: “{_one_line(c.get('evidence_before'))}”",
+                  f"  {_s('after', lang)}: “{_one_line(c.get('evidence_after'))}”"]
+    for f in sd.added:
+        lines.append(f"+ {f.get('category', '?')}: “{_one_line(f.get('evidence'))}”")
+    for f in sd.removed:
+        lines.append(f"- {f.get('category', '?')}: “{_one_line(f.get('evidence'))}”")
+    if sd.text_diff:
+        lines += ["", sd.text_diff]
+    return "\n".join(lines)
+
+
+def _summary_line(sd: SourceDigest, lang: str) -> str:
+    bits = [describe_change(c, lang) for c in sd.changed]
+    if sd.added:
+        bits.append(f"+{len(sd.added)} " + ("条新增条款" if lang == "zh" else "clause(s) added"))
+    if sd.removed:
+        bits.append(f"−{len(sd.removed)} " + ("条删除条款" if lang == "zh" else "clause(s) removed"))
+    return "; ".join(bits) or _s("changed", lang)
+
+
+def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "en",
+                content_type: str = "html", title: str | None = None) -> str:
+    """An Atom 1.0 feed with one entry per source whose terms changed (``content_type`` html or text)."""
+    import xml.etree.ElementTree as ET
+
+    if content_type not in ("html", "text"):
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown Atom content type {content_type!r}: use html or text")
+    ET.register_namespace("", ATOM_NS)
+
+    def sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: _xml_safe(v) for k, v in attrs.items()})
+        if text is not None:
+            el.text = _xml_safe(text)
+        return el
+
+    updated = _iso(d.generated_at)
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    feed.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    sub(feed, "id", feed_id)
+    sub(feed, "title", title or ("terms-scan：协议条款变化" if lang == "zh" else "terms-scan: changes in published terms"))
+    sub(feed, "subtitle", _counts_line(d, lang))
+    sub(feed, "updated", updated)
+    author = sub(feed, "author")
+    sub(author, "name", "terms-scan")
+    sub(feed, "generator", "terms-scan", version=__version__)
+    for sd in d.sources:
+        if sd.status != "changed":
+            continue
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"urn:terms-scan:{sd.id}:{sd.version if sd.version is not None else 'unversioned'}")
+        label = sd.name or sd.id
+        ver = f" ({_version_label(sd, lang)})" if sd.version is not None else ""
+        sub(entry, "title", f"{label}: {_s('terms_changed', lang)}{ver}")
+        sub(entry, "updated", _iso(sd.fetched_at) if sd.fetched_at else updated)
+        if sd.url and sd.url.startswith(("http://", "https://")):
+            sub(entry, "link", href=sd.url, rel="alternate")
+        sub(entry, "summary", _summary_line(sd, lang))
+        body = _entry_html(sd, lang) if content_type == "html" else _entry_text(sd, lang)
+        sub(entry, "content", body, type=content_type)
+    xml = ET.tostring(feed, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + xml + "\n"

@@ -1,0 +1,406 @@
+"""One watch run: fetch every source, keep the versions that changed, report what changed.
+
+    digest = run_watch(Path("corpora/sources.yaml"), db=Path("history.sqlite"))
+    print(render_digest(digest, "md"))
+
+Per source (``scan_source``, the unit of work that runs in a worker process or on Dask):
+fetch, conditionally (the latest version's ETag / Last-Modified); a 304 or the same sha256 as
+the latest version is *unchanged* and records nothing; otherwise extract the text and scan it.
+Then, in the coordinator (``run_watch``; it alone writes the database, one transaction per
+source, under the run lock):
+
+- no earlier version: record it, status *new*;
+- the same letters and digits as the latest text (layout, markup, numbering of headings):
+  record it as kind "formatting", status *formatting*;
+- the findings differ (``analyzer.watch.diff.diff_findings``: clauses added, removed, values
+  changed, clauses reworded): record it as kind "changed", status *changed*;
+- the text differs but the findings do not: recorded as "formatting" (status *formatting*;
+  the JSON digest's ``text_diff`` still shows the changed sentences);
+- anything failing (network, HTTP, unreadable content, a crash in a worker): status
+  *failed* with a one-line error; the other sources go on, and nothing is recorded, so the
+  next run retries it.
+
+``rescan=True`` fetches nothing: it re-derives the text and findings of every stored version
+with the current extractor and pattern library and records them as a *technical upgrade*
+(status *upgraded*), so a new pattern is not reported as a change in the terms.
+
+Work runs on a ``ProcessPoolExecutor`` (fork) with ``workers`` processes, or, with
+``scheduler="tcp://host:8786"``, on a Dask distributed cluster (``pip install
+'terms-scan[dask]'``); results come back to the coordinator, which writes them.
+
+Test hook: when the environment variable ``TERMS_SCAN_TEST_PAUSE_IN_TRANSACTION`` holds a
+number of seconds, every version's transaction prints ``terms-scan-test: in transaction
+<id> v<n>`` on stderr and sleeps that long before its COMMIT (the kill test uses it to
+SIGKILL a run inside an open transaction). It is meant for tests only.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .diff import diff_findings, is_formatting_only, text_diff
+from .digest import Digest, SourceDigest
+from ..errors import TermsScanError, UsageError
+from .fetch import FetchResult, extract_text, fetch
+from .history import History, Version, default_db_path
+from .sources import WatchSource, load_sources
+
+TEST_PAUSE_ENV = "TERMS_SCAN_TEST_PAUSE_IN_TRANSACTION"
+DASK_HINT = "pip install 'terms-scan[dask]'"
+
+
+# --------------------------------------------------------------------------- units of work
+
+@dataclass(frozen=True)
+class ScanJob:
+    """What a worker needs to process one source (picklable; no database access)."""
+
+    source: WatchSource
+    base_dir: str
+    etag: str | None = None
+    last_modified: str | None = None
+    latest_sha256: str | None = None
+    timeout: float = 20.0
+    max_bytes: int = 20_000_000
+    allow: tuple[str, ...] = ()      # folders a path: source may be read from besides base_dir
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    id: str
+    status: str                      # fetched | not_modified | same | failed
+    fetch: FetchResult | None = None
+    sha256: str | None = None
+    text: str | None = None
+    report: dict | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RescanJob:
+    source: WatchSource
+    versions: tuple[tuple[int, bytes, str | None], ...]  # (version, raw bytes, content type)
+
+
+@dataclass(frozen=True)
+class RescanResult:
+    id: str
+    derived: tuple[tuple[int, str, dict], ...] = ()      # (version, text, report)
+    errors: tuple[str, ...] = ()
+
+
+def _one_line(err: BaseException) -> str:
+    msg = " ".join(str(err).split())
+    if isinstance(err, TermsScanError):
+        return msg
+    return f"internal error: {type(err).__name__}: {msg}" if msg else f"internal error: {type(err).__name__}"
+
+
+def _scan(source: WatchSource, text: str, content: bytes | None = None, content_type: str | None = None) -> dict:
+    """The report of one fetched version. A PDF is scanned from its own bytes, so findings
+    keep their pages and the report its kind; any other kind is scanned from the extracted
+    text (the CSS selection of an HTML page applied) under its real kind. Either way the
+    report's sha256 is the snapshot's."""
+    from dataclasses import replace
+
+    from ..engine.extract import extract_bytes
+    from .fetch import content_kind
+    from ..engine.pipeline import default_scanner
+
+    kind = content_kind(source, content, content_type) if content else "text"
+    if kind == "pdf":
+        doc = extract_bytes(content, source=source.id, kind="pdf")
+    else:
+        doc = extract_bytes(text.encode("utf-8"), source.id, "text")
+        if content:
+            doc = replace(doc, kind=kind, sha256=hashlib.sha256(content).hexdigest())
+    return default_scanner().scan_document(doc, source.lang).to_dict()
+
+
+def scan_source(job: ScanJob) -> ScanResult:
+    """Fetch, extract and scan one source (runs in a worker; never raises)."""
+    src = job.source
+    try:
+        got = fetch(src, Path(job.base_dir), etag=job.etag, last_modified=job.last_modified,
+                    timeout=job.timeout, max_bytes=job.max_bytes, allow=tuple(Path(a) for a in job.allow))
+        if got.status == "failed":
+            return ScanResult(src.id, "failed", got, error=got.error or "fetch failed")
+        if got.status == "not_modified":
+            return ScanResult(src.id, "not_modified", got)
+        content = got.content or b""
+        sha = hashlib.sha256(content).hexdigest()
+        if sha == job.latest_sha256:
+            return ScanResult(src.id, "same", replace(got, content=None), sha256=sha)
+        text = extract_text(src, content, got.content_type)
+        return ScanResult(src.id, "fetched", got, sha256=sha, text=text,
+                          report=_scan(src, text, content, got.content_type))
+    except Exception as err:  # one source's failure never stops the run
+        return ScanResult(src.id, "failed", error=_one_line(err))
+
+
+def rescan_source(job: RescanJob) -> RescanResult:
+    """Re-derive text and findings of every stored version of one source (never raises)."""
+    derived, errors = [], []
+    for number, raw, content_type in job.versions:
+        try:
+            text = extract_text(job.source, raw, content_type)
+            derived.append((number, text, _scan(job.source, text, raw, content_type)))
+        except Exception as err:
+            errors.append(f"version {number}: {_one_line(err)}")
+    return RescanResult(job.source.id, tuple(derived), tuple(errors))
+
+
+# --------------------------------------------------------------------------- executors
+
+def _close_inherited_fd(fd: int | None) -> None:
+    """In a forked worker: drop the copy of the run lock's descriptor (the lock belongs to the
+    coordinator; a worker outliving a killed coordinator must not keep it held)."""
+    from ..procs import die_with_parent, mark_worker
+
+    die_with_parent()  # a killed run leaves no worker behind
+    mark_worker()  # and starts no pool of its own
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _execute(fn: Callable[[Any], Any], jobs: list, workers: int | None, scheduler: str | None,
+             lock_fd: int | None, connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
+    """Run ``fn`` over ``jobs``; yield (index, result) as results arrive. Exceptions from a
+    worker (a crashed process) are yielded as the exception object."""
+    if not jobs:
+        return
+    if scheduler:
+        yield from _execute_dask(fn, jobs, scheduler, connect_timeout)
+        return
+    n = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
+    if n < 1:
+        raise UsageError(f"--workers must be at least 1, not {n}")
+    if n == 1 or len(jobs) == 1:
+        for i, job in enumerate(jobs):
+            try:
+                yield i, fn(job)
+            except Exception as err:  # pragma: no cover - fn never raises
+                yield i, err
+        return
+    from ..engine.pipeline import default_scanner
+
+    default_scanner()  # compile the pattern library once; forked workers inherit it
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=ctx,
+                             initializer=_close_inherited_fd, initargs=(lock_fd,)) as pool:
+        futures: dict[Future, int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        try:
+            for fut in as_completed(futures):
+                try:
+                    yield futures[fut], fut.result()
+                except Exception as err:  # BrokenProcessPool: a worker died
+                    yield futures[fut], err
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def _execute_dask(fn: Callable[[Any], Any], jobs: list, scheduler: str,
+                  connect_timeout: float) -> Iterator[tuple[int, Any]]:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_as_completed
+    except ImportError as err:
+        raise UsageError(f"--scheduler needs Dask distributed: {DASK_HINT}") from err
+    try:
+        client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")
+    except Exception as err:
+        raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
+    try:
+        futures = client.map(fn, jobs, pure=False)
+        index = {fut.key: i for i, fut in enumerate(futures)}
+        for fut in dask_as_completed(futures):
+            try:
+                yield index[fut.key], fut.result()
+            except Exception as err:
+                yield index[fut.key], err
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- the run
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _test_pause_hook() -> Callable[[str, int], None] | None:
+    value = os.environ.get(TEST_PAUSE_ENV)
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+
+    def pause(source_id: str, version: int) -> None:
+        print(f"terms-scan-test: in transaction {source_id} v{version}", file=sys.stderr, flush=True)
+        time.sleep(seconds)
+
+    return pause
+
+
+def run_watch(sources_path: Path, db: Path | None = None, workers: int | None = None, rescan: bool = False,
+              scheduler: str | None = None, timeout: float = 20.0, max_bytes: int = 20_000_000,
+              allow: tuple[str | Path, ...] = (), deliver: Callable[[Digest], None] | None = None) -> Digest:
+    """One run over the sources listed in ``sources_path``; returns the digest. The database
+    (default ``default_db_path()``) is written only here, one transaction per source version.
+
+    ``deliver(digest)`` writes the digest where people read it (the CLI: the -o file and the
+    feed). Only when it returns are the run's versions marked reported; if it raises (a full
+    disk, a killed run), the next run reports them again. ``allow``: folders besides the sources
+    file's own that ``path:`` sources may read."""
+    sources_path = Path(sources_path)
+    sources = load_sources(sources_path)
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    if scheduler is not None and not scheduler.strip():
+        raise UsageError("--scheduler needs an address such as tcp://127.0.0.1:8786")
+    check_timeout(timeout)
+    for a in allow:
+        if not Path(a).expanduser().is_dir():
+            raise UsageError(f"--allow-path {a}: not a folder")
+    base_dir = str(sources_path.resolve().parent)
+    history = History(Path(db) if db is not None else default_db_path())
+    try:
+        with history.lock():
+            history.check_writable()
+            history.before_commit = _test_pause_hook()
+            if rescan:
+                digests = _rescan(history, sources, workers, scheduler)
+            else:
+                digests = _watch(history, sources, base_dir, workers, scheduler, timeout, max_bytes,
+                                 tuple(str(a) for a in allow))
+            digest = Digest(tuple(digests), generated_at=_now())
+            if deliver is not None:
+                deliver(digest)
+            for sd in digest.sources:
+                if sd.status != "failed" and sd.version is not None:
+                    history.mark_reported(sd.id, sd.version)
+    finally:
+        history.close()
+    return digest
+
+
+def check_timeout(timeout: float) -> None:
+    """--timeout: a finite number of seconds, more than 0 and at most an hour."""
+    import math
+
+    if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or not 0 < timeout <= 3600:
+        raise UsageError(f"--timeout must be a number of seconds above 0 and at most 3600, not {timeout}")
+
+
+def _watch(history: History, sources: list[WatchSource], base_dir: str, workers: int | None,
+           scheduler: str | None, timeout: float, max_bytes: int, allow: tuple[str, ...] = ()) -> list[SourceDigest]:
+    jobs = []
+    for src in sources:
+        latest = history.latest(src.id)
+        jobs.append(ScanJob(src, base_dir, latest.etag if latest else None, latest.last_modified if latest else None,
+                            latest.sha256 if latest else None, timeout, max_bytes, allow))
+    out: list[SourceDigest | None] = [None] * len(jobs)
+    for i, result in _execute(scan_source, jobs, workers, scheduler, history.lock_fd, timeout):
+        src = sources[i]
+        if isinstance(result, BaseException):
+            result = ScanResult(src.id, "failed", error=_one_line(result))
+        out[i] = _apply(history, src, result)
+    return [d for d in out if d is not None]
+
+
+def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
+    """Decide what a result means against the stored versions, record it, and describe it
+    against the last version a written digest reported: versions recorded by a run whose
+    digest was never written (killed, a full disk) are reported now, not lost as "unchanged"."""
+    url = src.url or (res.fetch.url if res.fetch else None) or src.path
+    common: dict[str, Any] = {"url": url, "name": src.name,
+                              "fetched_at": res.fetch.fetched_at if res.fetch and res.fetch.fetched_at else None}
+    latest = history.latest(src.id)
+    base = latest if latest is None or latest.reported else history.last_reported(src.id)
+    if res.status == "failed":
+        return SourceDigest(src.id, "failed", version=latest.version if latest else None,
+                            error=res.error or "failed", **common)
+    if res.status in ("not_modified", "same") or (latest is not None and latest.sha256 == res.sha256):
+        assert latest is not None or res.status == "not_modified"
+        if latest is None or latest.reported:
+            return SourceDigest(src.id, "unchanged", version=latest.version if latest else None, **common)
+        return _describe(src.id, base, latest, common)
+    assert res.fetch is not None and res.text is not None and res.report is not None
+    findings = list(res.report.get("findings") or [])
+    if latest is None:
+        kind = "new"
+    elif is_formatting_only(latest.text, res.text):
+        kind = "formatting"
+    else:
+        d = diff_findings(latest.findings, findings)
+        kind = "changed" if (d["added"] or d["removed"] or d["changed"]) else "formatting"
+    v = history.record(src.id, res.fetch, res.text, res.report, kind)
+    return _describe(src.id, base, v, common)
+
+
+def _describe(source_id: str, base: Version | None, v: Version, common: dict[str, Any]) -> SourceDigest:
+    """The digest item for ``v`` against ``base``, the last reported version (None: never reported)."""
+    if v.report.get("complete") is False:
+        common = {**common, "incomplete": v.report.get("incomplete") or "the scan did not finish"}
+    if base is None:
+        return SourceDigest(source_id, "new", version=v.version, added=tuple(v.findings), **common)
+    if base.sha256 == v.sha256:
+        return SourceDigest(source_id, "unchanged", version=v.version, **common)
+    if is_formatting_only(base.text, v.text):
+        return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
+    d = diff_findings(base.findings, v.findings)
+    changed = bool(d["added"] or d["removed"] or d["changed"])
+    return SourceDigest(source_id, "changed" if changed else "formatting", version=v.version,
+                        previous_version=base.version, added=tuple(d["added"]), removed=tuple(d["removed"]),
+                        changed=tuple(d["changed"]), text_diff=text_diff(base.text, v.text), **common)
+
+
+def _rescan(history: History, sources: list[WatchSource], workers: int | None,
+            scheduler: str | None) -> list[SourceDigest]:
+    jobs: list[RescanJob] = []
+    stored: dict[str, list[Version]] = {}
+    for src in sources:
+        versions = history.versions(src.id)
+        stored[src.id] = versions
+        jobs.append(RescanJob(src, tuple((v.version, v.raw(), v.content_type) for v in versions)))
+    out: list[SourceDigest | None] = [None] * len(jobs)
+    for i, result in _execute(rescan_source, jobs, workers, scheduler, history.lock_fd):
+        src = sources[i]
+        versions = stored[src.id]
+        common: dict[str, Any] = {"url": src.url or src.path, "name": src.name}
+        if isinstance(result, BaseException):
+            result = RescanResult(src.id, (), (_one_line(result),))
+        if not versions:
+            out[i] = SourceDigest(src.id, "unchanged", **common)
+            continue
+        for number, text, report in result.derived:
+            history.record_rescan(src.id, number, text, report)
+        if result.errors:
+            out[i] = SourceDigest(src.id, "failed", version=versions[-1].version,
+                                  error="rescan: " + "; ".join(result.errors), **common)
+            continue
+        before = versions[-1]
+        after = history.latest(src.id)
+        assert after is not None
+        d = diff_findings(before.findings, after.findings)
+        out[i] = SourceDigest(src.id, "upgraded", version=after.version, added=tuple(d["added"]),
+                              removed=tuple(d["removed"]), changed=tuple(d["changed"]),
+                              text_diff=text_diff(before.text, after.text) if before.text != after.text else "",
+                              **common)
+    return [d for d in out if d is not None]
+

@@ -1,0 +1,379 @@
+"""analyzer.engine.detect: candidates, require/exclude/window, protections (negation), one finding per
+sentence per category, evidence quoting, values; plus negation on the real library."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer import scan
+from analyzer.engine.detect import EVIDENCE_TARGET, detect
+from analyzer.errors import UsageError
+from analyzer.engine.extract import extract_bytes
+from analyzer.engine.normalize import normalize
+from analyzer.engine.patterns import library, parse_pattern
+from analyzer.engine.segment import split_sentences
+
+EXAMPLES = [{"text": "正例", "expect": "finding"}, {"text": "反例", "expect": "none"}]
+
+
+def pat(pid: str, category: str, **fields):
+    data = {"id": pid, "category": category, "lang": fields.pop("lang", "zh"), "description": "test pattern",
+            "explanation": {"zh": "测试", "en": "test"}, "examples": EXAMPLES, **fields}
+    return parse_pattern(Path(f"/virtual/{category}/{pid}.yaml"), data)
+
+
+def run(text: str, *patterns):
+    doc = extract_bytes(text.encode("utf-8"), "t.txt", "text")
+    norm = normalize(doc.text)
+    findings, protections, warnings = detect(doc, norm, split_sentences(norm.text), tuple(patterns))
+    assert not warnings
+    return findings, protections
+
+
+ETF = pat("zh-etf", "early_termination_fee", match=["违约金"], values=["amount"],
+          protection=[r"(?:不|无需|免)(?:收取|收|支付|交)?违约金"], defaults={"period": "once"})
+
+
+# --------------------------------------------------------------------------- engine
+
+def test_finding_with_values_and_defaults():
+    f, p = run("提前解约的，须支付违约金200元。", ETF)
+    assert not p and len(f) == 1
+    assert f[0].category == "early_termination_fee" and f[0].pattern == "early_termination_fee/zh-etf"
+    assert f[0].values == {"amount": 200, "currency": "CNY", "period": "once"}
+    assert f[0].severity == "high" and f[0].matched == "违约金"
+
+
+def test_defaults_only_when_an_amount_is_stated():
+    f, _ = run("提前解约的，须支付违约金。", ETF)
+    assert f[0].values == {}
+
+
+@pytest.mark.parametrize("text", ["提前解约不收取违约金。", "用户可随时销户，无需支付违约金。", "免违约金，随时可退。"])
+def test_negated_clause_is_a_protection(text):
+    f, p = run(text, ETF)
+    assert f == [] and len(p) == 1
+    assert p[0].category == "early_termination_fee" and p[0].pattern == "early_termination_fee/zh-etf"
+    assert p[0].evidence == text
+
+
+def test_protection_of_one_pattern_overrides_another_patterns_finding():
+    plain = pat("zh-etf-plain", "early_termination_fee", match=["违约金"], confidence=0.95)
+    f, p = run("本套餐提前解约不收取违约金。", plain, ETF)
+    assert f == [] and len(p) == 1
+
+
+def test_protection_only_in_its_sentence():
+    f, p = run("本套餐提前解约不收取违约金。但号码转网的，须支付违约金100元。", ETF)
+    assert len(p) == 1 and len(f) == 1
+    assert f[0].values["amount"] == 100
+
+
+def test_one_finding_per_sentence_per_category():
+    a = pat("zh-a", "early_termination_fee", match=["违约金"], values=["amount"], confidence=0.9)
+    b = pat("zh-b", "early_termination_fee", match=["剩余月份"], values=["months"], confidence=0.7)
+    f, _ = run("提前解约须支付违约金300元，违约金按剩余月份计算，最长24个月。", a, b)
+    assert len(f) == 1
+    assert f[0].pattern == "early_termination_fee/zh-a"  # the most confident pattern wins
+    assert f[0].values["amount"] == 300 and f[0].values["months"] == 24  # values merged from the other
+
+
+def test_different_categories_in_one_sentence_give_two_findings():
+    lock = pat("zh-lock", "lock_in", match=["合约期"], values=["months"])
+    f, _ = run("合约期24个月，提前解约须支付违约金300元。", ETF, lock)
+    assert sorted(x.category for x in f) == ["early_termination_fee", "lock_in"]
+
+
+def test_each_sentence_is_its_own_finding():
+    f, _ = run("提前解约须支付违约金300元。\n转网须支付违约金100元。", ETF)
+    assert [x.values["amount"] for x in f] == [300, 100]
+    assert f[0].location.start < f[1].location.start
+
+
+def test_require_and_exclude():
+    p = pat("zh-r", "lock_in", match=["在网"], require=[["个月", "年"], "不得"], exclude=["可随时"])
+    assert run("乙方承诺在网24个月，期间不得销户。", p)[0]
+    assert not run("乙方承诺在网24个月。", p)[0]  # "不得" missing
+    assert not run("乙方在网期间不得欠费。", p)[0]  # neither 个月 nor 年
+    assert not run("乙方在网12个月内不得转网，但可随时销户。", p)[0]  # excluded
+
+
+def test_window_limits_the_scope():
+    p = pat("zh-w", "lock_in", match=["合约期"], require=["个月"], window=6)
+    assert run("合约期为24个月。", p)[0]
+    assert not run("合约期内的各项资费和优惠活动说明详见附件一，附件共有十二个月的明细。", p)[0]
+
+
+def test_headings_are_not_findings():
+    f, _ = run("第五条 违约金\n本协议的其他内容与资费无关。", ETF)
+    assert f == []
+
+
+def test_context_raises_confidence():
+    p = pat("zh-c", "lock_in", match=["合约期"], confidence=0.7, context=["违约", "销户"])
+    f1, _ = run("合约期24个月。", p)
+    f2, _ = run("合约期24个月，期间销户视为违约。", p)
+    assert f1[0].confidence == pytest.approx(0.7) and f2[0].confidence == pytest.approx(0.8)
+
+
+def test_set_values_are_always_present():
+    p = pat("zh-m", "minimum_spend", match=["最低消费"], values=["amount"], set={"period": "month"})
+    f, _ = run("本套餐最低消费58元。", p)
+    assert f[0].values == {"amount": 58, "currency": "CNY", "period": "month"}
+
+
+def test_evidence_quotes_the_original_text():
+    original = "第一條 資費\n提前解約的，須支付違約金：２００元。\n"
+    f, _ = run(original, ETF)
+    assert f[0].evidence == "提前解約的，須支付違約金：２００元。"
+    assert f[0].evidence in original
+    assert original[f[0].location.start:f[0].location.end].strip() == f[0].evidence
+    assert f[0].values["amount"] == 200
+    assert f[0].section == "第一条资费"  # sections are named in normalized form
+    assert f[0].matched == "違約金"
+
+
+def test_evidence_across_a_wrapped_line():
+    original = "甲方在合约期内提前解除本协议或办理销户、携号转网的，应当一次性向乙方支付违\n约金500元，并退还已享受的优惠。"
+    f, _ = run(original, ETF)
+    assert len(f) == 1 and f[0].values["amount"] == 500
+    assert f[0].evidence in original and "违\n约金500元" in f[0].evidence
+
+
+def test_long_sentence_evidence_is_cut_around_the_match():
+    filler = "，".join(f"本协议第{i}项约定的内容由双方协商确定并遵守执行" for i in range(1, 30))
+    text = filler + "，提前解约须支付违约金300元，" + filler + "。"
+    f, _ = run(text, ETF)
+    ev = f[0].evidence
+    assert "违约金300元" in ev
+    assert len(ev) <= EVIDENCE_TARGET * 2 and len(ev) < len(text) // 4
+    assert ev in text and f[0].clause == text
+
+
+def test_english_protection():
+    p = pat("en-etf", "early_termination_fee", lang="en", match=[r"early termination fee"],
+            protection=[r"\bno early termination fees?\b", r"without (?:an |any )?early termination fee"],
+            values=["amount"])
+    f, pr = run("There is no early termination fee if you cancel.", p)
+    assert not f and len(pr) == 1
+    f, pr = run("If you cancel, an early termination fee of $200 applies.", p)
+    assert len(f) == 1 and f[0].values == {"amount": 200, "currency": "USD"}
+
+
+# --------------------------------------------------------------------------- API / --lang
+
+def test_lang_override_and_detection():
+    zh = "本套餐每月最低消费30元，不足部分按30元收取。"
+    assert scan(zh).language == "zh"
+    assert scan(zh, lang="en").language == "en"
+    en = "You agree to a twelve month minimum term for this plan."
+    assert scan(en).language == "en" and scan(en, lang="zh").language == "zh"
+
+
+def test_unknown_lang_is_a_usage_error():
+    with pytest.raises(UsageError):
+        scan("本套餐每月最低消费30元，不足部分按30元收取。", lang="fr")
+
+
+# --------------------------------------------------------------------------- the real library
+
+def _has(category: str, lang: str, protection: bool = False) -> bool:
+    return any(p.category == category and p.lang == lang and (p.protection is not None or not protection)
+               for p in library())
+
+
+@pytest.mark.parametrize("category,lang,text", [
+    ("minimum_spend", "zh", "本套餐无最低消费，可随时办理销户。"),
+    ("minimum_spend", "zh", "该卡不设保底消费，用多少付多少。"),
+    ("early_termination_fee", "zh", "用户提前解约的，本公司不收取违约金。"),
+    ("early_termination_fee", "en", "You can cancel at any time; there is no early termination fee."),
+    ("lock_in", "en", "Month-to-month service with no annual contract required."),
+])
+def test_library_negation_is_a_protection(category, lang, text):
+    if not _has(category, lang, protection=True):
+        pytest.skip(f"no {lang} {category} pattern with protections in the library yet")
+    rep = scan(text, lang=lang)
+    assert not [f for f in rep.findings if f.category == category], [f.evidence for f in rep.findings]
+    assert [p for p in rep.protections if p.category == category]
+
+
+@pytest.mark.parametrize("category,lang,text", [
+    ("minimum_spend", "zh", "本套餐每月最低消费30元，不足部分按30元收取。"),
+    ("early_termination_fee", "zh", "用户在合约期内提前解约的，须支付违约金200元。"),
+    ("early_termination_fee", "en", "If you cancel before the end of your term, an early termination fee of $200 applies."),
+])
+def test_library_positive_counterparts(category, lang, text):
+    if not _has(category, lang):
+        pytest.skip(f"no {lang} {category} pattern in the library yet")
+    rep = scan(text, lang=lang)
+    assert [f for f in rep.findings if f.category == category]
+    assert not [p for p in rep.protections if p.category == category]
+
+
+def test_library_one_finding_per_sentence_per_category():
+    text = "每月最低消费30元，保底消费不足部分补齐，低消按月收取。"
+    rep = scan(text)
+    assert len([f for f in rep.findings if f.category == "minimum_spend"]) == 1
+    cats = [f.category for f in rep.findings]
+    assert len(cats) == len(set(cats))
+
+
+def test_regression_a_match_does_not_run_into_the_next_sentence():
+    # '合约[^。；]{0,12}?违约金' used to start at the heading "## 合约期" and end in the
+    # "## 违约金" heading two lines down: one exit-fee finding quoting two headings.
+    p = pat("zh-spill", "early_termination_fee", match=[r"合约[^。；]{0,12}?违约金"])
+    findings, _ = run("## 合约期\n12 个月\n\n## 违约金\n提前销户需支付100元\n", p)
+    assert findings == []
+    findings, _ = run("合约期内注销会被扣违约金50元。", p)
+    assert len(findings) == 1
+
+
+def test_a_value_on_the_line_after_its_label_is_found():
+    lock = pat("zh-term", "lock_in", match=[r"合约期[^。；;\n]{0,6}?\d+\s*个月"], values=["months"])
+    findings, _ = run("## 合约期\n12 个月\n", lock)
+    assert [f.values.get("months") for f in findings] == [12]
+
+
+def test_one_clause_gives_every_category_it_states():
+    s = "本套餐合约期24个月，每月最低消费59元，提前解约须支付违约金300元。"
+    cats = {f.category: f.values for f in scan(s).findings}
+    assert {"lock_in", "minimum_spend", "early_termination_fee"} <= set(cats)
+    assert cats["lock_in"].get("months") == 24
+    assert cats["minimum_spend"].get("amount") == 59
+    assert cats["early_termination_fee"].get("amount") == 300
+
+
+def test_regression_a_discount_is_not_a_waived_fee():
+    # "已减免费用需全部退还" contains "免费用", which read as "免…费用" (no fee) and turned the
+    # clawback into a protection that hid the exit cost.
+    r = scan("您需在网满12个月方可享受每月10元的话费减免，提前离网的，已减免费用需全部退还。")
+    assert "early_termination_fee" in {f.category for f in r.findings}
+    assert not [p for p in r.protections if p.category == "early_termination_fee"]
+
+
+def test_regression_a_plan_that_ends_by_itself_does_not_renew():
+    r = scan("合约到期自动退订，不会继续扣费，如需继续使用请重新办理。")
+    assert not {"auto_renewal", "promo_price_expiry"} & {f.category for f in r.findings}
+
+
+def test_a_product_sheet_table_gives_its_terms():
+    r = scan("# 套餐说明\n| 项目 | 内容 |\n|---|---|\n| 优惠期 | 24个月 |\n| 合约期 | 12个月 |\n")
+    got = {f.category: f.values for f in r.findings}
+    assert got["lock_in"]["months"] == 12 and got["promo_price_expiry"]["months"] == 24
+
+
+def test_regression_an_exclusion_far_away_in_a_long_sentence_does_not_hide_the_term():
+    # an exclusion meant for late-payment penalties used to drop the whole sentence, and with
+    # it the early-exit penalty stated in another part of it
+    p = pat("zh-exit", "early_termination_fee", match=["提前(?:销户|离网)"], exclude=["滞纳金|逾期"])
+    long = ("甲方应按时足额缴纳各项通信费用，逾期未缴纳的，乙方有权按照所欠费用每日加收千分之三的滞纳金，"
+            "并可暂停提供服务直至甲方结清全部欠费为止，暂停期间的月功能费照常收取，"
+            "甲方补交全部欠费及滞纳金后，乙方在二十四小时内恢复服务，"
+            "甲方在协议期内提前销户的，须按剩余月份的月最低消费支付违约金。")
+    assert len(long) > 120
+    findings, _ = run(long, p)
+    assert len(findings) == 1
+    findings, _ = run("甲方提前销户的，逾期费用按日收取。", p)  # short: the exclusion still applies
+    assert findings == []
+
+
+def test_a_risk_beside_a_protection_in_one_sentence_is_still_found():
+    r = scan("本套餐无合约期，但选择靓号须承诺在网24个月。")
+    assert [f.values.get("months") for f in r.findings if f.category == "lock_in"] == [24]
+    r = scan("本套餐无合约期，可随时销户，无需支付违约金。")
+    assert not r.findings
+    assert {p.category for p in r.protections} >= {"lock_in", "early_termination_fee"}
+
+
+@pytest.mark.parametrize("text, days", [
+    ("We may change our plans and prices from time to time. We will notify you at least 30 days before a change.", 30),
+    ("本平台有权调整连续包月服务的价格。价格调整的，我们将在调整生效前至少7日通知您。", 7),
+])
+def test_a_notice_period_in_the_next_sentence_is_the_change_clause_value(text, days):
+    (f,) = [f for f in scan(text).findings if f.category == "unilateral_change"]
+    assert f.values.get("days") == days
+
+
+def test_an_unrelated_next_sentence_gives_no_value():
+    r = scan("We may change our plans and prices from time to time.\nRefunds are issued within 14 days.")
+    (f,) = [f for f in r.findings if f.category == "unilateral_change"]
+    assert "days" not in f.values
+
+
+def test_regression_a_heading_exclusion_still_reads_the_whole_long_sentence():
+    # narrowing exclusions to the parts near the match made an all-capitals heading test
+    # (anchored at both ends) match the short part "UBER SHALL NOT BE LIABLE FOR INDIRECT,"
+    # and drop a real liability clause
+    p = pat("en-liab", "liability_limitation", lang="en", match=[r"not\s+be\s+liable"],
+            exclude=[r"(?-i:^[A-Z ,]{1,60}$)"])
+    long = ("ACME SHALL NOT BE LIABLE FOR INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, PUNITIVE OR CONSEQUENTIAL "
+            "DAMAGES, INCLUDING LOST PROFITS, LOST DATA OR PROPERTY DAMAGE RELATED TO THE SERVICES.")
+    findings, _ = run(long, p)
+    assert len(findings) == 1
+
+
+def test_regression_unpaid_credit_that_is_no_longer_paid_is_not_a_protection():
+    # "不再返还" (the rest is lost) matched the clawback's "no need to return" protection and
+    # turned the early-exit repayment into a point in the buyer's favour
+    r = scan("甲方在活动期内提前解约的，应一次性补交已赠送的话费，未返还的预存话费不再返还。")
+    assert "early_termination_fee" in {f.category for f in r.findings}
+    assert not [p for p in r.protections if p.category == "early_termination_fee"]
+
+
+def test_evidence_leaves_out_the_clause_number():
+    r = scan("6.1.2. Subject to 6.1.1, Acme shall not be liable for any indirect damages.\n三、甲方承诺在网24个月，每月最低消费59元。")
+    assert {f.evidence for f in r.findings} == {
+        "Subject to 6.1.1, Acme shall not be liable for any indirect damages.", "甲方承诺在网24个月，每月最低消费59元。"}
+
+
+def test_regression_a_product_sheet_field_keeps_a_clause_that_can_be_located():
+    # "【合约期】 / 24个月" has 7 letters and digits: too short for a reader (or the scorer) to
+    # find in the page, so the finding was counted as a miss and a false positive
+    r = scan("# 卡品说明\n【合约期】\n24个月\n【月租】\n29元\n")
+    (f,) = [f for f in r.findings if f.category == "lock_in"]
+    assert f.values["months"] == 24
+    assert sum(c.isalnum() for c in f.clause) >= 8 and "合约期" in f.clause
+
+
+def test_a_table_row_is_read_under_its_column_names():
+    t = ("# 存费送费档位\n| 档位 | 预存 | 合约期 | 月最低消费 |\n|---|---|---|---|\n"
+         "| A档 | 300元 | 12个月 | 58元 |\n| B档 | 600元 | 24个月 | 88元 |\n正文说明。")
+    r = scan(t)
+    got = sorted((f.category, f.evidence, f.values.get("months") or f.values.get("amount")) for f in r.findings)
+    assert got == [("lock_in", "| A档 | 300元 | 12个月 | 58元 |", 12), ("lock_in", "| B档 | 600元 | 24个月 | 88元 |", 24),
+                   ("minimum_spend", "| A档 | 300元 | 12个月 | 58元 |", 58), ("minimum_spend", "| B档 | 600元 | 24个月 | 88元 |", 88)]
+
+
+def test_regression_an_exclusion_anchored_at_the_sentence_start_reads_the_whole_long_sentence():
+    # "^(?!.*欠费).*停机" ends at 停机; in a long sentence whose 停机 sat in an earlier part than
+    # the match, the narrowed check ignored it
+    p = pat("zh-term", "unilateral_termination", match=["有权(?:暂停|终止)"], exclude=[r"^(?!.*欠费).*涉嫌诈骗"])
+    long = ("如甲方涉嫌诈骗或被公安机关要求协查的，乙方可依法配合处理，并可采取必要的措施以保障通信安全，"
+            "包括但不限于限制部分业务功能、要求甲方重新进行实名登记等，在上述情形持续期间，"
+            "乙方有权暂停向甲方提供全部或部分通信服务，直至相关情形全部消除且甲方完成核验为止。")
+    assert len(long) > 120
+    findings, _ = run(long, p)
+    assert findings == []
+
+
+def test_a_two_column_table_under_a_header_is_read_under_its_column_names():
+    t = ("## Sharing\n| Who we share with | Why |\n|---|---|\n| Advertising partners | To show you personalised ads |\n"
+         "| Service providers | To run the service |\nThat is all.")
+    rows = [s for s in __import__("analyzer.engine.segment", fromlist=["x"]).split_sentences(normalize(t).text) if s.cells]
+    assert rows[0].cells == "Who we share with: Advertising partners; Why: To show you personalised ads"
+
+
+def test_a_long_sentence_stating_two_terms_of_a_category_gives_two_findings(scanner):
+    """One finding per category per sentence hid the second of two exit costs stated in
+    different parts of one long clause (its quote and its amount were lost)."""
+    text = ("服务协议\n本合约期内，如用户因个人原因（包括但不限于工作调动、出国留学、号码不再使用、对网络质量不满意、"
+            "选择其他运营商的优惠活动等情形）需要提前办理销户、携号转网或者降档等业务的，应当按照合约剩余月份"
+            "乘以每月最低消费金额计算并向乙方一次性支付违约金，同时乙方有权收回合约期内已经向用户赠送的全部话费与各项"
+            "权益，用户所购终端如尚在分期还款期间的，还应当按照分期协议的约定在办理上述业务之前一次性结清全部剩余"
+            "分期款项，并另行支付提前解约手续费200元，"
+            "上述费用由乙方在办理相关业务时一并收取，用户对此已充分知悉并同意。\n")
+    r = scanner.scan_text(text, "two-terms")
+    etf = [f for f in r.findings if f.category == "early_termination_fee"]
+    assert len(etf) >= 2, [f.evidence for f in etf]
+    assert len({f.evidence for f in etf}) == len(etf)  # each quotes its own part

@@ -1,0 +1,202 @@
+"""The pattern library: every file's own examples pass; malformed files fail loading with an error
+naming the file and the field; patterns are discovered without any registration list."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analyzer.engine import selftest
+from analyzer.errors import PatternError
+from analyzer.engine.patterns import default_dirs, library, load_dir, load_file
+from analyzer.engine.pipeline import Scanner
+from analyzer.engine.taxonomy import CATEGORIES
+
+PATTERN_ROOT = Path(__file__).resolve().parents[2] / "patterns"
+PATTERN_FILES = sorted(p for p in PATTERN_ROOT.rglob("*.yaml") if "_concepts" not in p.parts)
+
+
+def _rel(p: Path) -> str:
+    return str(p.relative_to(PATTERN_ROOT))
+
+
+def test_library_loads_and_is_not_empty():
+    pats = library()
+    assert pats, "no pattern files found"
+    assert len(pats) == len(PATTERN_FILES)
+    assert len({p.full_id for p in pats}) == len(pats)
+
+
+@pytest.mark.parametrize("path", PATTERN_FILES, ids=_rel)
+def test_pattern_file_examples(path):
+    """Each example of the file behaves as it says (the same check as python -m analyzer.engine.selftest)."""
+    p = load_file(path)
+    assert path.parent.name == p.category and path.stem == p.id
+    lib = {x.path: x for x in library()}
+    compiled = lib.get(str(path), p)
+    failures = [f"examples[{i}] ({ex.text[:40]!r}): {err}"
+                for i, ex in enumerate(compiled.examples)
+                if (err := selftest.check_example(compiled, ex))]
+    assert not failures, f"{_rel(path)}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", PATTERN_FILES, ids=_rel)
+def test_pattern_file_has_both_kinds_of_example(path):
+    p = load_file(path)
+    assert any(e.expect == "finding" for e in p.examples)
+    assert any(e.expect in ("none", "protection") for e in p.examples)
+
+
+def test_selftest_run_all_green():
+    assert selftest.run() == []
+
+
+def test_selftest_reports_a_failing_example(tmp_path):
+    text = VALID.replace("id: zh-test-ok", "id: zh-wrong-example") + (
+        "  - {text: 本套餐月费19元。, expect: finding}\n"  # wrong on purpose: nothing to find
+        "  - {text: 本卡每月保底金额50元。, expect: finding, values: {amount: 60}}\n"  # wrong value
+        "  - {text: 本卡每月保底金额50元。, expect: none}\n")  # wrong: there is a finding
+    p = load_file(_write(tmp_path, "minimum_spend", "zh-wrong-example", text))
+    errs = [selftest.check_example(p, ex) for ex in p.examples]
+    assert errs[0] is None and errs[1] is None
+    assert "expected a finding" in errs[2]
+    assert "value amount" in errs[3]
+    assert "expected nothing" in errs[4]
+
+
+# --------------------------------------------------------------------------- malformed files
+
+VALID = """id: zh-test-ok
+category: minimum_spend
+lang: zh
+description: 测试用的最低消费模式
+match:
+  - 保底金额
+values: [amount]
+explanation:
+  zh: 测试说明。
+  en: Test explanation.
+examples:
+  - {text: 本卡每月保底金额50元。, expect: finding, values: {amount: 50}}
+  - {text: 本套餐月费19元。, expect: none}
+"""
+
+
+def _write(root: Path, folder: str, name: str, text: str) -> Path:
+    d = root / folder
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{name}.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_valid_fixture_loads(tmp_path):
+    p = load_file(_write(tmp_path, "minimum_spend", "zh-test-ok", VALID))
+    assert p.full_id == "minimum_spend/zh-test-ok"
+
+
+@pytest.mark.parametrize("name,text,field", [
+    ("zh-test-ok", "id: zh-test-ok\ncategory: [minimum_spend\n", None),  # bad YAML
+    ("zh-test-ok", VALID.replace("description: 测试用的最低消费模式\n", ""), "description"),  # missing field
+    ("zh-test-ok", VALID.replace("explanation:\n  zh: 测试说明。\n  en: Test explanation.\n", ""), "explanation"),
+    ("zh-test-ok", VALID.replace("  - 保底金额", "  - 保底(金额"), "match"),  # bad regex
+    ("zh-test-ok", VALID.replace("category: minimum_spend", "category: hidden_costs"), "category"),  # unknown
+    ("zh-other-name", VALID, "id"),  # id != file name
+    ("zh-test-ok", VALID.replace("lang: zh", "lang: fr"), "lang"),
+    ("zh-test-ok", VALID + "colour: red\n", "colour"),  # unknown field
+    ("zh-test-ok", VALID.replace("values: [amount]", "values: [money]"), "values"),
+    ("zh-test-ok", VALID + "confidence: 1.5\n", "confidence"),
+    ("zh-test-ok", VALID + "window: -3\n", "window"),
+    ("zh-test-ok", VALID.replace("expect: none", "expect: maybe"), "examples[1].expect"),
+    ("zh-test-ok", VALID.replace("  - {text: 本套餐月费19元。, expect: none}\n", ""), "examples"),  # no negative
+    ("zh-test-ok", VALID + "require: ['(unclosed']\n", "require"),
+    ("zh-test-ok", VALID + "protection: ['[z-a]']\n", "protection"),
+])
+def test_malformed_pattern_names_file_and_field(tmp_path, name, text, field):
+    path = _write(tmp_path, "minimum_spend", name, text)
+    with pytest.raises(PatternError) as ei:
+        load_file(path)
+    msg = str(ei.value)
+    assert str(path) in msg
+    if field is None:
+        assert "YAML" in msg
+    else:
+        assert f"field '{field}" in msg, msg
+
+
+def test_category_must_match_folder(tmp_path):
+    path = _write(tmp_path, "lock_in", "zh-test-ok", VALID)
+    with pytest.raises(PatternError, match="folder"):
+        load_file(path)
+
+
+def test_not_a_mapping(tmp_path):
+    with pytest.raises(PatternError, match="mapping"):
+        load_file(_write(tmp_path, "minimum_spend", "zh-test-ok", "- just\n- a list\n"))
+
+
+def test_duplicate_ids_across_directories(tmp_path):
+    _write(tmp_path / "a", "minimum_spend", "zh-test-ok", VALID)
+    _write(tmp_path / "b", "minimum_spend", "zh-test-ok", VALID)
+    with pytest.raises(PatternError, match="already defined"):
+        load_dir(tmp_path / "a", tmp_path / "b")
+
+
+def test_one_bad_file_fails_the_directory(tmp_path):
+    _write(tmp_path, "minimum_spend", "zh-test-ok", VALID)
+    bad = _write(tmp_path, "minimum_spend", "zh-test-bad", VALID.replace("zh-test-ok", "zh-test-bad")
+                 .replace("lang: zh", "lang: de"))
+    with pytest.raises(PatternError) as ei:
+        load_dir(tmp_path)
+    assert str(bad) in str(ei.value)
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(PatternError, match="not found"):
+        load_dir(tmp_path / "nowhere")
+
+
+# --------------------------------------------------------------------------- discovery
+
+def test_a_new_file_is_found_without_registration(tmp_path):
+    _write(tmp_path, "minimum_spend", "zh-test-ok", VALID)
+    scanner = Scanner((str(tmp_path),))
+    assert "minimum_spend/zh-test-ok" in {p.full_id for p in scanner.patterns}
+    rep = scanner.scan_text("本卡每月保底金额50元，按月收取。")
+    f = [f for f in rep.findings if f.category == "minimum_spend"]
+    assert f and f[0].values["amount"] == 50
+
+
+def test_nested_folders_are_searched(tmp_path):
+    _write(tmp_path / "extra" / "deeper", "minimum_spend", "zh-test-ok", VALID)
+    assert [p.full_id for p in load_dir(tmp_path)] == ["minimum_spend/zh-test-ok"]
+
+
+def test_env_var_adds_a_directory(tmp_path, monkeypatch):
+    _write(tmp_path, "minimum_spend", "zh-test-ok", VALID)
+    monkeypatch.setenv("TERMS_SCAN_PATTERNS", str(tmp_path))
+    assert tmp_path in default_dirs()
+    assert "minimum_spend/zh-test-ok" in {p.full_id for p in library()}
+
+
+def test_cli_patterns_option(run_cli, tmp_path):
+    _write(tmp_path, "minimum_spend", "zh-test-ok", VALID)
+    p = run_cli("-", "--patterns", str(tmp_path), "-f", "json", input="本卡每月保底金额50元，按月收取。\n")
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert any(f["pattern"] == "minimum_spend/zh-test-ok" for f in rep["findings"])
+
+
+def test_bundled_library_covers_known_categories_only():
+    for p in library():
+        assert p.category in CATEGORIES
+        assert p.lang in ("zh", "en")
+
+
+@pytest.mark.parametrize("path", PATTERN_FILES + sorted(PATTERN_ROOT.glob("_concepts/*.yaml")), ids=_rel)
+def test_regression_pattern_file_parses_without_libyaml(path):
+    # the library reads with libyaml's loader when present; a plain-text '?' inside a flow
+    # mapping parsed there but not with PyYAML's pure-Python loader (no libyaml)
+    yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)

@@ -1,0 +1,246 @@
+"""analyzer.engine.values: amounts (currency, period), months, days, percentages, data, speeds."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer.engine.normalize import normalize
+from analyzer.engine.values import candidates, pick
+
+
+def vals(text: str, key: str) -> list:
+    return [v.value for v in candidates(normalize(text).text) if v.key == key]
+
+
+def amount(text: str) -> dict:
+    found = [v for v in candidates(normalize(text).text) if v.key == "amount"]
+    assert len(found) == 1, found
+    return {"amount": found[0].value, **dict(found[0].extra)}
+
+
+# --------------------------------------------------------------------------- amounts
+
+@pytest.mark.parametrize("text,want", [
+    ("违约金30元", {"amount": 30, "currency": "CNY"}),
+    ("月租30元/月", {"amount": 30, "currency": "CNY", "period": "month"}),
+    ("每月30元", {"amount": 30, "currency": "CNY", "period": "month"}),
+    ("套餐费每年360元", {"amount": 360, "currency": "CNY", "period": "year"}),
+    ("预存¥50", {"amount": 50, "currency": "CNY", "period": "once"}),
+    ("¥1,280.50", {"amount": 1280.5, "currency": "CNY"}),
+    ("违约金叁拾元", {"amount": 30, "currency": "CNY"}),
+    ("手续费一百二十元", {"amount": 120, "currency": "CNY"}),
+    ("首充100", {"amount": 100, "currency": "CNY", "period": "once"}),
+    ("月费：３０元", {"amount": 30, "currency": "CNY", "period": "month"}),  # full-width digits
+    ("$35 per line per month", {"amount": 35, "currency": "USD", "period": "month"}),
+    ("$9.99/mo", {"amount": 9.99, "currency": "USD", "period": "month"}),
+    ("€20 per month", {"amount": 20, "currency": "EUR", "period": "month"}),
+    ("£5 a month", {"amount": 5, "currency": "GBP", "period": "month"}),
+    ("an annual fee of $99 per year", {"amount": 99, "currency": "USD", "period": "year"}),
+    ("a one-time $25 fee", {"amount": 25, "currency": "USD", "period": "once"}),
+    ("100 dollars", {"amount": 100, "currency": "USD"}),
+    ("50 cents", {"amount": 0.5, "currency": "USD"}),
+])
+def test_amounts(text, want):
+    assert amount(text) == want
+
+
+def test_amount_in_traditional_and_full_width():
+    assert amount("違約金：叁拾元／月") == {"amount": 30, "currency": "CNY", "period": "month"}
+
+
+def test_no_amount_in_plain_numbers():
+    assert vals("第3条 合约期24个月，流量30GB", "amount") == []
+
+
+# --------------------------------------------------------------------------- durations
+
+@pytest.mark.parametrize("text,months", [
+    ("合约期二十四个月", 24), ("合约期24个月", 24), ("合约期两年", 24), ("在网满一年", 12),
+    ("a 12-month term", 12), ("a minimum term of 24 months", 24), ("for two years", 24),
+    ("十二个自然月", 12), ("合約期為二十四個月", 24), ("合约期２４个月", 24),
+])
+def test_months(text, months):
+    assert vals(text, "months") == [months]
+
+
+@pytest.mark.parametrize("text", ["第2个月起生效", "每月10日前缴费", "2024年1月1日"])
+def test_not_months(text):
+    assert vals(text, "months") == []
+
+
+@pytest.mark.parametrize("text,days", [
+    ("within 180 days", 180), ("sixty (60) days notice", 60), ("thirty days", 30),
+    ("7天无理由退款", 7), ("十五个工作日内", 15), ("（30）days", 30), ("3个自然日", 3),
+])
+def test_days(text, days):
+    assert vals(text, "days") == [days]
+
+
+def test_a_date_is_not_days():
+    assert vals("每月5日扣费", "days") == []
+
+
+# --------------------------------------------------------------------------- percent, data, speed
+
+@pytest.mark.parametrize("text,pct", [
+    ("收取20%的违约金", 20), ("按欠费金额3‰计收", 0.3), ("百分之二十", 20), ("千分之三", 0.3),
+    ("a fee of 15 percent", 15), ("５０％", 50),
+])
+def test_percent(text, pct):
+    assert vals(text, "percent") == [pct]
+
+
+@pytest.mark.parametrize("text,gb", [
+    ("每月30G流量", 30), ("1.5GB", 1.5), ("500MB流量", 500 / 1024), ("1TB", 1000), ("1.2TB", 1200), ("３０ＧＢ", 30),
+])
+def test_data(text, gb):
+    assert vals(text, "data_gb") == [pytest.approx(gb, abs=1e-3)]
+
+
+@pytest.mark.parametrize("text", ["5G套餐每月30元", "4G网络", "支持5G手机"])
+def test_network_generation_is_not_data(text):
+    assert vals(text, "data_gb") == []
+
+
+@pytest.mark.parametrize("text,kbps", [
+    ("限速至1Mbps", 1000), ("降速至128kbps", 128), ("speeds reduced to 600 Kbps", 600), ("3Mb/s", 3000),
+    ("1Gbps", 1_000_000),
+])
+def test_speed(text, kbps):
+    assert vals(text, "speed_kbps") == [kbps]
+    assert vals(text, "data_gb") == []
+
+
+# --------------------------------------------------------------------------- pick
+
+def test_pick_takes_the_value_nearest_the_match():
+    text = normalize("办理后赠送话费120元，合约期24个月，提前解约须支付违约金300元。").text
+    a = text.index("违约金")
+    got = pick(text, ["amount", "months"], (a, a + 3))
+    assert got["amount"] == 300 and got["currency"] == "CNY" and got["months"] == 24
+    g = text.index("赠送话费")
+    assert pick(text, ["amount"], (g, g + 4))["amount"] == 120
+
+
+def test_pick_only_wanted_keys():
+    text = normalize("月费30元，含10GB流量，合约期12个月").text
+    assert set(pick(text, ["data_gb"], (0, 2))) == {"data_gb"}
+    assert pick(text, [], (0, 2)) == {}
+
+
+def test_value_spans_quote_the_original():
+    original = "違約金：叁拾元／月"
+    n = normalize(original)
+    v = next(v for v in candidates(n.text) if v.key == "amount")
+    assert n.quote(v.start, v.end) in ("叁拾元", "叁拾元／月")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("按剩余月份乘以月最低消费额的2倍支付违约金", "remaining months x monthly minimum spend x 2"),
+    ("违约金按剩余月数×月最低消费计算，最高不超过500元", "remaining months x monthly minimum spend (at most 500)"),
+    ("按剩余月份的月最低消费收取，两者取高", "remaining months x monthly minimum spend (whichever is higher)"),
+    ("提前解约按月最低消费的3倍收取违约金", "monthly minimum spend x 3"),
+    ("you must pay twice the monthly charge for each month remaining in the term",
+     "remaining months x monthly charge x 2"),
+])
+def test_formula_carries_multipliers_caps_and_higher_of(text, want):
+    from analyzer.engine.values import formula
+    assert formula(normalize(text).text) == want
+
+
+@pytest.mark.parametrize("text, period", [
+    ("After the initial term, service continues on a month-to-month basis.", "month"),
+    ("到期后按月自动续订。", "month"),
+    ("The membership renews annually unless cancelled.", "year"),
+])
+def test_a_billing_period_without_an_amount(text, period):
+    assert pick(normalize(text).text, ["period"], (0, 1)) == {"period": period}
+
+
+def test_formula_monthly_charges_left_for_the_rest_of_the_term():
+    from analyzer.engine.values import formula
+    text = "you'll pay an early termination charge equal to the monthly charges left for the rest of the Minimum Term"
+    assert formula(normalize(text).text) == "remaining months x monthly charge"
+
+
+def test_formula_a_fixed_sum_per_remaining_month():
+    from analyzer.engine.values import formula
+    assert formula(normalize("提前销户按剩余合约月数×20元收取违约金").text) == "fixed amount x remaining months"
+
+
+def test_compound_number_words_are_whole_numbers():
+    """"seventy-five percent (75%)" was read as 5 percent (only "five" was a known word)."""
+    from analyzer.engine.values import candidates
+
+    got = [(v.key, v.value) for v in candidates("liquidated damages of seventy-five percent (75%) of the rest")]
+    assert ("percent", 75) in got and ("percent", 5) not in got
+    assert [(v.key, v.value) for v in candidates("within twenty-one days")] == [("days", 21)]
+
+
+def test_period_of_a_price_per_line_or_device_and_before_a_fee_word():
+    from analyzer.engine.values import candidates
+
+    def period(text):
+        return [dict(v.extra).get("period") for v in candidates(text) if v.key == "amount"]
+
+    assert period("a Regulatory fee of $3.50 per voice line per month") == ["month"]
+    assert period("$10 per device per month") == ["month"]
+    assert period("a minimum monthly fee of $8.00 applies") == ["month"]
+    assert period("after 12 months, a fee of $5 applies") != ["month"]
+
+
+def test_a_bare_dollar_is_the_documents_dollar(scanner):
+    au = ("Critical Information Summary. Telstra Home Broadband. A $59 activation fee applies to new "
+          "customers. Prices include GST. Complaints: Telecommunications Industry Ombudsman.")
+    us = "A $59 activation fee applies to new customers. Governed by the laws of California."
+    cur = {r.document.source: [f.values.get("currency") for f in r.findings if f.category == "extra_fees"]
+           for r in (scanner.scan_text(au, "au"), scanner.scan_text(us, "us"))}
+    assert cur["au"] == ["AUD"] and cur["us"] == ["USD"]
+    from analyzer.engine.values import DOLLAR, candidates
+
+    assert DOLLAR.get() == "USD"  # the document's dollar does not leak into the next call
+    assert dict(candidates("$5")[0].extra)["currency"] == "USD"
+
+
+def test_currency_code_after_the_amount():
+    """"349 EUR" was not read as money (codes were only accepted before the number)."""
+    from analyzer.engine.values import candidates
+
+    got = [(v.value, dict(v.extra)["currency"]) for v in candidates("a Change Fee of 349 EUR; 100 USD; 50 GBP") if v.key == "amount"]
+    assert got == [(349, "EUR"), (100, "USD"), (50, "GBP")]
+
+
+def test_period_written_pm_or_per_unit_per_month():
+    """"£1.30pm" and "10元/部/月" carried no period; "25GBpm" was not read as data at all."""
+    def period(text: str) -> list:
+        return [dict(v.extra).get("period") for v in candidates(normalize(text).text) if v.key == "amount"]
+
+    assert period("or pay just £1.30pm (inc VAT) to keep it") == ["month"]
+    assert period("£12 pcm for the line") == ["month"]
+    assert period("第4部及以上加收10元/部/月") == ["month"]
+    assert vals("a fair use policy of 25GBpm in roaming destinations", "data_gb") == [25]
+
+
+def test_period_stated_by_the_verb_after_the_amount():
+    """"A $3.00 transaction fee will be charged monthly" was a one-time fee (the pattern's
+    default filled the missing period)."""
+    got = amount("A $3.00 transaction fee will be charged monthly and added to your payment.")
+    assert got["period"] == "month"
+    assert amount("A $25 membership fee is billed annually to your card.")["period"] == "year"
+    assert "period" not in amount("A $25 fee applies; your plan renews monthly.")
+
+
+def test_value_on_the_line_after_its_label(scanner):
+    """A fact sheet's label line ("Your minimum monthly charge") and its value on the next
+    line ("$113 for your plan") gave a finding without the amount."""
+    text = "Critical Information Summary\n\nYour minimum monthly charge\n$113 for your Home Broadband Plan.\n"
+    got = [f.values for f in scanner.scan_text(text).findings if f.category == "minimum_spend"]
+    assert got and got[0]["amount"] == 113 and got[0]["period"] == "month"
+
+
+def test_values_of_liability_caps_and_price_rises(scanner):
+    """Liability caps and built-in price rises state amounts; they were never extracted."""
+    text = ("Our total liability to you for all claims shall not exceed $100. "
+            "Your plan includes a £1.50 annual price increase.")
+    got = {f.category: f.values for f in scanner.scan_text(text).findings}
+    assert got["liability_limitation"]["amount"] == 100
+    assert got["unilateral_change"]["amount"] == 1.5 and got["unilateral_change"]["currency"] == "GBP"

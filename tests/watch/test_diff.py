@@ -1,0 +1,86 @@
+"""analyzer.watch.diff: finding identity, set arithmetic, values changed, formatting-only, text diff."""
+from __future__ import annotations
+
+from analyzer.watch.diff import canonical_text, diff_findings, finding_key, is_formatting_only, text_diff
+
+
+def f(category: str, evidence: str, **values) -> dict:
+    return {"category": category, "evidence": evidence, "values": values, "severity": "high",
+            "location": {"page": 1, "start": 0, "end": len(evidence)}}
+
+
+def test_finding_key_ignores_position_case_and_punctuation():
+    a = f("lock_in", "The minimum term is 12 months.", months=12)
+    b = dict(f("lock_in", "the minimum  term is 12 months", months=12), location={"page": 3, "start": 900, "end": 930})
+    assert finding_key(a) == finding_key(b) == ("lock_in", "theminimumtermis12months")
+    assert finding_key(f("lock_in", "合约期为１２个月。")) == ("lock_in", "合约期为12个月")
+
+
+def test_set_arithmetic_added_removed_and_duplicates():
+    before = [f("lock_in", "Term is 12 months.", months=12), f("auto_renewal", "Renews each year."),
+              f("extra_fees", "A $5 paper bill fee applies.", amount=5)]
+    after = [f("lock_in", "Term is 12 months.", months=12), f("auto_renewal", "Renews each year."),
+             f("auto_renewal", "Renews each year."), f("data_sharing", "We share your data with partners.")]
+    d = diff_findings(before, after)
+    assert [x["category"] for x in d["added"]] == ["auto_renewal", "data_sharing"]  # the second copy is new
+    assert [x["category"] for x in d["removed"]] == ["extra_fees"]
+    assert d["changed"] == []
+    assert diff_findings(before, list(reversed(before))) == {"added": [], "removed": [], "changed": []}
+
+
+def test_values_changed_are_paired_with_both_quotes():
+    before = [f("lock_in", "1. This plan has a minimum term of 12 months.", months=12),
+              f("early_termination_fee", "2. If you cancel early you pay 2 months of your minimum spend.", months=2)]
+    after = [f("lock_in", "1. This plan has a minimum term of 24 months.", months=24),
+             f("early_termination_fee", "2. If you cancel early you pay 3 months of your minimum spend.", months=3)]
+    d = diff_findings(before, after)
+    assert d["added"] == [] and d["removed"] == []
+    got = {c["category"]: (c["before"], c["after"]) for c in d["changed"]}
+    assert got == {"lock_in": ({"months": 12}, {"months": 24}), "early_termination_fee": ({"months": 2}, {"months": 3})}
+    c = next(c for c in d["changed"] if c["category"] == "lock_in")
+    assert c["evidence_before"].endswith("12 months.") and c["evidence_after"].endswith("24 months.")
+    assert c["reworded"] is False
+
+
+def test_renumbered_clause_is_not_a_change_and_reworded_is_marked():
+    before = [f("unilateral_change", "12. We may change these terms at any time."),
+              f("balance_expiry", "Any unused credits will be forfeited when you cancel.")]
+    after = [f("unilateral_change", "13. We may change these terms at any time."),
+             f("balance_expiry", "Any unused credits may be forfeited when you cancel.")]
+    d = diff_findings(before, after)
+    assert d["added"] == [] and d["removed"] == []
+    assert [(c["category"], c["reworded"]) for c in d["changed"]] == [("balance_expiry", True)]
+
+
+def test_unrelated_clauses_of_one_category_are_not_paired():
+    before = [f("extra_fees", "A paper bill costs $2 a month.", amount=2)]
+    after = [f("extra_fees", "Installation by a technician is charged at $99.", amount=99)]
+    d = diff_findings(before, after)
+    assert len(d["added"]) == 1 and len(d["removed"]) == 1 and d["changed"] == []
+
+
+def test_formatting_only():
+    a = "# Terms\n\nThe minimum term is **12 months**.\nSee [our site](https://a.example/x)."
+    b = "1\\. Terms\n=====\nThe minimum term is 12 months. See [our site](https://b.example/y)"
+    assert is_formatting_only(a, b)
+    assert not is_formatting_only(a, a.replace("12", "24"))
+    assert not is_formatting_only("Data: 1.5 GB", "Data: 2.5 GB")  # a decimal is not numbering
+    assert not is_formatting_only("12 months", "24 months")  # a leading number is not numbering
+    assert is_formatting_only("第3条 违约金", "第4条　违约金")
+    assert canonical_text("(a) Fees\n(b) Charges") == canonical_text("1. Fees\n2. Charges")
+
+
+def test_text_diff_shows_only_changed_sentences():
+    a = ("The first sentence is here. The second sentence is fine. The term is 12 months. "
+         "The fourth sentence follows. The fifth sentence ends it.\nThe sixth stands alone.")
+    b = ("The first sentence is here.  The second sentence is fine.\nThe term is 24 months. "
+         "The fourth sentence follows. The fifth sentence ends it. The sixth stands alone.")
+    out = text_diff(a, b, context=1)
+    assert "- The term is 12 months." in out and "+ The term is 24 months." in out
+    assert "  The second sentence is fine." in out and "  The fourth sentence follows." in out
+    assert "sixth" not in out and "first" not in out
+    assert text_diff(a, a) == ""
+    long_a = "\n".join(f"Sentence number {i} says a thing." for i in range(200))
+    long_b = "\n".join(f"Sentence number {i} says another thing." for i in range(200))
+    out = text_diff(long_a, long_b, max_lines=10)
+    assert len(out.splitlines()) == 11 and out.splitlines()[-1].startswith("… (")

@@ -1,0 +1,129 @@
+"""analyzer.watch.history: versions, one transaction per version, the run lock, rescans."""
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from analyzer.errors import UsageError
+from analyzer.watch.fetch import EXTRACTOR_VERSION, FetchResult
+from analyzer.watch.history import SCHEMA_VERSION, History, default_db_path
+
+
+def fetched(content: bytes, etag: str | None = None) -> FetchResult:
+    return FetchResult("ok", content=content, url="https://example.test/terms", http_status=200,
+                       content_type="text/html; charset=utf-8", etag=etag, last_modified="Mon, 05 Jan 2026 10:00:00 GMT",
+                       fetched_at="2026-01-05T10:00:00Z")
+
+
+def report(*categories: str) -> dict:
+    return {"schema": "terms-scan/report@1", "tool": {"name": "terms-scan", "version": "0.1.0", "patterns": "86:abc"},
+            "findings": [{"category": c, "evidence": f"{c} clause", "values": {}} for c in categories]}
+
+
+def test_record_and_read_back(tmp_path):
+    h = History(tmp_path / "h.sqlite")
+    assert h.latest("a") is None and h.versions("a") == []
+    v1 = h.record("a", fetched(b"<p>one</p>", etag='"e1"'), "one", report("lock_in"), "new")
+    v2 = h.record("a", fetched(b"<p>two</p>"), "two", report("lock_in", "auto_renewal"), "changed")
+    h.record("b", fetched(b"<p>other</p>"), "other", report(), "new")
+    assert (v1.version, v2.version) == (1, 2)
+    latest = h.latest("a")
+    assert latest.version == 2 and latest.kind == "changed" and latest.text == "two"
+    assert latest.raw() == b"<p>two</p>" and latest.sha256 == v2.sha256
+    assert len(latest.findings) == 2 and latest.patterns_version == "86:abc" and latest.tool_version == "0.1.0"
+    assert latest.extractor_version == EXTRACTOR_VERSION and latest.http_status == 200
+    assert h.get("a", 1).etag == '"e1"' and h.get("a", 1).last_modified.startswith("Mon")
+    assert [v.version for v in h.versions("a")] == [1, 2] and h.count() == 3 and h.source_ids() == ["a", "b"]
+    with pytest.raises(UsageError, match="has no version 7"):
+        h.get("a", 7)
+    with pytest.raises(UsageError, match="no history for 'zzz'"):
+        h.get("zzz", 1)
+    h.close()
+    # raw bytes are stored compressed
+    conn = sqlite3.connect(tmp_path / "h.sqlite")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 2
+    raw = conn.execute("SELECT raw FROM snapshots WHERE source_id='a' AND version=2").fetchone()[0]
+    assert raw != b"<p>two</p>"
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    h = History(tmp_path / "h.sqlite")
+    h.record("a", fetched(b"one"), "one", report(), "new")
+
+    def boom(source_id, version):
+        raise RuntimeError("killed between the inserts and the commit")
+
+    h.before_commit = boom
+    with pytest.raises(RuntimeError):
+        h.record("a", fetched(b"two"), "two", report(), "changed")
+    h.before_commit = None
+    assert [v.version for v in h.versions("a")] == [1]
+    conn = h.conn
+    assert conn.execute("SELECT count(*) FROM texts").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert h.record("a", fetched(b"two"), "two", report(), "changed").version == 2  # no gap
+
+
+def test_version_numbers_are_unique(tmp_path):
+    h = History(tmp_path / "h.sqlite")
+    h.record("a", fetched(b"one"), "one", report(), "new")
+    with pytest.raises(sqlite3.IntegrityError):
+        h.conn.execute("INSERT INTO snapshots(source_id, version, fetched_at, kind, sha256, size, raw) "
+                       "VALUES ('a', 1, 'x', 'new', 'x', 0, x'00')")
+
+
+def test_bad_kind_rejected(tmp_path):
+    with pytest.raises(ValueError):
+        History(tmp_path / "h.sqlite").record("a", fetched(b"x"), "x", report(), "weird")
+
+
+def test_rescan_is_a_technical_upgrade(tmp_path):
+    h = History(tmp_path / "h.sqlite")
+    h.record("a", fetched(b"one"), "one", report("lock_in"), "new")
+    h.record_rescan("a", 1, "one, re-extracted", report("lock_in", "minimum_spend"))
+    v = h.latest("a")
+    assert v.technical_upgrade and v.text == "one, re-extracted" and len(v.findings) == 2
+    assert v.version == 1 and h.count("a") == 1 and v.kind == "new"
+    with pytest.raises(UsageError):
+        h.record_rescan("a", 9, "x", report())
+
+
+def _try_lock(path, queue):
+    try:
+        with History(path).lock():
+            queue.put("locked")
+    except UsageError as err:
+        queue.put(str(err))
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    db = tmp_path / "h.sqlite"
+    h = History(db)
+    ctx = multiprocessing.get_context("fork")
+    with h.lock():
+        q = ctx.Queue()
+        p = ctx.Process(target=_try_lock, args=(db, q))
+        p.start()
+        p.join(20)
+        msg = q.get(timeout=5)
+        assert msg.startswith("another terms-scan watch run holds the lock on")
+    q = ctx.Queue()
+    p = ctx.Process(target=_try_lock, args=(db, q))
+    p.start()
+    p.join(20)
+    assert q.get(timeout=5) == "locked"
+
+
+def test_not_a_database(tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UsageError, match="not a terms-scan history database"):
+        History(bad)
+
+
+def test_default_path_is_in_the_user_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "terms-scan" / "history.sqlite"
