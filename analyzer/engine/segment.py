@@ -49,6 +49,9 @@ _ABBREV = {
     "u.s.c", "u.s.a", "c.f.r", "e.u", "cal", "civ", "proc", "stat", "ch", "vol", "rev", "ann", "ave",
 }
 _CJK_END = "。！？；!?;"
+# a full stop with no space after it, between a lower-case word and a capitalised one
+# ("…without notice.If your subscription…"): a sentence end lost in copying, not a domain name
+_GLUED_STOP = regex.compile(r"[a-z]{2}\.(?=[A-Z][a-z]{1,12}\s)")
 _NUMBER_TOKEN = regex.compile(r"\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6}")  # "1.", "2.3.", "a.", "iv."
 # A line that is a value, not a title: "12 个月", "39元/月", "70G", "24 months", "$10/mo".
 _VALUE_LINE = regex.compile(
@@ -110,7 +113,7 @@ def split_sentences(text: str) -> list[Sentence]:
         elif c in _CJK_END and not (c in "!?;" and i + 1 < n and text[i + 1].isascii() and (text[i + 1].isalnum() or text[i + 1] in "=&/%_-")):
             # an ASCII '?' or ';' inside a URL ("display.html?nodeId=…") ends nothing
             cut = i + 1
-        elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*"):
+        elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*" or _GLUED_STOP.match(text, i - 2)):
             numbering = i - start <= 10 and bool(_NUMBER_TOKEN.fullmatch(text[start:i].strip(" (#*")))
             if (text.startswith("**", i + 1) and text[start:i].lstrip(" ").startswith("**")
                     and i - start <= 80 and "**" not in text[start:i].lstrip(" ")[2:]):

@@ -165,3 +165,11 @@ def test_legal_citations_do_not_end_a_sentence():
             "See Cal. Civ. Proc. Code § 1281 for the rules.")
     got = [s.text for s in split_sentences(text)]
     assert len(got) == 2 and got[0].startswith("The Federal") and got[0].endswith("agreement.")
+
+
+def test_a_full_stop_without_a_space_still_ends_a_sentence():
+    """"…without notice.If your Subscription ends…" stayed one sentence: evidence spilled
+    from one clause into the next."""
+    got = [s.text for s in split_sentences("We may end it without notice.If your Subscription ends, you lose access.")]
+    assert got == ["We may end it without notice.", "If your Subscription ends, you lose access."]
+    assert len(split_sentences("Visit www.example.com for details.")) == 1
