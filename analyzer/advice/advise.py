@@ -23,6 +23,7 @@ from .model import (Channel, Combination, CostPart, CostRow, Escalation, ExitCos
 from ..model import SEVERITY_ORDER
 from ..render.money import money
 from ..engine.taxonomy import CATEGORIES
+from ..engine.values import Mechanism, formula_terms, mechanism
 
 MIN_CHARS = 200  # Latin text; Chinese is denser (see _assessable)
 MIN_CHARS_ZH = 120
@@ -416,7 +417,7 @@ class _Facts:
 
     def repays(self) -> list[Any]:
         return [f for f in self.etfs + self.credits
-                if _REPAY.search(f.evidence) or f.values.get("formula", "").startswith("repay")]
+                if _REPAY.search(f.evidence) or ((m := mechanism(f.values.get("formula"))) is not None and m.repays)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,16 +448,18 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
     for f in F.etfs:
         v, ev = f.values, f.evidence
         formula = v.get("formula", "") or ""
+        mech = mechanism(formula)
         amount = v.get("amount") if isinstance(v.get("amount"), (int, float)) else None
         percent = v.get("percent") if isinstance(v.get("percent"), (int, float)) else None
         if re.search(r"欠费|arrears|past due|unpaid", ev, re.I) and not _REMAINING.search(ev.split("欠费")[-1] if "欠费" in ev else ""):
-            if formula.startswith("committed") or not formula:
+            if mech is Mechanism.COMMITTED_TOTAL or not formula:
                 other.setdefault("arrears", _Part(_t("欠费被销号时追缴", "if the account is closed for arrears"), None, None, [f], core=False))
                 continue
-        remaining = formula.startswith("remaining months") or (_REMAINING.search(ev) and re.search(
+        remaining = (mech is not None and mech.remaining_months) or (_REMAINING.search(ev) and re.search(
             r"最低消费|承诺消费|消费额|月租|月费|会费|monthly|charges|dues|payments|[×x*]", ev, re.I)
-            and not formula.startswith(("price difference", "committed", "repay", "remaining balance")))
-        if formula.startswith("price difference") or re.search(r"零售价.{0,12}差额", ev):
+            and not (mech is Mechanism.PRICE_DIFFERENCE or mech is Mechanism.COMMITTED_TOTAL
+                     or mech is Mechanism.REMAINING_BALANCE or (mech is not None and mech.repays)))
+        if mech is Mechanism.PRICE_DIFFERENCE or re.search(r"零售价.{0,12}差额", ev):
             miss = [_t("购机零售价与优惠购机价（协议未写明金额）", "the retail and the discounted device price (no amounts stated)")] + term_missing()
             core.setdefault("price_diff", _Part(
                 _t("违约金：差价 × 未完成月数 / 合约月数", "Penalty: price difference x remaining months / contract months"),
@@ -470,11 +473,11 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 _t("违约金：购机补贴 × 剩余月数 / %s" % (D or "合约月数"), "Penalty: device subsidy x remaining months / %s" % (D or "contract months")),
                 None, lambda n, D=D, Tn=Tn: f"subsidy x ({Tn} - {n}) / {D or Tn}", [f], miss))
             continue
-        if remaining or (formula.startswith("remaining balance") and percent):
+        if remaining or (mech is Mechanism.REMAINING_BALANCE and percent):
             rate, rate_src, rate_name = None, None, ("月最低消费", "monthly minimum spend")
             if amount is not None and v.get("period") == "month":
                 rate, rate_src, rate_name = float(amount), f, ("每月费率", "monthly rate")
-            elif (re.search(r"最低消费|承诺消费|保底", ev) or "minimum spend" in formula) and (F.minimum is not None or F.min_ph or F.monthly is None):
+            elif (re.search(r"最低消费|承诺消费|保底", ev) or (mech is not None and mech.on_minimum_spend)) and (F.minimum is not None or F.min_ph or F.monthly is None):
                 rate, rate_src = F.minimum, F.min_src
             else:
                 rate, rate_src = F.monthly, F.monthly_src
@@ -483,8 +486,10 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
             pm = re.search(r"[×x*]\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*of the remain|总额的\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*(?:of|的)", ev, re.I)
             if pm:
                 factor = float(next(g for g in pm.groups() if g)) / 100
-            elif percent and formula.startswith("remaining balance"):
+            elif percent and mech is Mechanism.REMAINING_BALANCE:
                 factor = float(percent) / 100
+            terms = formula_terms(formula)
+            factor *= terms.multiple  # "按剩余月份乘以月最低消费额的2倍": twice the minimum
             miss = term_missing()
             if re.search(r"minus VAT|excluding VAT|less VAT|不含税|扣除增值税", ev, re.I):
                 miss.append(_t("增值税部分（条款规定扣除增值税，表中数字未扣除）", "the VAT part (the clause deducts VAT; the figures here include it)"))
@@ -494,25 +499,34 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 else:
                     miss.append(_t(f"{rate_name[0]}金额（协议未写明）", f"the {rate_name[1]} (not stated in the agreement)"))
             r_show = _num(rate) if rate is not None else ("min" if rate_name[1].startswith("monthly minimum") else "monthly")
-            fac = "" if factor == 1 else f" x {_num(factor * 100)}%"
+            fac = "" if factor == 1 else (f" x {_num(factor)}" if factor > 1 else f" x {_num(factor * 100)}%")
+            fac_zh = "" if factor == 1 else (f" × {_num(factor)}" if factor > 1 else f" × {_num(factor * 100)}%")
+            if terms.at_most is not None or terms.at_least is not None:
+                fac += "".join([f" (at most {_num(terms.at_most)})" if terms.at_most is not None else "",
+                                f" (at least {_num(terms.at_least)})" if terms.at_least is not None else ""])
             srcs = [f] + ([rate_src] if rate_src is not None else [])
-            label = _t("违约金：剩余月数 × %s%s" % (rate_name[0], "" if factor == 1 else f" × {_num(factor * 100)}%"),
-                       "Penalty: remaining months x %s%s" % (rate_name[1], "" if factor == 1 else f" x {_num(factor * 100)}%"))
+            bounds_zh = "".join([f"，最高{_money_zh(terms.at_most, cur)}" if terms.at_most is not None else "",
+                                 f"，最低{_money_zh(terms.at_least, cur)}" if terms.at_least is not None else ""])
+            bounds_en = "".join([f", at most {_money_en(terms.at_most, cur)}" if terms.at_most is not None else "",
+                                 f", at least {_money_en(terms.at_least, cur)}" if terms.at_least is not None else ""])
+            label = _t("违约金：剩余月数 × %s%s%s" % (rate_name[0], fac_zh, bounds_zh),
+                       "Penalty: remaining months x %s%s%s" % (rate_name[1], fac.split(" (")[0], bounds_en))
             if rate is not None and T and F.tier and rate_src is F.monthly_src and rate == F.monthly:
-                fn = lambda n, factor=factor: F.owed(n, T)[0] * factor
+                fn = lambda n, factor=factor, terms=terms: terms.bound(F.owed(n, T)[0] * factor)
                 ffn = lambda n, fac=fac: (f"({F.owed(n, T)[1]}){fac}" if fac else F.owed(n, T)[1])
             else:
-                fn = (lambda n, rate=rate, factor=factor: max(T - n, 0) * rate * factor) if (rate is not None and T) else None
+                fn = (lambda n, rate=rate, factor=factor, terms=terms: terms.bound(max(T - n, 0) * rate * factor)) \
+                    if (rate is not None and T) else None
                 ffn = lambda n, r=r_show, fac=fac, Tn=Tn: f"({Tn} - {n}) x {r}{fac}"
             core.setdefault("remaining", _Part(label, fn, ffn, srcs, miss))
             continue
-        if formula.startswith("remaining balance"):
+        if mech is Mechanism.REMAINING_BALANCE:
             core.setdefault("balance", _Part(
                 _t("剩余未付款项一次付清", "The remaining balance, due at once"), None,
                 lambda n: "remaining balance (device or plan) at month %s" % n, [f],
                 [_t("剩余未付款项的金额（协议未写明）", "the remaining balance owed (not stated)")]))
             continue
-        if formula.startswith("repay"):
+        if mech is not None and mech.repays:
             continue  # handled with the gifted credit
         fixed = amount is not None and v.get("period") in ("once", None) and re.search(
             r"(违约金|解约金|手续费|fee|charge|penalty|damages)[^。；;，,]{0,40}?[$€£]?\s?\d|\d+(\.\d+)?\s*(元|美元|欧元)[^。；;，,]{0,6}(违约金|解约金)", ev, re.I)
@@ -536,7 +550,7 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 _t("违约金（金额为空白）", "Penalty (amount left blank)"), None, lambda n: "penalty (blank in the agreement)", [f],
                 [_t(f"违约金金额（协议中为空白/模板占位符 {ph}）", f"the penalty amount (blank / template placeholder {ph} in the agreement)")]))
             continue
-        if formula.startswith("committed"):
+        if mech is Mechanism.COMMITTED_TOTAL:
             other.setdefault("committed", _Part(
                 _t("约定消费总额 − 已消费金额", "Committed total spend - amount already spent"), None,
                 lambda n: f"committed total - spent by month {n}", [f],

@@ -8,6 +8,7 @@ durations gives the one the matched term is about.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import regex
@@ -299,34 +300,112 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
     return out
 
 
+class Mechanism(str, Enum):
+    """How an exit cost is computed: the base of a ``formula`` value (its text begins with the
+    member's value; multipliers, caps and floors follow). The advice layer turns each into
+    arithmetic and asks ``mechanism(formula)`` instead of comparing strings."""
+
+    PRICE_DIFFERENCE = "price difference x remaining months / contract months"
+    REMAINING_MINIMUM = "remaining months x monthly minimum spend"
+    REMAINING_CHARGE = "remaining months x monthly charge"
+    FIXED_PER_MONTH = "fixed amount x remaining months"
+    MINIMUM_MULTIPLE = "monthly minimum spend"
+    COMMITTED_TOTAL = "committed total spend - amount already spent"
+    REMAINING_BALANCE = "remaining balance due at once"
+    REPAY_GIFTS = "repay the discounts and gifts already received"
+    REPAY_CREDITS = "repay the credits and discounts already received"
+
+    @property
+    def remaining_months(self) -> bool:
+        """Charged for each month left of the term."""
+        return self in (Mechanism.REMAINING_MINIMUM, Mechanism.REMAINING_CHARGE)
+
+    @property
+    def repays(self) -> bool:
+        """The benefits already received are paid back."""
+        return self in (Mechanism.REPAY_GIFTS, Mechanism.REPAY_CREDITS)
+
+    @property
+    def on_minimum_spend(self) -> bool:
+        return self in (Mechanism.REMAINING_MINIMUM, Mechanism.MINIMUM_MULTIPLE)
+
+
+def mechanism(formula_text: Any) -> Mechanism | None:
+    """The mechanism a ``formula`` value states (None for no formula or free text)."""
+    if not isinstance(formula_text, str) or not formula_text:
+        return None
+    return next((m for m in Mechanism if formula_text.startswith(m.value)), None)
+
+
+@dataclass(frozen=True)
+class FormulaTerms:
+    """A ``formula`` value read back: its mechanism and the terms ``formula()`` appended to it
+    ("remaining months x monthly minimum spend x 2 (at most 500)")."""
+
+    mechanism: Mechanism | None
+    multiple: float = 1.0
+    at_most: float | None = None
+    at_least: float | None = None
+    higher_of: bool = False
+
+    def bound(self, amount: float) -> float:
+        """``amount`` with the formula's cap and floor applied."""
+        if self.at_most is not None:
+            amount = min(amount, float(self.at_most))
+        if self.at_least is not None:
+            amount = max(amount, float(self.at_least))
+        return amount
+
+
+_FORMULA_TERM = regex.compile(r"\s*(?:x\s+(?P<m>\d+(?:\.\d+)?)|\(at most (?P<cap>\d+(?:\.\d+)?)\)"
+                              r"|\(at least (?P<floor>\d+(?:\.\d+)?)\)|\((?P<hi>whichever is higher)\))")
+
+
+def formula_terms(formula_text: Any) -> FormulaTerms:
+    mech = mechanism(formula_text)
+    if mech is None:
+        return FormulaTerms(None)
+    multiple, cap, floor, hi = 1.0, None, None, False
+    for m in _FORMULA_TERM.finditer(formula_text, len(mech.value)):
+        if m.group("m"):
+            multiple = float(m.group("m"))
+        elif m.group("cap"):
+            cap = float(m.group("cap"))
+        elif m.group("floor"):
+            floor = float(m.group("floor"))
+        elif m.group("hi"):
+            hi = True
+    return FormulaTerms(mech, multiple, cap, floor, hi)
+
+
 # How an exit cost is computed, when the clause says so in words: the advice layer turns
-# these into arithmetic. Each entry: a regex and the formula it states (English, stable).
+# these into arithmetic. Each entry: a regex and the mechanism it states.
 _FORMULAS = [
     (regex.compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
-     "price difference x remaining months / contract months"),
+     Mechanism.PRICE_DIFFERENCE),
     (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)"),
-     "remaining months x monthly minimum spend"),
+     Mechanism.REMAINING_MINIMUM),
     (regex.compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
-     "remaining months x monthly minimum spend"),
+     Mechanism.REMAINING_MINIMUM),
     (regex.compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
-     "remaining months x monthly minimum spend"),
+     Mechanism.REMAINING_MINIMUM),
     (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),
-     "fixed amount x remaining months"),
+     Mechanism.FIXED_PER_MONTH),
     (regex.compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),
-     "committed total spend - amount already spent"),
+     Mechanism.COMMITTED_TOTAL),
     (regex.compile(r"退还[^。；;]{0,10}?已(?:享受|获得|赠送)[^。；;]{0,10}?(?:优惠|补贴|话费|赠送)"),
-     "repay the discounts and gifts already received"),
+     Mechanism.REPAY_GIFTS),
     (regex.compile(r"(?:monthly\s+(?:recurring\s+)?charges?|mrcs?|monthly\s+(?:fee|dues|rate|service\s+charge)s?|mmf)\b"
                    r"[^.;]{0,80}?\b(?:multiplied\s+by|times|x)\b[^.;]{0,60}?\bmonths?\b[^.;]{0,20}?\bremaining", regex.I),
-     "remaining months x monthly charge"),
+     Mechanism.REMAINING_CHARGE),
     (regex.compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
-     "remaining months x monthly charge"),
+     Mechanism.REMAINING_CHARGE),
     (regex.compile(r"\b(?:monthly\s+)?(?:charges?|payments?|fees?)\s+(?:left|remaining|due)\s+(?:for|in|until)\s+the\s+(?:rest|remainder|end)\s+of\s+(?:the|your)\b", regex.I),
-     "remaining months x monthly charge"),
+     Mechanism.REMAINING_CHARGE),
     (regex.compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
-     "remaining balance due at once"),
+     Mechanism.REMAINING_BALANCE),
     (regex.compile(r"\b(?:repay|pay\s+back|refund\s+us)\b[^.;]{0,40}\b(?:credits?|discounts?|promotional)", regex.I),
-     "repay the credits and discounts already received"),
+     Mechanism.REPAY_CREDITS),
 ]
 
 
@@ -372,17 +451,17 @@ def formula(text: str) -> str | None:
     2倍", "twice the monthly charge"), caps ("最高不超过500元"), floors and "whichever is
     higher" are carried into it: "remaining months x monthly minimum spend x 2 (at most 500)"."""
     base = None
-    for rx, name in _FORMULAS:
+    for rx, mech in _FORMULAS:
         if rx.search(text, timeout=TIMEOUT):
-            base = name
+            base = mech
             break
     if base is None and _MULTIPLE_BASE.search(text, timeout=TIMEOUT):
-        base = "monthly minimum spend"
+        base = Mechanism.MINIMUM_MULTIPLE
     if base is None:
         return None
-    out = base
+    out = base.value
     n = _multiple(text)
-    if n is not None and n != 1 and not base.startswith(("repay", "remaining balance")):
+    if n is not None and n != 1 and not (base.repays or base is Mechanism.REMAINING_BALANCE):
         out += f" x {_clean(n)}"
     cap, floor = _bound(_CAP, text), _bound(_FLOOR, text)
     if cap is not None:

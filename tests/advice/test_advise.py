@@ -398,3 +398,17 @@ def test_shared_corpora_exit_cost_traces_to_quoted_clauses():
                     assert numbers, (path.name, r.formula)
         checked += 1
     assert checked >= 5
+
+
+def test_exit_cost_applies_the_multiplier_and_the_cap():
+    """"按剩余月份乘以月最低消费额的2倍支付违约金" was computed as 1x the minimum, and a cap
+    ("最高不超过2000元") was ignored (issue 11)."""
+    import analyzer
+
+    text = ("本套餐合约期24个月，每月最低消费59元，自入网当月起计算。用户在合约期内提前解约、销户或携号转网的，"
+            "须按剩余月份乘以月最低消费额的2倍支付违约金{cap}。首次充值50元，充值后视为激活，首充费用不予退还。"
+            "合约期满后自动续约12个月，如不续约请提前一个月致电客服。")
+    rows = {r.month: r for r in analyzer.scan(text.format(cap="")).summary.exit_cost.rows}
+    assert rows[12].amount == 12 * 59 * 2 and "x 2" in rows[12].formula
+    capped = {r.month: r for r in analyzer.scan(text.format(cap="，最高不超过2000元")).summary.exit_cost.rows}
+    assert capped[12].amount == 1416 and capped[1].amount == 2000

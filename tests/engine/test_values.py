@@ -244,3 +244,16 @@ def test_values_of_liability_caps_and_price_rises(scanner):
     got = {f.category: f.values for f in scanner.scan_text(text).findings}
     assert got["liability_limitation"]["amount"] == 100
     assert got["unilateral_change"]["amount"] == 1.5 and got["unilateral_change"]["currency"] == "GBP"
+
+
+def test_formula_mechanism_and_terms_read_back():
+    """The advice layer reads a formula as a mechanism with its multiplier, cap and floor,
+    not by comparing the start of a string."""
+    from analyzer.engine.values import Mechanism, formula, formula_terms, mechanism
+
+    f = formula("按剩余月份乘以月最低消费额的2倍支付违约金，最高不超过500元")
+    t = formula_terms(f)
+    assert t.mechanism is Mechanism.REMAINING_MINIMUM and t.multiple == 2 and t.at_most == 500
+    assert t.bound(900) == 500 and t.bound(100) == 100
+    assert mechanism("repay the credits and discounts already received").repays
+    assert mechanism("free text") is None and formula_terms(None).mechanism is None
