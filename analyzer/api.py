@@ -156,7 +156,11 @@ def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> "Repo
     path, lang, kind, patterns = job
     try:
         scanner = _scanner(patterns)
-        return scanner.scan_path(Path(path), lang, kind)
+        from dataclasses import replace
+
+        # the scan context (normalized text, sentences) stays in the worker: it is several
+        # times the text's size and the parent rebuilds it only if an advert is checked
+        return replace(scanner.scan_path(Path(path), lang, kind), context=None)
     except Exception as err:  # one bad document must not stop the batch
         return _picklable(err)
 

@@ -155,6 +155,9 @@ class Report:
     # why the scan is incomplete (its time budget, or a pattern's own limit, ran out: findings
     # may be missing); None when it read everything
     incomplete: str | None = None
+    # the scan's normalized text and sentences (analyzer.engine.pipeline.ScanContext): kept for
+    # the advice and the advert check, not part of the report's data (to_dict leaves it out)
+    context: Any = field(default=None, compare=False, repr=False)
 
     @property
     def complete(self) -> bool:

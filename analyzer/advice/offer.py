@@ -318,28 +318,23 @@ class _Doc:
 
     def __init__(self, report: Any) -> None:
         self.report = report
-        self._norm = None
+        self._context: Any = None
 
     def statements(self, needle: str) -> Iterable[tuple[str, Source]]:
+        """The agreement's sentences that contain ``needle``, as the scan split them (the
+        report's ScanContext; rebuilt once for a report that does not carry one)."""
         doc = getattr(self.report, "document", None)
         if doc is None:
             return
-        if self._norm is None:
-            self._norm = normalize(doc.text)
-        t = self._norm.text
-        for m in regex.finditer(r"[^。；;\n\f!?！？]+", t):
-            chunk = m.group(0)
-            if needle not in chunk:
+        if self._context is None:
+            from ..engine.pipeline import ScanContext
+
+            self._context = getattr(self.report, "context", None) or ScanContext.of(doc.text)
+        original = doc.text
+        for s, oa, ob in self._context.statements():
+            if needle not in s.text or len(s.text) > 400:
                 continue
-            # English sentences: cut at ". " too
-            for part in regex.finditer(r"(?:[^.]|\.(?=\d)|\.(?!\s))+", chunk):
-                s = part.group(0).strip()
-                if needle not in s or len(s) > 400:
-                    continue
-                a = m.start() + part.start() + (len(part.group(0)) - len(part.group(0).lstrip()))
-                b = a + len(s)
-                oa, ob = self._norm.to_orig(a, b)
-                yield s, Source("", self._norm.original[oa:ob], doc.page_of(oa), oa, ob)
+            yield s.text, Source("", original[oa:ob], doc.page_of(oa), oa, ob)
 
 
 def _stmt_item(status: str, kind: str, src: Source, zh: str, en: str) -> _Item:

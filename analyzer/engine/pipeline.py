@@ -5,16 +5,52 @@ the command line and the Python API call the same object.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .detect import detect
 from ..errors import InputError, UsageError
 from .extract import extract_bytes, extract_path
 from ..model import Document, Finding, Protection, Report
-from .normalize import is_cjk, normalize
+from .normalize import NormText, is_cjk, normalize
 from .patterns import Pattern, library
-from .segment import split_sentences
+from .segment import Sentence, split_sentences
+
+
+@dataclass(frozen=True)
+class ScanPiece:
+    """One piece of a document's text as the scan read it: where it starts in the original
+    text, its normalized form (with the map back) and its sentences."""
+
+    offset: int
+    norm: NormText
+    sentences: tuple[Sentence, ...]
+
+    def statements(self) -> Iterator[tuple[Sentence, int, int]]:
+        """Each sentence with its span in the document's original text."""
+        for s in self.sentences:
+            a, b = self.norm.to_orig(s.start, s.end)
+            yield s, a + self.offset, b + self.offset
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What the scan made of a document's text, made once and kept with the report so that the
+    advice and the advert check read the same normalized sentences as the detector, instead of
+    normalizing and splitting again."""
+
+    pieces: tuple[ScanPiece, ...]
+
+    @classmethod
+    def of(cls, text: str) -> "ScanContext":
+        """The context of a text read whole (a report that did not keep its own)."""
+        norm = normalize(text)
+        return cls((ScanPiece(0, norm, tuple(split_sentences(norm.text))),))
+
+    def statements(self) -> Iterator[tuple[Sentence, int, int]]:
+        for piece in self.pieces:
+            yield from piece.statements()
 
 
 def detect_language(text: str) -> str:
@@ -81,6 +117,7 @@ class Scanner:
         incomplete: str | None = None
         language = lang
         readable = False
+        context: list[ScanPiece] = []
         for a, b in pieces:
             norm = normalize(original[a:b] if (a, b) != (0, len(original)) else original)
             if sum(1 for c in norm.text if c.isalnum()) >= 10:
@@ -93,9 +130,10 @@ class Scanner:
                 language = detect_language(norm.text) if len(pieces) == 1 else \
                     detect_language(normalize(_sample(original, pieces)).text)
             view = doc if a == 0 else _Offset(doc, a)
+            sentences = split_sentences(norm.text)
+            context.append(ScanPiece(a, norm, tuple(sentences)))
             try:
-                f, p, w = detect(view, norm, split_sentences(norm.text), self.patterns, deadline=deadline,
-                                 skipped=skipped)
+                f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped)
             except BudgetExceeded:
                 incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "
                               f"{len(original):,} characters: clauses after that point are not in this report")
@@ -115,7 +153,10 @@ class Scanner:
         if incomplete:
             warnings.append(incomplete)
         report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
-                        tuple(warnings), self.patterns_version, incomplete=incomplete)
+                        tuple(warnings), self.patterns_version, incomplete=incomplete,
+                        # kept for a text read in one piece (nearly every agreement); a longer
+                        # one is not held in memory twice, its context is rebuilt on demand
+                        context=ScanContext(tuple(context)) if len(pieces) == 1 else None)
         return replace(report, summary=advise(report))
 
 
