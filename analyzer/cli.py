@@ -242,9 +242,8 @@ def diff_cmd(
         sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url)
     else:
         d = diff_findings(a.findings, b.findings)
-        status = "changed" if (d["added"] or d["removed"] or d["changed"]) else "formatting"
-        sd = SourceDigest(source_id, status, version=b.version, previous_version=a.version, url=b.url,
-                          added=tuple(d["added"]), removed=tuple(d["removed"]), changed=tuple(d["changed"]),
+        sd = SourceDigest(source_id, "changed" if d else "formatting", version=b.version,
+                          previous_version=a.version, url=b.url, added=d.added, removed=d.removed, changed=d.changed,
                           text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)
     digest = Digest((sd,))
     if format is DigestFormat.text:

@@ -21,7 +21,10 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from ..model import Finding
 
 PAIR_SIMILARITY = 0.6
 
@@ -56,9 +59,40 @@ def canonical_text(text: str) -> str:
     return _letters_digits(text)
 
 
-def finding_key(f: dict) -> tuple[str, str]:
+@dataclass(frozen=True)
+class ClauseChange:
+    """One clause present in both versions whose values or wording changed."""
+
+    category: str
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    evidence_before: str = ""
+    evidence_after: str = ""
+    severity: str | None = None
+    # same values, different wording ("will be forfeited" -> "may be forfeited")
+    reworded: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"category": self.category, "before": dict(self.before), "after": dict(self.after),
+                "evidence_before": self.evidence_before, "evidence_after": self.evidence_after,
+                "severity": self.severity, "reworded": self.reworded}
+
+
+@dataclass(frozen=True)
+class FindingsDiff:
+    """What changed between two versions' findings."""
+
+    added: tuple[Finding, ...] = ()
+    removed: tuple[Finding, ...] = ()
+    changed: tuple[ClauseChange, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def finding_key(f: Finding) -> tuple[str, str]:
     """The identity of a finding across versions: (category, evidence normalized)."""
-    return (str(f.get("category", "")), _letters_digits(str(f.get("evidence", ""))))
+    return (f.category, _letters_digits(f.evidence))
 
 
 def is_formatting_only(text_a: str, text_b: str) -> bool:
@@ -88,24 +122,21 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def diff_findings(before: list[dict], after: list[dict]) -> dict:
-    """``{"added": [...], "removed": [...], "changed": [{"category", "before", "after",
-    "evidence_before", "evidence_after"}]}`` between two lists of findings (report dicts)."""
+def diff_findings(before: Sequence[Finding], after: Sequence[Finding]) -> FindingsDiff:
+    """The clauses added, removed and changed (values or wording) between two versions' findings."""
     before_keys = Counter(finding_key(f) for f in before)
     after_keys = Counter(finding_key(f) for f in after)
-    gone = before_keys - after_keys
-    new = after_keys - before_keys
-    removed = _take(before, gone)
-    added = _take(after, new)
+    removed = _take(before, before_keys - after_keys)
+    added = _take(after, after_keys - before_keys)
 
-    changed: list[dict] = []
+    changed: list[ClauseChange] = []
     pairs: list[tuple[float, int, int]] = []
     for i, r in enumerate(removed):
-        r_letters = _letters(str(r.get("evidence", "")))
+        r_letters = _letters(r.evidence)
         for j, a in enumerate(added):
-            if r.get("category") != a.get("category"):
+            if r.category != a.category:
                 continue
-            sim = _similarity(r_letters, _letters(str(a.get("evidence", ""))))
+            sim = _similarity(r_letters, _letters(a.evidence))
             if sim >= PAIR_SIMILARITY:
                 pairs.append((sim, i, j))
     # greedy, most similar first: each clause pairs at most once
@@ -116,29 +147,21 @@ def diff_findings(before: list[dict], after: list[dict]) -> dict:
         if i in used_r or j in used_a:
             continue
         r, a = removed[i], added[j]
-        same_values = _values_key(r.get("values")) == _values_key(a.get("values"))
+        same_values = _values_key(r.values) == _values_key(a.values)
         used_r.add(i)
         used_a.add(j)
-        if same_values and (sim >= 1.0 or _unnumbered(r.get("evidence", "")) == _unnumbered(a.get("evidence", ""))):
+        if same_values and (sim >= 1.0 or _unnumbered(r.evidence) == _unnumbered(a.evidence)):
             continue  # renumbered, or a cross-reference renumbered: the same clause
-        changed.append({
-            "category": r.get("category"),
-            "before": dict(r.get("values") or {}),
-            "after": dict(a.get("values") or {}),
-            "evidence_before": r.get("evidence", ""),
-            "evidence_after": a.get("evidence", ""),
-            "severity": a.get("severity", r.get("severity")),
-            # same values, different wording ("will be forfeited" -> "may be forfeited")
-            "reworded": same_values,
-        })
-    return {
-        "added": [a for j, a in enumerate(added) if j not in used_a],
-        "removed": [r for i, r in enumerate(removed) if i not in used_r],
-        "changed": changed,
-    }
+        changed.append(ClauseChange(r.category, dict(r.values), dict(a.values), r.evidence, a.evidence,
+                                    a.severity or r.severity, reworded=same_values))
+    return FindingsDiff(
+        added=tuple(a for j, a in enumerate(added) if j not in used_a),
+        removed=tuple(r for i, r in enumerate(removed) if i not in used_r),
+        changed=tuple(changed),
+    )
 
 
-def _take(findings: Iterable[dict], wanted: Counter) -> list[dict]:
+def _take(findings: Iterable[Finding], wanted: Counter) -> list[Finding]:
     """The findings whose keys are in ``wanted`` (as many of each as counted), in order."""
     left = Counter(wanted)
     out = []

@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import __version__
+from ..model import Finding
 from ..render.money import money
+from .diff import ClauseChange
 
 SCHEMA = "terms-scan/digest@1"
 STATUSES = ("new", "unchanged", "changed", "formatting", "failed", "upgraded")
@@ -27,9 +29,9 @@ class SourceDigest:
     id: str
     status: str        # new | unchanged | changed | formatting | failed | upgraded
     version: int | None = None
-    added: tuple[dict, ...] = ()
-    removed: tuple[dict, ...] = ()
-    changed: tuple[dict, ...] = ()
+    added: tuple[Finding, ...] = ()
+    removed: tuple[Finding, ...] = ()
+    changed: tuple[ClauseChange, ...] = ()
     text_diff: str = ""
     error: str | None = None
     incomplete: str | None = None    # the version's scan ran out of its budget: findings may be missing
@@ -43,8 +45,8 @@ class SourceDigest:
             "id": self.id,
             "status": self.status,
             "version": self.version,
-            "added": [dict(f) for f in self.added],
-            "removed": [dict(f) for f in self.removed],
+            "added": [f.to_dict() for f in self.added],
+            "removed": [f.to_dict() for f in self.removed],
             "changed": [_change_dict(c) for c in self.changed],
             "error": self.error,
             **({"incomplete": self.incomplete} if self.incomplete else {}),
@@ -85,14 +87,9 @@ class Digest:
         return json_dumps(self.to_dict(), indent)
 
 
-def _change_dict(c: dict) -> dict[str, Any]:
-    d = {"category": c.get("category"), "before": dict(c.get("before") or {}), "after": dict(c.get("after") or {}),
-         "evidence_before": c.get("evidence_before"), "evidence_after": c.get("evidence_after")}
-    for k, v in c.items():
-        d.setdefault(k, v)
-    d.setdefault("summary", describe_change(c))
-    d.setdefault("fields", [{"key": k, "before": b, "after": a} for k, b, a in changed_fields(c)])
-    return d
+def _change_dict(c: ClauseChange) -> dict[str, Any]:
+    return {**c.to_dict(), "summary": describe_change(c),
+            "fields": [{"key": k, "before": b, "after": a} for k, b, a in changed_fields(c)]}
 
 
 # --------------------------------------------------------------------------- values changed
@@ -115,21 +112,21 @@ def _money(values: dict, lang: str) -> str:
     return money(values.get("amount"), values.get("currency"), lang, values.get("period"), missing="—")
 
 
-def changed_fields(change: dict) -> list[tuple[str, Any, Any]]:
+def changed_fields(change: ClauseChange) -> list[tuple[str, Any, Any]]:
     """(key, before, after) for every value that differs, in a stable order."""
-    before, after = dict(change.get("before") or {}), dict(change.get("after") or {})
+    before, after = dict(change.before), dict(change.after)
     keys = [k for k in VALUE_KEYS if k in before or k in after]
     keys += sorted(k for k in set(before) | set(after) if k not in VALUE_KEYS)
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-def _months_unit(change: dict, lang: str) -> str:
+def _months_unit(change: ClauseChange, lang: str) -> str:
     """'months', or 'months of minimum spend' for an exit fee counted in months of a charge."""
-    if change.get("category") in _EXIT_CATEGORIES:
-        b, a = change.get("before") or {}, change.get("after") or {}
+    if change.category in _EXIT_CATEGORIES:
+        b, a = change.before, change.after
         if "amount" not in b and "amount" not in a:
             text = " ".join(str(x or "") for x in (b.get("formula"), a.get("formula"),
-                                                   change.get("evidence_before"), change.get("evidence_after")))
+                                                   change.evidence_before, change.evidence_after))
             if _MIN_SPEND.search(text):
                 return "个月最低消费" if lang == "zh" else "months of minimum spend"
             if _MONTHLY_CHARGE.search(text):
@@ -137,11 +134,11 @@ def _months_unit(change: dict, lang: str) -> str:
     return "个月" if lang == "zh" else "months"
 
 
-def describe_change(change: dict, lang: str = "en") -> str:
+def describe_change(change: ClauseChange, lang: str = "en") -> str:
     """One human line for a values change: ``early_termination_fee: 2 → 3 months of minimum spend``,
     ``lock_in: 12 → 24 months``, ``minimum_spend: $39 a month → $49 a month``."""
-    cat = str(change.get("category") or "?")
-    before, after = dict(change.get("before") or {}), dict(change.get("after") or {})
+    cat = change.category or "?"
+    before, after = dict(change.before), dict(change.after)
     none = "未写明" if lang == "zh" else "not stated"
     parts: list[str] = []
     diffs = {k: (b, a) for k, b, a in changed_fields(change)}
@@ -177,7 +174,7 @@ def describe_change(change: dict, lang: str = "en") -> str:
     return f"{cat}: " + "; ".join(parts)
 
 
-def field_detail(change: dict) -> str:
+def field_detail(change: ClauseChange) -> str:
     """``months 2 → 3; amount 39 → 49``: the raw keys that changed."""
     return "; ".join(f"{k} {_raw(b)} → {_raw(a)}" for k, b, a in changed_fields(change))
 
@@ -316,9 +313,9 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
             con.print(Text("  " + _s("values", lang), style="bold"))
             for c in sd.changed:
                 line("    ~ ", describe_change(c, lang), style="yellow", body_style="bold")
-                line("        " + _s("before", lang) + ": ", f"“{_one_line(c.get('evidence_before'))}”",
+                line("        " + _s("before", lang) + ": ", f"“{_one_line(c.evidence_before)}”",
                      body_style="italic")
-                line("        " + _s("after", lang) + ": ", f"“{_one_line(c.get('evidence_after'))}”",
+                line("        " + _s("after", lang) + ": ", f"“{_one_line(c.evidence_after)}”",
                      body_style="italic")
         for key, mark, style in (("added", "+ ", "green"), ("removed", "- ", "red")):
             items = getattr(sd, key)
@@ -326,7 +323,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                 continue
             con.print(Text("  " + _s(key, lang), style="bold"))
             for f in items:
-                line(f"    {mark}", f"{f.get('category', '?')}: “{_one_line(f.get('evidence'))}”", style=style,
+                line(f"    {mark}", f"{f.category}: “{_one_line(f.evidence)}”", style=style,
                      body_style="")
         if sd.text_diff:
             con.print(Text("  " + _s("diff", lang), style="bold"))
@@ -367,8 +364,8 @@ def render_markdown(d: Digest, lang: str = "en") -> str:
                 detail = field_detail(c)
                 out.append(f"- **{md_escape(describe_change(c, lang))}**" + (f" (`{detail.replace('`', '')}`)"
                                                                                  if detail else ""))
-                out.append(f"  - {_s('before', lang)}: “{md_escape(_one_line(c.get('evidence_before')))}”")
-                out.append(f"  - {_s('after', lang)}: “{md_escape(_one_line(c.get('evidence_after')))}”")
+                out.append(f"  - {_s('before', lang)}: “{md_escape(_one_line(c.evidence_before))}”")
+                out.append(f"  - {_s('after', lang)}: “{md_escape(_one_line(c.evidence_after))}”")
             out.append("")
         for key in ("added", "removed"):
             items = getattr(sd, key)
@@ -376,8 +373,8 @@ def render_markdown(d: Digest, lang: str = "en") -> str:
                 continue
             out += [f"### {_s(key, lang)}", ""]
             for f in items:
-                out.append(f"- `{str(f.get('category', '?')).replace('`', '')}`: "
-                           f"“{md_escape(_one_line(f.get('evidence')))}”")
+                out.append(f"- `{str(f.category).replace('`', '')}`: "
+                           f"“{md_escape(_one_line(f.evidence))}”")
             out.append("")
         if sd.text_diff:
             out += [f"### {_s('diff', lang)}", "", *_fence(sd.text_diff, "diff"), ""]
@@ -427,16 +424,16 @@ def _entry_html(sd: SourceDigest, lang: str) -> str:
         parts.append(f"<h3>{escape(_s('values', lang))}</h3><ul>")
         for c in sd.changed:
             parts.append(f"<li><strong>{escape(describe_change(c, lang))}</strong>"
-                         f"<blockquote>{escape(_s('before', lang))}: {escape(_one_line(c.get('evidence_before')))}"
+                         f"<blockquote>{escape(_s('before', lang))}: {escape(_one_line(c.evidence_before))}"
                          f"</blockquote><blockquote>{escape(_s('after', lang))}: "
-                         f"{escape(_one_line(c.get('evidence_after')))}</blockquote></li>")
+                         f"{escape(_one_line(c.evidence_after))}</blockquote></li>")
         parts.append("</ul>")
     for key in ("added", "removed"):
         items = getattr(sd, key)
         if items:
             parts.append(f"<h3>{escape(_s(key, lang))}</h3><ul>")
-            parts += [f"<li><code>{escape(str(f.get('category', '?')))}</code>: "
-                      f"{escape(_one_line(f.get('evidence')))}</li>" for f in items]
+            parts += [f"<li><code>{escape(str(f.category))}</code>: "
+                      f"{escape(_one_line(f.evidence))}</li>" for f in items]
             parts.append("</ul>")
     if sd.text_diff:
         parts.append(f"<h3>{escape(_s('diff', lang))}</h3><pre>{escape(sd.text_diff)}</pre>")
@@ -449,12 +446,12 @@ def _entry_text(sd: SourceDigest, lang: str) -> str:
         lines.append(sd.url)
     for c in sd.changed:
         lines += [f"~ {describe_change(c, lang)}",
-                  f"  {_s('before', lang)}: “{_one_line(c.get('evidence_before'))}”",
-                  f"  {_s('after', lang)}: “{_one_line(c.get('evidence_after'))}”"]
+                  f"  {_s('before', lang)}: “{_one_line(c.evidence_before)}”",
+                  f"  {_s('after', lang)}: “{_one_line(c.evidence_after)}”"]
     for f in sd.added:
-        lines.append(f"+ {f.get('category', '?')}: “{_one_line(f.get('evidence'))}”")
+        lines.append(f"+ {f.category}: “{_one_line(f.evidence)}”")
     for f in sd.removed:
-        lines.append(f"- {f.get('category', '?')}: “{_one_line(f.get('evidence'))}”")
+        lines.append(f"- {f.category}: “{_one_line(f.evidence)}”")
     if sd.text_diff:
         lines += ["", sd.text_diff]
     return "\n".join(lines)

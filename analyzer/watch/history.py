@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import StateError, UsageError
+from ..model import Finding
 
 SCHEMA_VERSION = 2  # 2: snapshots.reported (a version counts as reported once its digest is written)
 KINDS = ("new", "changed", "formatting")
@@ -133,8 +134,9 @@ class Version:
         return zlib.decompress(self._raw_z) if self._raw_z else b""
 
     @property
-    def findings(self) -> list[dict]:
-        return list(self.report.get("findings") or [])
+    def findings(self) -> tuple[Finding, ...]:
+        """The version's findings as typed objects (read back from the stored report)."""
+        return tuple(Finding.from_dict(f) for f in self.report.get("findings") or ())
 
 
 class History:

@@ -49,6 +49,7 @@ from typing import Any, Callable, Iterator
 from .diff import diff_findings, is_formatting_only, text_diff
 from .digest import Digest, SourceDigest
 from ..errors import TermsScanError, UsageError
+from ..model import Finding
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
 from .sources import WatchSource, load_sources
@@ -341,14 +342,13 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
             return SourceDigest(src.id, "unchanged", version=latest.version if latest else None, **common)
         return _describe(src.id, base, latest, common)
     assert res.fetch is not None and res.text is not None and res.report is not None
-    findings = list(res.report.get("findings") or [])
+    findings = [Finding.from_dict(f) for f in res.report.get("findings") or ()]
     if latest is None:
         kind = "new"
     elif is_formatting_only(latest.text, res.text):
         kind = "formatting"
     else:
-        d = diff_findings(latest.findings, findings)
-        kind = "changed" if (d["added"] or d["removed"] or d["changed"]) else "formatting"
+        kind = "changed" if diff_findings(latest.findings, findings) else "formatting"
     v = history.record(src.id, res.fetch, res.text, res.report, kind)
     return _describe(src.id, base, v, common)
 
@@ -364,10 +364,9 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
     if is_formatting_only(base.text, v.text):
         return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
     d = diff_findings(base.findings, v.findings)
-    changed = bool(d["added"] or d["removed"] or d["changed"])
-    return SourceDigest(source_id, "changed" if changed else "formatting", version=v.version,
-                        previous_version=base.version, added=tuple(d["added"]), removed=tuple(d["removed"]),
-                        changed=tuple(d["changed"]), text_diff=text_diff(base.text, v.text), **common)
+    return SourceDigest(source_id, "changed" if d else "formatting", version=v.version,
+                        previous_version=base.version, added=d.added, removed=d.removed,
+                        changed=d.changed, text_diff=text_diff(base.text, v.text), **common)
 
 
 def _rescan(history: History, sources: list[WatchSource], workers: int | None,
@@ -398,8 +397,8 @@ def _rescan(history: History, sources: list[WatchSource], workers: int | None,
         after = history.latest(src.id)
         assert after is not None
         d = diff_findings(before.findings, after.findings)
-        out[i] = SourceDigest(src.id, "upgraded", version=after.version, added=tuple(d["added"]),
-                              removed=tuple(d["removed"]), changed=tuple(d["changed"]),
+        out[i] = SourceDigest(src.id, "upgraded", version=after.version, added=d.added,
+                              removed=d.removed, changed=d.changed,
                               text_diff=text_diff(before.text, after.text) if before.text != after.text else "",
                               **common)
     return [d for d in out if d is not None]

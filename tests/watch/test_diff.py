@@ -1,17 +1,21 @@
 """analyzer.watch.diff: finding identity, set arithmetic, values changed, formatting-only, text diff."""
 from __future__ import annotations
 
-from analyzer.watch.diff import canonical_text, diff_findings, finding_key, is_formatting_only, text_diff
+from dataclasses import replace
+
+from analyzer.model import Finding, Location
+from analyzer.watch.diff import (ClauseChange, FindingsDiff, canonical_text, diff_findings, finding_key,
+                                 is_formatting_only, text_diff)
 
 
-def f(category: str, evidence: str, **values) -> dict:
-    return {"category": category, "evidence": evidence, "values": values, "severity": "high",
-            "location": {"page": 1, "start": 0, "end": len(evidence)}}
+def f(category: str, evidence: str, **values) -> Finding:
+    return Finding.from_dict({"category": category, "evidence": evidence, "values": values, "severity": "high",
+                              "location": {"page": 1, "start": 0, "end": len(evidence)}})
 
 
 def test_finding_key_ignores_position_case_and_punctuation():
     a = f("lock_in", "The minimum term is 12 months.", months=12)
-    b = dict(f("lock_in", "the minimum  term is 12 months", months=12), location={"page": 3, "start": 900, "end": 930})
+    b = replace(f("lock_in", "the minimum  term is 12 months", months=12), location=Location(3, 900, 930))
     assert finding_key(a) == finding_key(b) == ("lock_in", "theminimumtermis12months")
     assert finding_key(f("lock_in", "合约期为１２个月。")) == ("lock_in", "合约期为12个月")
 
@@ -22,10 +26,10 @@ def test_set_arithmetic_added_removed_and_duplicates():
     after = [f("lock_in", "Term is 12 months.", months=12), f("auto_renewal", "Renews each year."),
              f("auto_renewal", "Renews each year."), f("data_sharing", "We share your data with partners.")]
     d = diff_findings(before, after)
-    assert [x["category"] for x in d["added"]] == ["auto_renewal", "data_sharing"]  # the second copy is new
-    assert [x["category"] for x in d["removed"]] == ["extra_fees"]
-    assert d["changed"] == []
-    assert diff_findings(before, list(reversed(before))) == {"added": [], "removed": [], "changed": []}
+    assert [x.category for x in d.added] == ["auto_renewal", "data_sharing"]  # the second copy is new
+    assert [x.category for x in d.removed] == ["extra_fees"]
+    assert d.changed == () and d
+    assert diff_findings(before, list(reversed(before))) == FindingsDiff() and not FindingsDiff()
 
 
 def test_values_changed_are_paired_with_both_quotes():
@@ -34,12 +38,13 @@ def test_values_changed_are_paired_with_both_quotes():
     after = [f("lock_in", "1. This plan has a minimum term of 24 months.", months=24),
              f("early_termination_fee", "2. If you cancel early you pay 3 months of your minimum spend.", months=3)]
     d = diff_findings(before, after)
-    assert d["added"] == [] and d["removed"] == []
-    got = {c["category"]: (c["before"], c["after"]) for c in d["changed"]}
+    assert d.added == () and d.removed == ()
+    got = {c.category: (c.before, c.after) for c in d.changed}
     assert got == {"lock_in": ({"months": 12}, {"months": 24}), "early_termination_fee": ({"months": 2}, {"months": 3})}
-    c = next(c for c in d["changed"] if c["category"] == "lock_in")
-    assert c["evidence_before"].endswith("12 months.") and c["evidence_after"].endswith("24 months.")
-    assert c["reworded"] is False
+    c = next(c for c in d.changed if c.category == "lock_in")
+    assert isinstance(c, ClauseChange)
+    assert c.evidence_before.endswith("12 months.") and c.evidence_after.endswith("24 months.")
+    assert c.reworded is False
 
 
 def test_renumbered_clause_is_not_a_change_and_reworded_is_marked():
@@ -48,15 +53,15 @@ def test_renumbered_clause_is_not_a_change_and_reworded_is_marked():
     after = [f("unilateral_change", "13. We may change these terms at any time."),
              f("balance_expiry", "Any unused credits may be forfeited when you cancel.")]
     d = diff_findings(before, after)
-    assert d["added"] == [] and d["removed"] == []
-    assert [(c["category"], c["reworded"]) for c in d["changed"]] == [("balance_expiry", True)]
+    assert d.added == () and d.removed == ()
+    assert [(c.category, c.reworded) for c in d.changed] == [("balance_expiry", True)]
 
 
 def test_unrelated_clauses_of_one_category_are_not_paired():
     before = [f("extra_fees", "A paper bill costs $2 a month.", amount=2)]
     after = [f("extra_fees", "Installation by a technician is charged at $99.", amount=99)]
     d = diff_findings(before, after)
-    assert len(d["added"]) == 1 and len(d["removed"]) == 1 and d["changed"] == []
+    assert len(d.added) == 1 and len(d.removed) == 1 and d.changed == ()
 
 
 def test_formatting_only():

@@ -10,19 +10,23 @@ import pytest
 
 from analyzer.watch.digest import (Digest, SourceDigest, describe_change, field_detail, render_atom, render_digest)
 from analyzer.errors import UsageError
+from analyzer.model import Finding
+from analyzer.watch.diff import ClauseChange
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-ETF = {"category": "early_termination_fee", "before": {"months": 2}, "after": {"months": 3},
+ETF_D = {"category": "early_termination_fee", "before": {"months": 2}, "after": {"months": 3},
        "evidence_before": "用户在合约期内提前解约的，须支付两个月最低消费作为违约金。",
        "evidence_after": "用户在合约期内提前解约的，须支付三个月最低消费作为违约金。"}
-LOCK = {"category": "lock_in", "before": {"months": 12}, "after": {"months": 24},
+LOCK_D = {"category": "lock_in", "before": {"months": 12}, "after": {"months": 24},
         "evidence_before": "The minimum term is 12 months [bold red]really[/bold red].",
         "evidence_after": "The minimum term is 24 months <script>alert(1)</script>."}
-ADDED = {"category": "auto_renewal", "severity": "medium", "evidence": "The plan renews *automatically* [link=x]"
+ADDED_D = {"category": "auto_renewal", "severity": "medium", "evidence": "The plan renews *automatically* [link=x]"
          " unless you cancel & <b>opt out</b>.", "values": {"months": 12}}
-REMOVED = {"category": "refund_restriction", "severity": "low", "evidence": "Fees are non-refundable.", "values": {}}
+REMOVED_D = {"category": "refund_restriction", "severity": "low", "evidence": "Fees are non-refundable.", "values": {}}
+ETF, LOCK = ClauseChange(**ETF_D), ClauseChange(**LOCK_D)
+ADDED, REMOVED = Finding.from_dict(ADDED_D), Finding.from_dict(REMOVED_D)
 DIFF = "@@ -3 +3 @@\n-须支付两个月最低消费作为违约金。\n+须支付三个月最低消费作为违约金。\n```not a fence end"
 
 
@@ -52,9 +56,10 @@ def test_json_shape_matches_the_issue():
         assert key in first
     assert first["id"] == "unicom-guangzhou" and first["status"] == "changed" and first["version"] == 4
     assert first["error"] is None
-    assert first["added"] == [ADDED] and first["removed"] == [REMOVED]
+    assert first["added"] == [ADDED.to_dict()] and first["removed"] == [REMOVED.to_dict()]
+    assert {k: first["added"][0][k] for k in ADDED_D} == ADDED_D
     c = first["changed"][0]
-    assert {k: c[k] for k in ("category", "before", "after", "evidence_before", "evidence_after")} == ETF
+    assert {k: c[k] for k in ("category", "before", "after", "evidence_before", "evidence_after")} == ETF_D
     assert c["summary"] == "early_termination_fee: 2 → 3 months of minimum spend"
     assert c["fields"] == [{"key": "months", "before": 2, "after": 3}]
     assert first["text_diff"] == DIFF and first["previous_version"] == 3
@@ -99,13 +104,13 @@ def test_changed_property():
     ({"category": "lock_in", "before": {"months": 12}, "after": {"months": 12}}, "lock_in: reworded"),
 ])
 def test_describe_change(change, line):
-    assert describe_change(change) == line
+    assert describe_change(change if isinstance(change, ClauseChange) else ClauseChange(**change)) == line
 
 
 def test_describe_change_zh_and_field_detail():
     assert describe_change(ETF, "zh") == "early_termination_fee: 2 → 3个月最低消费"
-    money = {"category": "minimum_spend", "before": {"amount": 39, "currency": "CNY", "period": "month"},
-             "after": {"amount": 59, "currency": "CNY", "period": "month"}}
+    money = ClauseChange(**{"category": "minimum_spend", "before": {"amount": 39, "currency": "CNY", "period": "month"},
+             "after": {"amount": 59, "currency": "CNY", "period": "month"}})
     assert describe_change(money, "zh") == "minimum_spend: 39元/月 → 59元/月"
     assert field_detail(ETF) == "months 2 → 3"
     assert field_detail(money) == "amount 39 → 59"
@@ -119,16 +124,12 @@ def test_values_from_real_scanner_findings():
     old = s.scan_text("本套餐合约期为12个月。用户在合约期内提前解约的，须支付两个月最低消费作为违约金。", lang="zh")
     new = s.scan_text("本套餐合约期为24个月。用户在合约期内提前解约的，须支付三个月最低消费作为违约金。", lang="zh")
 
-    def first(report, cat, months=None):
-        return next(f for f in report.findings if f.category == cat
-                    and (months is None or f.values.get("months") in months))
+    from analyzer.watch.diff import diff_findings
 
-    lines = []
-    for cat, months in (("early_termination_fee", None), ("lock_in", (12, 24))):
-        b, a = first(old, cat, months), first(new, cat, months)
-        lines.append(describe_change({"category": cat, "before": b.values, "after": a.values,
-                                      "evidence_before": b.evidence, "evidence_after": a.evidence}))
-    assert lines == ["early_termination_fee: 2 → 3 months of minimum spend", "lock_in: 12 → 24 months"]
+    d = diff_findings(old.findings, new.findings)  # the scanner's typed findings, no dicts between
+    lines = sorted(describe_change(c) for c in d.changed)
+    assert "early_termination_fee: 2 → 3 months of minimum spend" in lines
+    assert "lock_in: 12 → 24 months" in lines
 
 
 # --------------------------------------------------------------------------- terminal text
@@ -246,7 +247,7 @@ def test_atom_without_changes_and_with_control_characters():
     root = ET.fromstring(render_atom(d))
     assert root.findall(f"{ATOM}entry") == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", root.findtext(f"{ATOM}updated"))
-    bad = {"category": "auto_renewal", "evidence": "renews\x00 automatically\x0b\x1f", "values": {}}
+    bad = Finding.from_dict({"category": "auto_renewal", "evidence": "renews\x00 automatically\x0b\x1f", "values": {}})
     d = Digest((SourceDigest("a", "changed", 2, added=(bad,), text_diff="+x\x07y"),), "2026-01-05T06:00:00+08:00")
     root = ET.fromstring(render_atom(d))  # still well-formed XML
     assert root.findtext(f"{ATOM}updated") == "2026-01-04T22:00:00Z"

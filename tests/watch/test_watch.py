@@ -220,13 +220,13 @@ def test_values_changed_are_reported_with_both_quotes(tmp_path, site):
     digest = run_watch(sources, db=db)
     sd = digest.sources[0]
     assert sd.status == "changed" and sd.previous_version == 1 and sd.version == 2
-    got = {c["category"]: (c["before"].get("months", c["before"].get("amount")),
-                           c["after"].get("months", c["after"].get("amount"))) for c in sd.changed}
+    got = {c.category: (c.before.get("months", c.before.get("amount")),
+                        c.after.get("months", c.after.get("amount"))) for c in sd.changed}
     assert got["early_termination_fee"] == (2, 3)
     assert got["minimum_spend"] == (99, 129)
-    lock = [c for c in sd.changed if c["category"] == "lock_in" and c["before"].get("months") == 12]
-    assert lock and lock[0]["after"] == {"months": 24}
-    assert "12个月" in lock[0]["evidence_before"] and "24个月" in lock[0]["evidence_after"]
+    lock = [c for c in sd.changed if c.category == "lock_in" and c.before.get("months") == 12]
+    assert lock and lock[0].after == {"months": 24}
+    assert "12个月" in lock[0].evidence_before and "24个月" in lock[0].evidence_after
     assert not sd.added and not sd.removed
     assert "- 第一条 本套餐合约期为12个月" in sd.text_diff and "+ 第一条 本套餐合约期为24个月" in sd.text_diff
     md = render_digest(digest, "md")
