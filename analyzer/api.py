@@ -165,14 +165,6 @@ def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> "Repo
         return _picklable(err)
 
 
-def _init_worker(patterns: tuple[str, ...]) -> None:
-    from .procs import die_with_parent, mark_worker
-
-    die_with_parent()  # an interrupted batch leaves no worker behind
-    mark_worker()  # and starts no pool of its own (PDF pages are read here, in sequence)
-    _scanner(patterns)  # a no-op after fork (inherited); loads once per worker otherwise
-
-
 class _Progress:
     """A counter on stderr: ``terms-scan: 12/40 scanned, 1 error, 3.2 s``. Redrawn in place
     (``\\r``) on a terminal or in a notebook, at most ~10 times a second; elsewhere (a log) a
@@ -242,26 +234,12 @@ def _scan_many(items: Sequence[Path], workers: int | None, progress: bool, lang:
     n = min(workers or available_cores(), len(items)) or 1
     bar = _Progress(len(items), progress)
     jobs = [(str(p), lang, kind, pats) for p in items]
-    if n == 1:
-        for p, job in zip(items, jobs):
-            res = _scan_one(job)
-            bar.step(isinstance(res, BaseException))
-            yield p, res
-        return
+    from .procs import run_parallel
 
-    import multiprocessing as mp
-
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else None)
-    pool = ctx.Pool(n, initializer=_init_worker, initargs=(pats,))
-    try:
-        for p, res in zip(items, pool.imap(_scan_one, jobs, chunksize=1)):
-            bar.step(isinstance(res, BaseException))
-            yield p, res
-        pool.close()
-    finally:
-        pool.terminate()  # also when the caller stops iterating early
-        pool.join()
+    # forked workers inherit the compiled patterns; with one worker everything runs here
+    for i, res in run_parallel(_scan_one, jobs, n, ordered=True, initializer=_scanner, initargs=(pats,)):
+        bar.step(isinstance(res, BaseException))
+        yield items[i], res
 
 
 # --------------------------------------------------------------------------- notebook helpers

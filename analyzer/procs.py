@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from typing import Any, Callable, Iterator, Sequence
 
 PR_SET_PDEATHSIG = 1
 _WORKER_ENV = "TERMS_SCAN_IN_WORKER"
@@ -29,15 +30,106 @@ def in_worker() -> bool:
     return bool(os.environ.get(_WORKER_ENV)) or multiprocessing.current_process().daemon
 
 
-def run_parallel(fn, jobs: list, workers: int) -> list:
-    """``[fn(job) for job in jobs]`` on up to ``workers`` forked processes, in order; in a
-    worker already (or with one worker, or without fork) it runs here, never nesting pools."""
+DASK_HINT = "pip install 'terms-scan[dask]'"
+
+
+def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, scheduler: str | None = None, *,
+                 ordered: bool = False, initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                 connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
+    """The one way terms-scan runs work in parallel (scan_many, PDF pages, watch): yields
+    ``(index, fn(jobs[index]))`` for every job, as results arrive (``ordered``: in job order).
+    An exception raised by ``fn``, or a worker that died, is yielded as the exception object.
+
+    Runs here, one job after another, with one worker or one job, inside a worker already (pools
+    never nest: a daemonic process may not have children, and nested pools oversubscribe the
+    cores) or where ``fork`` is not available; on a Dask cluster with ``scheduler``; else on
+    forked processes, each of which first arranges to die with its parent, marks itself a
+    worker and runs ``initializer(*initargs)``. Stopping the iteration early cancels the jobs
+    not started and kills the workers."""
     import multiprocessing
 
+    if not jobs:
+        return
+    if scheduler:
+        yield from _run_dask(fn, jobs, scheduler, connect_timeout)
+        return
     if workers <= 1 or len(jobs) <= 1 or in_worker() or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(job) for job in jobs]
-    with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=mark_worker) as pool:
-        return pool.map(fn, jobs)
+        for i, job in enumerate(jobs):
+            try:
+                yield i, fn(job)
+            except Exception as err:
+                yield i, err
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(initializer, initargs))
+    futures = [pool.submit(fn, job) for job in jobs]
+    index = {fut: i for i, fut in enumerate(futures)}
+    finished = False
+    try:
+        for fut in (futures if ordered else as_completed(futures)):
+            try:
+                result = fut.result()
+            except Exception as err:  # raised by fn, or BrokenProcessPool: a worker died
+                result = err
+            yield index[fut], result
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # the caller stopped early (or was interrupted): no job left behind
+            for fut in futures:
+                fut.cancel()
+            procs = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+            for proc in procs:
+                proc.join(5)
+
+
+def map_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int) -> list:
+    """``[fn(job) for job in jobs]`` through run_parallel; the first exception is raised."""
+    out = []
+    for _, result in run_parallel(fn, jobs, workers, ordered=True):
+        if isinstance(result, BaseException):
+            raise result
+        out.append(result)
+    return out
+
+
+def _worker_start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    die_with_parent()  # a killed parent leaves no worker behind
+    mark_worker()  # and a worker starts no pool of its own
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _run_dask(fn: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
+              connect_timeout: float) -> Iterator[tuple[int, Any]]:
+    from .errors import UsageError
+
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_as_completed
+    except ImportError as err:
+        raise UsageError(f"--scheduler needs Dask distributed: {DASK_HINT}") from err
+    try:
+        client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")
+    except Exception as err:
+        raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
+    try:
+        futures = client.map(fn, list(jobs), pure=False)
+        index = {fut.key: i for i, fut in enumerate(futures)}
+        for fut in dask_as_completed(futures):
+            try:
+                yield index[fut.key], fut.result()
+            except Exception as err:
+                yield index[fut.key], err
+    finally:
+        client.close()
 
 
 def die_with_parent(poll: float = 1.0) -> None:

@@ -262,11 +262,11 @@ def _extract_page_range(args: tuple[bytes, int, int]) -> list[str]:
 
 def _pages_in_parallel(data: bytes, count: int, workers: int) -> list[str]:
     """Pages split into contiguous ranges, one per worker process, texts back in order."""
-    from ..procs import run_parallel
+    from ..procs import map_parallel
 
     bounds = [round(count * k / workers) for k in range(workers + 1)]
     jobs = [(data, bounds[k], bounds[k + 1]) for k in range(workers)]
-    parts = run_parallel(_extract_page_range, jobs, workers)
+    parts = map_parallel(_extract_page_range, jobs, workers)
     return [t for part in parts for t in part]
 
 

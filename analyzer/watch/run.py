@@ -24,7 +24,7 @@ source, under the run lock):
 with the current extractor and pattern library and records them as a *technical upgrade*
 (status *upgraded*), so a new pattern is not reported as a change in the terms.
 
-Work runs on a ``ProcessPoolExecutor`` (fork) with ``workers`` processes, or, with
+Work runs through ``analyzer.procs.run_parallel`` on ``workers`` forked processes, or, with
 ``scheduler="tcp://host:8786"``, on a Dask distributed cluster (``pip install
 'terms-scan[dask]'``); results come back to the coordinator, which writes them.
 
@@ -36,11 +36,9 @@ SIGKILL a run inside an open transaction). It is meant for tests only.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,12 +48,12 @@ from .diff import diff_findings, is_formatting_only, text_diff
 from .digest import Digest, SourceDigest
 from ..errors import TermsScanError, UsageError
 from ..model import Finding
+from ..procs import run_parallel
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
 from .sources import WatchSource, load_sources
 
 TEST_PAUSE_ENV = "TERMS_SCAN_TEST_PAUSE_IN_TRANSACTION"
-DASK_HINT = "pip install 'terms-scan[dask]'"
 
 
 # --------------------------------------------------------------------------- units of work
@@ -164,10 +162,6 @@ def rescan_source(job: RescanJob) -> RescanResult:
 def _close_inherited_fd(fd: int | None) -> None:
     """In a forked worker: drop the copy of the run lock's descriptor (the lock belongs to the
     coordinator; a worker outliving a killed coordinator must not keep it held)."""
-    from ..procs import die_with_parent, mark_worker
-
-    die_with_parent()  # a killed run leaves no worker behind
-    mark_worker()  # and starts no pool of its own
     if fd is not None:
         try:
             os.close(fd)
@@ -177,63 +171,17 @@ def _close_inherited_fd(fd: int | None) -> None:
 
 def _execute(fn: Callable[[Any], Any], jobs: list, workers: int | None, scheduler: str | None,
              lock_fd: int | None, connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
-    """Run ``fn`` over ``jobs``; yield (index, result) as results arrive. Exceptions from a
-    worker (a crashed process) are yielded as the exception object."""
-    if not jobs:
-        return
-    if scheduler:
-        yield from _execute_dask(fn, jobs, scheduler, connect_timeout)
-        return
+    """Run ``fn`` over ``jobs`` (procs.run_parallel); yield (index, result) as results arrive.
+    Exceptions from a worker (a crashed process) are yielded as the exception object."""
     n = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
     if n < 1:
         raise UsageError(f"--workers must be at least 1, not {n}")
-    if n == 1 or len(jobs) == 1:
-        for i, job in enumerate(jobs):
-            try:
-                yield i, fn(job)
-            except Exception as err:  # pragma: no cover - fn never raises
-                yield i, err
-        return
-    from ..engine.pipeline import default_scanner
+    if n > 1 and len(jobs) > 1 and not scheduler:
+        from ..engine.pipeline import default_scanner
 
-    default_scanner()  # compile the pattern library once; forked workers inherit it
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=ctx,
-                             initializer=_close_inherited_fd, initargs=(lock_fd,)) as pool:
-        futures: dict[Future, int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-        try:
-            for fut in as_completed(futures):
-                try:
-                    yield futures[fut], fut.result()
-                except Exception as err:  # BrokenProcessPool: a worker died
-                    yield futures[fut], err
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-
-
-def _execute_dask(fn: Callable[[Any], Any], jobs: list, scheduler: str,
-                  connect_timeout: float) -> Iterator[tuple[int, Any]]:
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_as_completed
-    except ImportError as err:
-        raise UsageError(f"--scheduler needs Dask distributed: {DASK_HINT}") from err
-    try:
-        client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")
-    except Exception as err:
-        raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
-    try:
-        futures = client.map(fn, jobs, pure=False)
-        index = {fut.key: i for i, fut in enumerate(futures)}
-        for fut in dask_as_completed(futures):
-            try:
-                yield index[fut.key], fut.result()
-            except Exception as err:
-                yield index[fut.key], err
-    finally:
-        client.close()
+        default_scanner()  # compile the pattern library once; forked workers inherit it
+    yield from run_parallel(fn, jobs, n, scheduler, initializer=_close_inherited_fd, initargs=(lock_fd,),
+                            connect_timeout=connect_timeout)
 
 
 # --------------------------------------------------------------------------- the run

@@ -1,0 +1,91 @@
+"""analyzer.procs.run_parallel: the one executor of scan_many, PDF pages and watch."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from analyzer import procs
+from analyzer.procs import map_parallel, run_parallel
+
+
+def square(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x * x
+
+
+def pid_and_worker(_: int) -> tuple[int, bool]:
+    return os.getpid(), procs.in_worker()
+
+
+def nested(_: int) -> list[int]:
+    # a pool inside a worker would fail ("daemonic processes are not allowed to have children")
+    return [pid for pid, _w in map_parallel(pid_and_worker, [1, 2, 3], 3)]
+
+
+def die(x: int) -> int:
+    if x == 1:
+        os._exit(3)  # a worker killed in the middle of a job
+    time.sleep(0.2)
+    return x
+
+
+def slow(x: int) -> int:
+    if x:
+        time.sleep(30)
+    return x
+
+
+def test_results_in_order_and_errors_as_values():
+    got = dict(run_parallel(square, [1, 2, 3, 4], 2))
+    assert got[0] == 1 and got[1] == 4 and got[3] == 16 and isinstance(got[2], ValueError)
+    assert [i for i, _ in run_parallel(square, [1, 2, 4], 2, ordered=True)] == [0, 1, 2]
+    with pytest.raises(ValueError):
+        map_parallel(square, [1, 3], 2)
+
+
+def test_workers_are_marked_and_never_start_a_pool_of_their_own():
+    parent = os.getpid()
+    runs = map_parallel(pid_and_worker, [1, 2], 2)
+    assert all(pid != parent and marked for pid, marked in runs)
+    inner = map_parallel(nested, [1, 2], 2)  # runs serially inside each worker
+    assert all(len(set(pids)) == 1 for pids in inner)
+
+
+def test_one_worker_runs_here():
+    assert map_parallel(pid_and_worker, [1, 2], 1) == [(os.getpid(), procs.in_worker())] * 2
+
+
+def test_a_dead_worker_is_an_error_value_not_a_hang():
+    t = time.monotonic()
+    got = dict(run_parallel(die, [0, 1, 2], 2))
+    assert time.monotonic() - t < 20
+    assert any(isinstance(v, BaseException) for v in got.values())
+
+
+def test_stopping_early_kills_the_workers():
+    children_before = _children()
+    it = run_parallel(slow, [0, 1, 2], 2, ordered=True)
+    assert next(it) == (0, 0)  # the pool is running, the other two jobs sleep
+    assert _children() - children_before
+    t = time.monotonic()
+    it.close()  # scan_many's caller stops iterating
+    assert time.monotonic() - t < 10
+    time.sleep(0.5)
+    assert not (_children() - children_before)
+
+
+def _children() -> set[int]:
+    me = str(os.getpid())
+    out = set()
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                out.add(int(pid))
+    return out
