@@ -1160,12 +1160,21 @@ _WEIGHTS = {"lock_in": 3, "minimum_spend": 3, "early_termination_fee": 3, "refun
 _AGREEMENT_WORDS = re.compile(r"协议|合同|条款|须知|规则|服务|资费|套餐|会员|退款|违约|用户|甲方|乙方|合约|激活|充值|agree|terms|contract|service|subscri|fee|cancel|refund|member|charge|plan", re.I)
 
 
-def _assessable(F: _Facts) -> tuple[bool, dict]:
+def _excerpt(F: _Facts) -> bool:
+    """Is the text a short excerpt (a pasted clause or two) rather than a whole agreement?"""
     text = F.text
     n = len(text.strip())
     cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    if n < (MIN_CHARS_ZH if cjk * 2 > n else MIN_CHARS):
+    return n < (MIN_CHARS_ZH if cjk * 2 > n else MIN_CHARS)
+
+
+def _assessable(F: _Facts) -> tuple[bool, dict]:
+    text = F.text
+    if _excerpt(F) and not F.findings:
+        n = len(text.strip())
         return False, _t(f"文本太短（{n}字），无法评估：请提供完整的协议。", f"Too little text ({n} characters) to assess: provide the full agreement.")
+    if _excerpt(F):
+        return True, {}  # a pasted excerpt with findings: judged on what it says (see verdict)
     if not F.findings and not F.protections:
         return False, _t("没有找到任何与费用、期限、退款相关的条款，无法评估：这可能不是服务协议，或内容不完整。",
                          "No clauses about money, terms or refunds were found, so it cannot be assessed: this may not be a service agreement, or it is incomplete.")
@@ -1235,7 +1244,11 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
                               _srcs(Source.of(p) for p in ps[:4])))
     reasons.append(Reason(_t(f"合计{_num(pts)}分 → {grade}（≤3 A，≤8 B，≤14 C，≤22 D，其余 E）",
                              f"Total {_num(pts)} points -> {grade} (<=3 A, <=8 B, <=14 C, <=22 D, else E)")))
-    return Verdict(True, grade, _line(F, ec), tuple(reasons))
+    line = _line(F, ec)
+    if _excerpt(F):  # a pasted clause or two: what it says, not what the rest of the agreement may say
+        line = _t("仅依据摘录：" + line["zh"], "Based on the excerpt only: " + line["en"])
+        return Verdict(True, grade, line, tuple(reasons), excerpt=True)
+    return Verdict(True, grade, line, tuple(reasons))
 
 
 def _line(F: _Facts, ec: ExitCost | None) -> dict:

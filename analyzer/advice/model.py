@@ -81,10 +81,11 @@ class Verdict:
     grade: str | None  # A (best) .. E (worst); None when not assessed
     line: Text
     reasons: tuple[Reason, ...] = ()
+    excerpt: bool = False  # judged on a short excerpt only (a pasted clause or two)
 
     def to_dict(self) -> dict[str, Any]:
         return {"assessed": self.assessed, "grade": self.grade, "line": _text(self.line),
-                "reasons": [r.to_dict() for r in self.reasons]}
+                "reasons": [r.to_dict() for r in self.reasons], **({"excerpt": True} if self.excerpt else {})}
 
 
 @dataclass(frozen=True)

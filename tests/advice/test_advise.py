@@ -412,3 +412,17 @@ def test_exit_cost_applies_the_multiplier_and_the_cap():
     assert rows[12].amount == 12 * 59 * 2 and "x 2" in rows[12].formula
     capped = {r.month: r for r in analyzer.scan(text.format(cap="，最高不超过2000元")).summary.exit_cost.rows}
     assert capped[12].amount == 1416 and capped[1].amount == 2000
+
+
+def test_a_pasted_excerpt_with_findings_gets_a_verdict_marked_excerpt():
+    """A buyer pastes two clauses: 5 high-severity findings and no verdict ("文本太短") was the
+    answer below ~120 characters (issue 11). It is now judged, and says it saw an excerpt only."""
+    s = advise(scan("本套餐合约期24个月，每月最低消费59元，提前解约须支付违约金300元。首充50元不退。"))
+    assert s.verdict.assessed and s.verdict.grade in ("C", "D", "E") and s.verdict.excerpt
+    assert s.verdict.line["zh"].startswith("仅依据摘录：") and "300元" in s.verdict.line["zh"]
+    assert s.verdict.line["en"].startswith("Based on the excerpt only: ")
+    assert s.verdict.to_dict()["excerpt"] is True
+    assert {r.amount for r in s.exit_cost.rows if r.month and r.month < 24} == {300}
+    full = advise(scan("本套餐合约期24个月，每月最低消费59元，自入网当月起计算。用户在合约期内提前解约、销户或携号转网的，"
+                       "须支付违约金300元。首次充值50元，充值后视为激活，首充费用不予退还。合约期满后自动续约12个月。"))
+    assert full.verdict.assessed and not full.verdict.excerpt and "excerpt" not in full.verdict.to_dict()
