@@ -424,5 +424,6 @@ def test_a_pasted_excerpt_with_findings_gets_a_verdict_marked_excerpt():
     assert s.verdict.to_dict()["excerpt"] is True
     assert {r.amount for r in s.exit_cost.rows if r.month and r.month < 24} == {300}
     full = advise(scan("本套餐合约期24个月，每月最低消费59元，自入网当月起计算。用户在合约期内提前解约、销户或携号转网的，"
-                       "须支付违约金300元。首次充值50元，充值后视为激活，首充费用不予退还。合约期满后自动续约12个月。"))
+                       "须支付违约金300元。首次充值50元，充值后视为激活，首充费用不予退还。合约期满后自动续约12个月，"
+                       "如不续约请在到期前一个月致电客服或到营业厅办理。"))
     assert full.verdict.assessed and not full.verdict.excerpt and "excerpt" not in full.verdict.to_dict()
