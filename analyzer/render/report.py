@@ -131,6 +131,15 @@ def _label(cat: str, lang: str) -> str:
     return (c.zh if lang == "zh" else c.en) if c else cat
 
 
+def shown_name(source: str) -> str:
+    """The document's name in a report meant to be shared (Markdown, HTML): a URL as it is, a
+    local file by its name only, so a shared report does not leak the folders on the reader's
+    machine ("/home/li/合同/联通/agreement.pdf" -> "agreement.pdf")."""
+    if "://" in source or source.startswith("<"):
+        return source
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -624,7 +633,7 @@ def _md_refs(sources: Iterable[Any], lang: str) -> str:
 def render_markdown(report: "Report", lang: str | None = None) -> str:
     lang = lang or report.language
     d = report.document
-    out: list[str] = [f"# terms-scan: {md_escape(d.source)}", "", md_escape(_meta(report, lang)), "",
+    out: list[str] = [f"# terms-scan: {md_escape(shown_name(d.source))}", "", md_escape(_meta(report, lang)), "",
                       md_escape(_counts(report, lang)), ""]
 
     def h2(key: str) -> None:
@@ -986,7 +995,7 @@ def render_html(report: "Report", lang: str | None = None) -> str:
 
     body: list[str] = []
     d = report.document
-    title = e(f"terms-scan: {d.source}")
+    title = e(f"terms-scan: {shown_name(d.source)}")
     body.append(f"<header><h1>{title}</h1><p class=\"meta\">{e(_meta(report, lang))} · {e(_counts(report, lang))}</p></header>")
 
     def h2(key: str, anchor: str) -> None:

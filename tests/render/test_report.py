@@ -514,3 +514,19 @@ def test_html_without_advice(zh_report):
     p = parse(page)
     assert 'id="verdict"' not in page and p.marks
     assert all(h[1:] in p.ids for h in p.hrefs)
+
+
+def test_shared_reports_name_the_file_not_its_folders(tmp_path):
+    """The HTML title (and the Markdown heading) was the local path: a shared report leaked
+    the reader's directory names (issue 11)."""
+    from analyzer.engine.pipeline import Scanner
+
+    folder = tmp_path / "private-folder-name"
+    folder.mkdir()
+    path = folder / "agreement.txt"
+    path.write_text("本套餐合约期24个月，每月最低消费59元，提前解约须支付违约金300元。首充50元不退。", encoding="utf-8")
+    report = Scanner().scan_path(path)
+    html, md = report.to_html(), report.to_markdown()
+    assert "<title>terms-scan: agreement.txt</title>" in html
+    assert md.startswith("# terms-scan: agreement.txt")
+    assert "private-folder-name" not in html and "private-folder-name" not in md
