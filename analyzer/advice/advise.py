@@ -23,6 +23,7 @@ from .model import (Channel, Combination, CostPart, CostRow, Escalation, ExitCos
 from ..model import SEVERITY_ORDER
 from ..render.money import money
 from ..engine.taxonomy import CATEGORIES
+from ..engine.normalize import fold_chars
 from ..engine.values import Mechanism, formula_terms, mechanism
 
 MIN_CHARS = 200  # Latin text; Chinese is denser (see _assessable)
@@ -255,16 +256,36 @@ def _currency(findings: Iterable[Any], language: str) -> str | None:
     return "CNY" if language == "zh" else None
 
 
+class _Read:
+    """A finding (or protection) as the advice reads it: its quotes with traditional characters
+    simplified and full-width forms folded (see fold_chars), so rules written in simplified
+    Chinese read a traditional agreement alike. Everything else, and the sources the advice
+    cites (``original``, see Source.of), stay the finding's own: quotes remain verbatim."""
+
+    __slots__ = ("original", "evidence", "clause", "matched")
+
+    def __init__(self, f: Any) -> None:
+        self.original = f
+        self.evidence = fold_chars(f.evidence)
+        self.clause = fold_chars(f.clause)
+        self.matched = fold_chars(getattr(f, "matched", ""))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
 class _Facts:
     """What the arithmetic and the advice need, read once from the report."""
 
     def __init__(self, report: Any) -> None:
         self.report = report
-        self.text: str = report.document.text
+        # read as the detector read it: traditional characters simplified, full-width folded
+        # (character for character, so findings' offsets still point into this text)
+        self.text: str = fold_chars(report.document.text)
         self.lang: str = report.language if report.language in ("zh", "en") else "en"
-        fs = sorted(report.findings, key=lambda f: f.location.start)
+        fs = sorted((_Read(f) for f in report.findings), key=lambda f: f.location.start)
         self.findings = fs
-        self.protections = list(report.protections)
+        self.protections = [_Read(p) for p in report.protections]
         self.currency = _currency(fs, self.lang)
         self.lock = _by(fs, "lock_in")
         self.mins = _by(fs, "minimum_spend")

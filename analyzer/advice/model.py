@@ -53,7 +53,9 @@ class Source:
 
     @classmethod
     def of(cls, finding: Any) -> "Source":
-        """A Finding or a Protection (both carry category, evidence and location)."""
+        """A Finding or a Protection (both carry category, evidence and location); the advice's
+        folded reading of one cites the finding itself, verbatim."""
+        finding = getattr(finding, "original", finding)
         return cls(finding.category, finding.evidence, finding.location.page,
                    finding.location.start, finding.location.end)
 

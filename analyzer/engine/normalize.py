@@ -106,6 +106,19 @@ def _t2s_table() -> dict[int, str]:
     return table
 
 
+def fold_chars(text: str) -> str:
+    """``text`` with traditional characters simplified and full-width forms folded, character
+    for character: the result has the same length, so offsets into ``text`` stay valid (the
+    advice reads findings by their offsets; ``normalize`` also repairs lines and may not)."""
+    t2s = _t2s_table()
+    out = []
+    for ch in text:
+        w = _width_fold(ch)
+        ch = w if len(w) == 1 else ch
+        out.append(t2s.get(ord(ch), ch))
+    return "".join(out)
+
+
 def _width_fold(ch: str) -> str:
     o = ord(ch)
     if 0xFF01 <= o <= 0xFF5E or o == 0x3000 or 0x2460 <= o <= 0x24FF or 0x2160 <= o <= 0x217F:

@@ -427,3 +427,20 @@ def test_a_pasted_excerpt_with_findings_gets_a_verdict_marked_excerpt():
                        "须支付违约金300元。首次充值50元，充值后视为激活，首充费用不予退还。合约期满后自动续约12个月，"
                        "如不续约请在到期前一个月致电客服或到营业厅办理。"))
     assert full.verdict.assessed and not full.verdict.excerpt and "excerpt" not in full.verdict.to_dict()
+
+
+def test_traditional_chinese_gets_the_same_advice_as_simplified():
+    """The same agreement in traditional characters lost verdict facts (the first top-up not
+    refunded, the gifted credit forfeited): the advice read the original characters while its
+    rules are written in simplified ones (issue 11)."""
+    simp = ("本套餐合约期24个月，每月最低消费59元，自入网当月起计算。用户在合约期内提前解约、销户或携号转网的，"
+            "须按剩余月份乘以月最低消费额支付违约金。首次充值100元，充值后视为激活，首充费用不予退还。"
+            "赠送话费分24个月返还，提前离网未返还部分作废。合约期满后自动续约12个月。")
+    trad = ("本套餐合約期24個月，每月最低消費59元，自入網當月起計算。用戶在合約期內提前解約、銷戶或攜號轉網的，"
+            "須按剩餘月份乘以月最低消費額支付違約金。首次充值100元，充值後視為激活，首充費用不予退還。"
+            "贈送話費分24個月返還，提前離網未返還部分作廢。合約期滿後自動續約12個月。")
+    a, b = advise(scan(simp)), advise(scan(trad))
+    assert b.verdict.grade == a.verdict.grade and b.verdict.line == a.verdict.line
+    assert "首充100元不退" in b.verdict.line["zh"]
+    assert [(r.month, r.amount, r.formula) for r in b.exit_cost.rows] == \
+           [(r.month, r.amount, r.formula) for r in a.exit_cost.rows]
