@@ -17,7 +17,6 @@ Errors are typed (``analyzer.InputError``, ``UsageError``, ``PatternError``; all
 """
 from __future__ import annotations
 
-import html
 import os
 import pickle
 import re
@@ -307,43 +306,10 @@ def exit_cost_frame(report: "Report", lang: str | None = None) -> Any:
     return frame
 
 
-_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
-_BODY = re.compile(r"<body>(.*)</body>", re.S)
-_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
-# Only markup the renderer wrote has a literal '"' in it (document text is escaped), so
-# these cannot match inside the agreement's own text.
-_ID = re.compile(r'(\s)id="([^"]*)"')
-_HREF = re.compile(r'href="#([^"]*)"')
-
-
-def _scope_css(css: str, root: str) -> str:
-    """Prefix every selector with ``.root`` so the report's CSS cannot restyle the notebook."""
-    def one(sel: str) -> str:
-        sel = sel.strip()
-        if sel in (":root", "body", "html"):
-            return f".{root}"
-        return f".{root} {sel}"
-
-    rules = "".join(",".join(one(s) for s in m.group(1).split(",")) + "{" + m.group(2) + "}"
-                    for m in _RULE.finditer(css))
-    # the page's body padding is for a browser window; in an output cell keep it small
-    return rules + f".{root}{{margin:0;padding:.2em 0 1em}}"
-
-
 def html_fragment(report: "Report", lang: str | None = None) -> str:
     """The HTML report's body as a fragment for a notebook: its CSS scoped to one wrapper
     ``<div>``, ids prefixed so that several reports in one notebook do not collide, no
     ``<html>``/``<head>``, no script; all document text escaped (as in the full page)."""
     from .render.report import render_html
 
-    page = render_html(report, lang)
-    style, body = _STYLE.search(page), _BODY.search(page)
-    if style is None or body is None:  # pragma: no cover - render_html's layout changed
-        raise RuntimeError("render_html() produced an unexpected page layout")
-    root = "terms-scan-report"
-    prefix = f"ts{report.document.sha256[:8]}-"
-    inner = _ID.sub(lambda m: f'{m.group(1)}id="{prefix}{m.group(2)}"', body.group(1))
-    inner = _HREF.sub(lambda m: f'href="#{prefix}{m.group(1)}"', inner)
-    lang_attr = html.escape(lang or report.language, quote=True)
-    return (f'<div class="{root}" lang="{lang_attr}"><style>{_scope_css(style.group(1), root)}</style>\n'
-            f"{inner.strip()}\n</div>")
+    return render_html(report, lang, standalone=False, id_prefix=f"ts{report.document.sha256[:8]}-")

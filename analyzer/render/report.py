@@ -864,7 +864,7 @@ def _all_sources(report: "Report") -> list[Any]:
     return out
 
 
-def _highlight(text: str, spans: list[_Span], lang: str) -> tuple[str, set[str]]:
+def _highlight(text: str, spans: list[_Span], lang: str, prefix: str = "") -> tuple[str, set[str]]:
     """The document text, escaped, with every span as <mark> elements. Overlapping spans are
     split into segments at every boundary (so the markup nests properly); a segment covered by
     several spans is one <mark> listing them all. Each <mark> has an id: the id of a span that
@@ -880,7 +880,7 @@ def _highlight(text: str, spans: list[_Span], lang: str) -> tuple[str, set[str]]
     emitted: set[str] = set()
     out: list[str] = []
     page = 1
-    out.append(f'<span class="pagebreak first" id="page-1">{_e(_s("page_break", lang) % 1)}</span>')
+    out.append(f'<span class="pagebreak first" id="{prefix}page-1">{_e(_s("page_break", lang) % 1)}</span>')
     seg = 0
     for a, b in zip(cuts, cuts[1:]):
         if a >= b:
@@ -888,7 +888,7 @@ def _highlight(text: str, spans: list[_Span], lang: str) -> tuple[str, set[str]]
         chunk = text[a:b]
         if chunk == "\f":
             page += 1
-            out.append(f'<span class="pagebreak" id="page-{page}">{_e(_s("page_break", lang) % page)}</span>')
+            out.append(f'<span class="pagebreak" id="{prefix}page-{page}">{_e(_s("page_break", lang) % page)}</span>')
             continue
         cover = [sp for sp in spans if sp.start <= a and sp.end >= b and sp.start < sp.end]
         if not cover:
@@ -905,8 +905,8 @@ def _highlight(text: str, spans: list[_Span], lang: str) -> tuple[str, set[str]]
         classes = ["hl", _cls(cats[0])] + (["multi"] if len(cats) > 1 else [])
         title = " · ".join(dict.fromkeys(sp.label for sp in cover))
         refs = " ".join(sp.id for sp in cover)
-        anchors = "".join(f'<span class="anchor" id="{_e(sp.id)}"></span>' for sp in new[1:])
-        out.append(f'<mark id="{_e(mark_id)}" class="{" ".join(classes)}" title="{_e(title)}" '
+        anchors = "".join(f'<span class="anchor" id="{prefix}{_e(sp.id)}"></span>' for sp in new[1:])
+        out.append(f'<mark id="{prefix}{_e(mark_id)}" class="{" ".join(classes)}" title="{_e(title)}" '
                    f'data-spans="{_e(refs)}">{anchors}{_e(chunk)}</mark>')
         emitted.update(sp.id for sp in new)
         emitted.add(mark_id)
@@ -961,15 +961,37 @@ def _html_css() -> str:
             + f"mark.c-protection{{background:{_PROTECTION_COLOUR}}}")
 
 
-def render_html(report: "Report", lang: str | None = None) -> str:
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def scope_css(css: str, root: str) -> str:
+    """Prefix every selector with ``.root`` so the report's CSS cannot restyle a notebook."""
+    def one(sel: str) -> str:
+        sel = sel.strip()
+        if sel in (":root", "body", "html"):
+            return f".{root}"
+        return f".{root} {sel}"
+
+    rules = "".join(",".join(one(x) for x in m.group(1).split(",")) + "{" + m.group(2) + "}"
+                    for m in _RULE.finditer(css))
+    # the page's body padding is for a browser window; in an output cell keep it small
+    return rules + f".{root}{{margin:0;padding:.2em 0 1em}}"
+
+
+def render_html(report: "Report", lang: str | None = None, *, standalone: bool = True, id_prefix: str = "") -> str:
     """One self-contained page: inline CSS only, no script, no external reference (a CSP
     forbids fetching anything); all document text escaped; the full text with every finding
-    highlighted by category and linked from the summary and the findings list."""
+    highlighted by category and linked from the summary and the findings list.
+
+    ``standalone=False`` gives the same report as a fragment for a notebook cell: one
+    ``<div class="terms-scan-report">`` with the CSS scoped to it, every id (and link to it)
+    starting with ``id_prefix`` so that several reports in one notebook do not collide."""
     lang = lang or report.language
     e = _e
+    P = e(id_prefix)
     text = report.document.text
     spans, ids = _spans(report, lang)
-    doc_html, emitted = _highlight(text, spans, lang)
+    doc_html, emitted = _highlight(text, spans, lang, P)
 
     def link_for(s: Any) -> str | None:
         i = ids.get((s.start, s.end, s.category))
@@ -979,7 +1001,7 @@ def render_html(report: "Report", lang: str | None = None) -> str:
         target = link_for(s)
         c = f' class="{cls}"' if cls else ""
         tip = f' title="{e(_short(s.evidence, 200))}"'
-        return f'<a{c} href="#{e(target)}"{tip}>{inner_html}</a>' if target else f"<span{c}{tip}>{inner_html}</span>"
+        return f'<a{c} href="#{P}{e(target)}"{tip}>{inner_html}</a>' if target else f"<span{c}{tip}>{inner_html}</span>"
 
     def ref_groups(sources: Iterable[Any], sep: str) -> str:
         """One label per page and category; further clauses under it as numbered links."""
@@ -999,7 +1021,7 @@ def render_html(report: "Report", lang: str | None = None) -> str:
     body.append(f"<header><h1>{title}</h1><p class=\"meta\">{e(_meta(report, lang))} · {e(_counts(report, lang))}</p></header>")
 
     def h2(key: str, anchor: str) -> None:
-        body.append(f'<h2 id="{anchor}">{e(_s(key, lang))}</h2>')
+        body.append(f'<h2 id="{P}{anchor}">{e(_s(key, lang))}</h2>')
 
     summary = _summary(report)
     if summary is not None:
@@ -1115,9 +1137,9 @@ def render_html(report: "Report", lang: str | None = None) -> str:
             target = fid if fid in emitted else None
             head = (f'<span class="sev sev-{e(f.severity)}">{e(_SEV_NAME[lang][f.severity])}</span> '
                     f"<b>{e(_label(f.category, lang))}</b> "
-                    + (f'<a href="#{target}">{e(_page(f.location.page, lang))}</a>' if target
+                    + (f'<a href="#{P}{target}">{e(_page(f.location.page, lang))}</a>' if target
                        else e(_page(f.location.page, lang))))
-            items.append(f'<li class="finding {_cls(f.category)}" id="item-{fid}">{head}'
+            items.append(f'<li class="finding {_cls(f.category)}" id="{P}item-{fid}">{head}'
                          + (f' <span class="dim">{e(vals)}</span>' if vals else "")
                          + f"<div>{e(_t(f.explanation, lang))}</div><blockquote>{e(f.evidence)}</blockquote></li>")
         body.append(f'<h3 class="sev-group">{e(_s("sev_" + sev, lang))} ({len(fs)})</h3><ul class="findings">{"".join(items)}</ul>')
@@ -1126,7 +1148,7 @@ def render_html(report: "Report", lang: str | None = None) -> str:
         h2("protections", "protections")
         body.append("<ul>" + "".join(
             f"<li><b>{e(_label(p.category, lang))}</b> "
-            + (f'<a href="#p{i}">{e(_page(p.location.page, lang))}</a>' if f"p{i}" in emitted
+            + (f'<a href="#{P}p{i}">{e(_page(p.location.page, lang))}</a>' if f"p{i}" in emitted
                else e(_page(p.location.page, lang)))
             + f": {e(p.evidence)}</li>" for i, p in enumerate(report.protections)) + "</ul>")
 
@@ -1141,9 +1163,13 @@ def render_html(report: "Report", lang: str | None = None) -> str:
     if any(sp.start < sp.end for sp in spans):
         legend += f'<mark class="hl multi">{e(_s("multi", lang))}</mark>'
     body.append(f'<div class="legend" aria-label="{e(_s("legend", lang))}"><b>{e(_s("legend", lang))}:</b> {legend}</div>')
-    body.append(f'<pre class="doc" id="document-text">{doc_html}</pre>')
+    body.append(f'<pre class="doc" id="{P}document-text">{doc_html}</pre>')
     body.append(f"<footer>{e(_s('disclaimer', lang))}</footer>")
 
+    if not standalone:
+        root = "terms-scan-report"
+        return (f'<div class="{root}" lang="{e(lang)}"><style>{scope_css(_html_css(), root)}</style>\n'
+                + "\n".join(body) + "\n</div>")
     return (
         f'<!DOCTYPE html>\n<html lang="{e(lang)}"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '

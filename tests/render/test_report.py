@@ -530,3 +530,21 @@ def test_shared_reports_name_the_file_not_its_folders(tmp_path):
     assert "<title>terms-scan: agreement.txt</title>" in html
     assert md.startswith("# terms-scan: agreement.txt")
     assert "private-folder-name" not in html and "private-folder-name" not in md
+
+
+def test_html_fragment_comes_from_the_renderer_not_from_cutting_the_page():
+    """The notebook fragment was the full page cut apart with regexes (issue 10): the
+    renderer now writes it, with its own id prefix and scoped CSS."""
+    import re
+
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.render.report import render_html
+
+    report = Scanner().scan_text("本套餐合约期24个月，每月最低消费59元，提前解约须支付违约金300元。首充50元不退。")
+    frag = render_html(report, standalone=False, id_prefix="x-")
+    page = render_html(report)
+    assert frag.startswith('<div class="terms-scan-report"') and "<html" not in frag and "<body" not in frag
+    ids = re.findall(r' id="([^"]+)"', frag)
+    assert ids and all(i.startswith("x-") for i in ids)
+    assert all(h.startswith("#x-") for h in re.findall(r' href="([^"]+)"', frag))
+    assert [i[2:] for i in ids] == re.findall(r' id="([^"]+)"', page)  # same report, same anchors
