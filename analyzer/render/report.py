@@ -158,16 +158,45 @@ def _money(amount: float | None, currency: str | None, lang: str) -> str:
     return money(amount, currency, lang, missing="—")
 
 
-def _fmt_values(values: dict) -> str:
-    parts = []
+_VALUE_WORDS = {
+    # key: (zh, en) with {v} for the number
+    "months": ("{v}个月", "{v} months"),
+    "days": ("{v}天", "{v} days"),
+    "data_gb": ("{v}GB", "{v} GB"),
+    "speed_kbps": ("{v}kbps", "{v} kbps"),
+}
+_PER = {"day": ("每天", "a day"), "month": ("每月", "a month"), "year": ("每年", "a year")}
+
+
+def _fmt_values(values: dict, lang: str = "en") -> str:
+    """A finding's values as a buyer reads them: "59元/月", "24个月", "40 GB", "3‰ a day" —
+    never the JSON keys ("data_gb=40", "percent=0.3, period=day")."""
     v = dict(values)
+    zh = lang == "zh"
+    parts = []
+    per = v.pop("period", None)
     if "amount" in v:
-        cur = v.pop("currency", "")
-        per = v.pop("period", "")
-        parts.append(f"{v.pop('amount')} {cur}{'/' + per if per and per != 'once' else ''}".strip())
-    for k, val in v.items():
-        parts.append(f"{k}={val}")
-    return ", ".join(parts)
+        parts.append(money(v.pop("amount"), v.pop("currency", None), lang, per if per != "once" else None, missing="—"))
+        per = None
+    v.pop("currency", None)
+    if "percent" in v:
+        pct = v.pop("percent")
+        shown = f"{_num(pct * 10)}‰" if isinstance(pct, (int, float)) and 0 < pct < 1 else f"{_num(pct)}%"
+        if per in _PER:
+            shown = (_PER[per][0] + shown) if zh else f"{shown} {_PER[per][1]}"
+            per = None
+        parts.append(shown)
+    for key, (w_zh, w_en) in _VALUE_WORDS.items():
+        if key in v:
+            val = v.pop(key)
+            parts.append((w_zh if zh else w_en).format(v=_num(val) if isinstance(val, (int, float)) else val))
+    if "formula" in v:
+        parts.append(str(v.pop("formula")))
+    if per in _PER and not parts:
+        parts.append(_PER[per][0] if zh else _PER[per][1])  # "month-to-month": a period, no amount
+    for k, val in v.items():  # a key from an extra pattern library: shown as it is
+        parts.append(f"{k} {val}")
+    return ("，" if zh else ", ").join(parts)
 
 
 def _by_severity(report: "Report") -> list[tuple[str, list]]:
@@ -386,7 +415,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             head.append(f"[{_SEV_NAME[lang][f.severity]}] ", style=_SEV_STYLE[f.severity])
             head.append(_label(f.category, lang), style="bold")
             head.append(f"  {_page(f.location.page, lang)}", style="dim")
-            vals = _fmt_values(f.values)
+            vals = _fmt_values(f.values, lang)
             if vals:
                 head.append(f"  {vals}", style="green")
             con.print(_hang(head, 4, con.width))
@@ -691,7 +720,7 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
             out.append(f"#### [{_SEV_NAME[lang][f.severity]}] {_label(f.category, lang)} ({_page(f.location.page, lang)})")
             out.append("")
             out.append(md_escape(_t(f.explanation, lang)))
-            vals = _fmt_values(f.values)
+            vals = _fmt_values(f.values, lang)
             if vals:
                 out.extend(["", _s("values", lang) + md_escape(vals)])
             out.extend(["", "> " + md_escape(f.evidence), ""])
@@ -1133,7 +1162,7 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
         items = []
         for f in fs:
             fid = f"f{index[id(f)]}"
-            vals = _fmt_values(f.values)
+            vals = _fmt_values(f.values, lang)
             target = fid if fid in emitted else None
             head = (f'<span class="sev sev-{e(f.severity)}">{e(_SEV_NAME[lang][f.severity])}</span> '
                     f"<b>{e(_label(f.category, lang))}</b> "

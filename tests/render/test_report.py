@@ -548,3 +548,15 @@ def test_html_fragment_comes_from_the_renderer_not_from_cutting_the_page():
     assert ids and all(i.startswith("x-") for i in ids)
     assert all(h.startswith("#x-") for h in re.findall(r' href="([^"]+)"', frag))
     assert [i[2:] for i in ids] == re.findall(r' id="([^"]+)"', page)  # same report, same anchors
+
+
+def test_values_are_shown_in_words_not_json_keys():
+    """Buyers saw machine keys: "data_gb=40", "percent=0.3, period=day" for 3‰ a day (issue 11)."""
+    from analyzer.render.report import _fmt_values
+
+    assert _fmt_values({"data_gb": 40}, "zh") == "40GB"
+    assert _fmt_values({"percent": 0.3, "period": "day"}, "zh") == "每天3‰"
+    assert _fmt_values({"percent": 0.3, "period": "day"}, "en") == "3‰ a day"
+    assert _fmt_values({"amount": 59, "currency": "CNY", "period": "month"}, "zh") == "59元/月"
+    assert _fmt_values({"months": 24, "days": 30}, "en") == "24 months, 30 days"
+    assert "=" not in _fmt_values({"amount": 300, "currency": "USD", "period": "once", "months": 24, "speed_kbps": 256}, "en")
