@@ -676,7 +676,9 @@ def _row(F: _Facts, n: int, label: dict, parts: list[_Part]) -> CostRow:
     if F.term_src is not None:
         sources.append(F.term_src)
     total = round(sum(amounts), 2) if amounts and all(a is not None for a in amounts) else None
-    return CostRow(n, label, total, " + ".join(formulas), tuple(cps), tuple(missing), _srcs(sources))
+    known = [a for a in amounts if a is not None]
+    at_least = round(sum(known), 2) if total is None and known and sum(known) > 0 else None
+    return CostRow(n, label, total, " + ".join(formulas), tuple(cps), tuple(missing), _srcs(sources), at_least)
 
 
 def exit_cost(F: _Facts) -> ExitCost | None:
@@ -690,6 +692,12 @@ def exit_cost(F: _Facts) -> ExitCost | None:
     rows = []
     for n in months:
         rows.append(_row(F, n, _t(f"第{n}个月后离网", f"Leave after month {n}"), parts))
+    if len(rows) > 1 and all(r.amount is None and r.at_least is None for r in rows):
+        # nothing computable for any month: one row naming what is missing, not five alike
+        first = rows[0]
+        rows = [CostRow(None, _t("合约期内提前离开（任何月份）", "Leaving before the end of the term (any month)"),
+                        None, re.sub(rf"(?<![\d.]){months[0]}(?![\d.])", "n", first.formula),
+                        first.parts, first.missing, first.sources)]
     if T:
         rows.append(_row(F, T, _t(f"合约期满（第{T}个月）离开", f"Leave at the end of the term (month {T})"), parts))
 

@@ -111,9 +111,12 @@ class CostRow:
     parts: tuple[CostPart, ...] = ()
     missing: tuple[Text, ...] = ()  # values needed but absent or template placeholders
     sources: tuple[Source, ...] = ()
+    # when ``amount`` cannot be computed but some parts can: their sum (the row costs at least this)
+    at_least: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"month": self.month, "label": _text(self.label), "amount": self.amount,
+                **({"at_least": self.at_least} if self.at_least is not None else {}),
                 "formula": self.formula, "parts": [p.to_dict() for p in self.parts],
                 "missing": [_text(m) for m in self.missing], "sources": _sources(self.sources)}
 

@@ -253,6 +253,15 @@ def _cost_rows(ec: Any) -> list[Any]:
     return rows
 
 
+def _at_least(row: Any, currency: str | None, lang: str) -> str:
+    """The cost cell of a row whose total cannot be computed: "at least X" when some of its
+    parts can, else "no figure"."""
+    known = getattr(row, "at_least", None)
+    if known is None:
+        return _s("no_number", lang)
+    return (f"至少{_money(known, currency, lang)}" if lang == "zh" else f"at least {_money(known, currency, lang)}")
+
+
 def _cost_how(row: Any, currency: str | None, lang: str) -> list[str]:
     """Lines explaining a cost row: its formula, its parts, what is missing."""
     lines = []
@@ -386,7 +395,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             table.add_column(T(_s("col_clauses", lang)), ratio=2, overflow="fold")
             for row in rows:
                 cost = (T(_money(row.amount, ec.currency, lang), "bold") if row.amount is not None
-                        else T(_s("no_number", lang), "yellow"))
+                        else T(_at_least(row, ec.currency, lang), "yellow"))
                 table.add_row(T(_t(row.label, lang)), cost, T("\n".join(_cost_how(row, ec.currency, lang))),
                               T("\n".join(label for label, _ in _ref_labels(_row_sources(row), lang)), "dim"),
                               end_section=row is ec.total_commitment)
@@ -696,7 +705,7 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
                 if row is ec.total_commitment:
                     label = f"**{label}**"
                 cost = md_escape(_money(row.amount, ec.currency, lang)) if row.amount is not None \
-                    else md_escape(_s("no_number", lang))
+                    else md_escape(_at_least(row, ec.currency, lang))
                 how = "<br>".join(md_escape(x) for x in _cost_how(row, ec.currency, lang))
                 out.append(f"| {label} | {cost} | {how} | {_md_refs(_row_sources(row), lang)} |")
             out.append("")
@@ -1081,7 +1090,7 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
                     cls = "missing" if line.startswith(_s("missing_values", lang)) else "part"
                     how.append(f'<div class="{cls}">{e(line)}</div>')
                 cost = e(_money(row.amount, ec.currency, lang)) if row.amount is not None \
-                    else f'<span class="missing">{e(_s("no_number", lang))}</span>'
+                    else f'<span class="missing">{e(_at_least(row, ec.currency, lang))}</span>'
                 src = ref_groups(_row_sources(row), "<br>")
                 tr = '<tr class="total">' if row is ec.total_commitment else "<tr>"
                 rows.append(f"{tr}"

@@ -158,10 +158,11 @@ def test_placeholder_gives_formula_and_missing():
     s = summary(ZH_PLACEHOLDER)
     ec = s.exit_cost
     assert ec.monthly_minimum is None
-    r6 = row(ec, 6)
-    assert r6.amount is None
-    assert "(24 - 6) x min" in r6.formula
-    assert any("${minCharge}" in m["zh"] and "${minCharge}" in m["en"] for m in r6.missing)
+    # nothing computable for any month: one row for "any month", not five alike (issue 11)
+    early = [r for r in ec.rows if r.month is None or r.month < 24]
+    assert len(early) == 1 and early[0].month is None and early[0].amount is None
+    assert "(24 - n) x min" in early[0].formula
+    assert any("${minCharge}" in m["zh"] and "${minCharge}" in m["en"] for m in early[0].missing)
     assert ec.total_commitment.amount is None
     assert any("${minCharge}" in m["en"] for m in ec.total_commitment.missing)
     # the verdict names the placeholder instead of inventing a number
@@ -177,7 +178,7 @@ def test_missing_term_and_fee_named():
     s = summary(text)
     ec = s.exit_cost
     assert ec is not None and ec.term_months is None
-    assert [r.month for r in ec.rows] == [1, 3, 6, 12]
+    assert [r.month for r in ec.rows] == [None]  # one row for any month: nothing is computable
     assert all(r.amount is None for r in ec.rows)
     missing = " ".join(m["en"] for m in ec.rows[0].missing)
     assert "not stated" in missing
@@ -398,6 +399,14 @@ def test_shared_corpora_exit_cost_traces_to_quoted_clauses():
                     assert numbers, (path.name, r.formula)
         checked += 1
     assert checked >= 5
+
+
+def test_a_row_with_an_unknown_part_says_what_it_costs_at_least():
+    """A row with one part unknown showed "no figure" although its other part was known."""
+    s = summary(ZH_LOCK.replace("3.2 因本协议", "3.15 赠送话费分24个月返还，提前离网未返还部分作废。\n3.2 因本协议"))
+    r6 = row(s.exit_cost, 6)
+    assert r6.amount is None and r6.at_least == 18 * 39
+    assert r6.to_dict()["at_least"] == 702
 
 
 def test_exit_cost_applies_the_multiplier_and_the_cap():
