@@ -48,6 +48,7 @@ _L: dict[str, tuple[str, str]] = {
     "col_clauses": ("依据条款（页）", "Clauses (page)"),
     "missing_values": ("缺少：", "missing: "),
     "no_number": ("无法算出", "no figure"),
+    "cost_parts": ("费用由以下几项相加（n = 离开前已在网的月数）：", "The cost adds up these parts (n = months before you leave):"),
     "term": ("合约期 %d 个月", "term %d months"),
     "monthly_min": ("每月最低 %s", "monthly minimum %s"),
     "combinations": ("组合起来更要紧的条款", "Clauses that matter more together"),
@@ -262,6 +263,32 @@ def _at_least(row: Any, currency: str | None, lang: str) -> str:
     return (f"至少{_money(known, currency, lang)}" if lang == "zh" else f"at least {_money(known, currency, lang)}")
 
 
+def _cost_adds(row: Any, currency: str | None, lang: str) -> str:
+    """How a row's cost adds up, in the terminal's one line: "897元 + 110元 + 10元" for several
+    parts, the formula for one ("39 x 24"); nothing when it would only repeat the cost."""
+    parts = [p for p in row.parts if not (p.amount == 0 and len(row.parts) > 1)]
+    if len(parts) > 1:
+        return " + ".join(_money(p.amount, currency, lang) if p.amount is not None else "?" for p in parts)
+    shown = _money(row.amount, currency, lang) if row.amount is not None else ""
+    f = row.formula
+    return "" if not f or f == shown or f.replace(",", "") == _num(row.amount or 0).replace(",", "") or "term completed" in f else f
+
+
+def _cost_legend(ec: Any, lang: str) -> list[tuple[str, list[Any]]]:
+    """The parts an exit cost is made of, once for the whole table: each part's label with its
+    formula for a month n (from the first row that has parts) and the clauses it rests on."""
+    row = next((r for r in ec.rows if len(r.parts) > 1), None)
+    if row is None:
+        return []
+    out = []
+    for p in row.parts:
+        f = p.formula
+        if row.month is not None:
+            f = re.sub(rf"(?<![\d.]){row.month}(?![\d.])", "n", f)
+        out.append((f"{_t(p.label, lang)}" + (f" = {f}" if f else ""), list(p.sources)))
+    return out
+
+
 def _cost_how(row: Any, currency: str | None, lang: str) -> list[str]:
     """Lines explaining a cost row: its formula, its parts, what is missing."""
     lines = []
@@ -383,23 +410,32 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             head = _ec_head(ec, lang)
             if head:
                 con.print(T(head, "dim"))
+            # one line a row (when, what it costs, the parts that add up to it); what the parts
+            # are, what is missing and the clauses behind them once, below: a table of formulas
+            # per row wrapped to ~15 lines a row at 80 columns (issue 11)
             rows = _cost_rows(ec)
-            table = Table(box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False, width=min(con.width, 110))
-            # the first two columns as wide as their widest entry (a month label, an amount)
-            w_leave = min(22, max([cell_len(_s("col_leave", lang))] + [cell_len(_t(r.label, lang)) for r in rows]))
-            w_cost = min(16, max([cell_len(_s("col_cost", lang)), cell_len(_s("no_number", lang))]
-                                 + [cell_len(_money(r.amount, ec.currency, lang)) for r in rows]))
-            table.add_column(T(_s("col_leave", lang)), width=w_leave, overflow="fold")
-            table.add_column(T(_s("col_cost", lang)), width=w_cost, overflow="fold", justify="right")
-            table.add_column(T(_s("col_how", lang)), ratio=3, overflow="fold")
-            table.add_column(T(_s("col_clauses", lang)), ratio=2, overflow="fold")
-            for row in rows:
-                cost = (T(_money(row.amount, ec.currency, lang), "bold") if row.amount is not None
-                        else T(_at_least(row, ec.currency, lang), "yellow"))
-                table.add_row(T(_t(row.label, lang)), cost, T("\n".join(_cost_how(row, ec.currency, lang))),
-                              T("\n".join(label for label, _ in _ref_labels(_row_sources(row), lang)), "dim"),
-                              end_section=row is ec.total_commitment)
-            con.print(table)
+            w_leave = max(cell_len(_t(r.label, lang)) for r in rows)
+            costs = [_money(r.amount, ec.currency, lang) if r.amount is not None else _at_least(r, ec.currency, lang)
+                     for r in rows]
+            w_cost = max(cell_len(c) for c in costs)
+            for row, cost in zip(rows, costs):
+                label = _t(row.label, lang)
+                line = Text("  " + label + " " * (w_leave - cell_len(label) + 2))
+                line.append(" " * (w_cost - cell_len(cost)) + cost,
+                            style="bold" if row.amount is not None else "yellow")
+                adds = _cost_adds(row, ec.currency, lang)
+                if adds:
+                    line.append(f"  = {adds}", style="dim")
+                con.print(_hang(line, w_leave + w_cost + 6, con.width))
+            legend = _cost_legend(ec, lang)
+            if legend:
+                con.print(T("  " + _s("cost_parts", lang), "dim"))
+                for text_, srcs in legend:
+                    item(text_, bullet="  · ", style="dim")
+                    refs(srcs)
+            missing = list(dict.fromkeys(_t(m, lang) for r in rows for m in r.missing))
+            if missing:
+                item(_s("missing_values", lang) + "; ".join(missing), bullet="  ", style="yellow")
             for n in ec.notes:
                 item(_t(n, lang), bullet="* ", style="dim")
 

@@ -560,3 +560,25 @@ def test_values_are_shown_in_words_not_json_keys():
     assert _fmt_values({"amount": 59, "currency": "CNY", "period": "month"}, "zh") == "59元/月"
     assert _fmt_values({"months": 24, "days": 30}, "en") == "24 months, 30 days"
     assert "=" not in _fmt_values({"amount": 300, "currency": "USD", "period": "once", "months": 24, "speed_kbps": 256}, "en")
+
+
+def test_terminal_exit_cost_is_one_line_a_row_and_the_parts_add_up():
+    """At 80 columns each exit-cost row wrapped to ~15 lines (85 lines for 6 rows, issue 11):
+    now one line a row, its parts added up on the line, what the parts are said once."""
+    import re
+    from pathlib import Path
+
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.render.report import render_terminal
+
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    out = render_terminal(Scanner().scan_path(example), width=80, color=False)
+    lines = out.splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("提前离开要花多少钱"))
+    end = next(i for i, x in enumerate(lines) if i > start and x and not x.startswith(" ") and "合约期" not in x[:4])
+    section = lines[start:end]
+    assert len(section) <= 25, "\n".join(section)
+    row6 = next(x for x in section if x.lstrip().startswith("第6个月后离网"))
+    total, parts = re.search(r"([\d,]+)元\s+=\s+(.+)$", row6).groups()
+    assert int(total.replace(",", "")) == sum(int(p.rstrip("元").replace(",", "")) for p in parts.split(" + "))
+    assert any("(24 - n) x 39" in x for x in section)
