@@ -548,6 +548,14 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             con.print(_hang(Text("! " + w_, style="yellow"), 2, con.width))
     con.print()
     con.print(_hang(T(_s("disclaimer", lang), "dim"), 0, con.width))
+    if summary is not None and summary.verdict.assessed:
+        # the screen shows the end of a long report: the verdict again, not the request template
+        v = summary.verdict
+        recap = Text()
+        recap.append(f"{_s('verdict', lang)}: ", style="bold")
+        recap.append(f" {_grade_text(v, lang)} ", style=_GRADE_STYLE.get(v.grade or "", "bold"))
+        recap.append(" " + _t(v.line, lang), style="bold")
+        con.print(_hang(recap, 0, con.width))
     return _safe_output(buf.getvalue(), no_color)
 
 

@@ -582,3 +582,16 @@ def test_terminal_exit_cost_is_one_line_a_row_and_the_parts_add_up():
     total, parts = re.search(r"([\d,]+)元\s+=\s+(.+)$", row6).groups()
     assert int(total.replace(",", "")) == sum(int(p.rstrip("元").replace(",", "")) for p in parts.split(" + "))
     assert any("(24 - n) x 39" in x for x in section)
+
+
+def test_terminal_report_ends_with_the_verdict():
+    """After a long report the screen showed the request template, not the verdict (issue 11)."""
+    from pathlib import Path
+
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.render.report import render_terminal
+
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    report = Scanner().scan_path(example)
+    tail = " ".join(render_terminal(report, width=80, color=False).strip().splitlines()[-3:])
+    assert "结论" in tail and f"等级 {report.summary.verdict.grade}" in tail
