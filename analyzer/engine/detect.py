@@ -409,6 +409,11 @@ def _values_across_semicolon(p: Pattern, sentences: list[Sentence], k: int, vals
                 vals.setdefault(key, v)
 
 
+# the period a category's amount is stated in, when a sentence states several amounts: the
+# monthly instalment of a gifted credit, not its total
+_PREFERRED_PERIOD = {"installment_credit": "month", "minimum_spend": "month"}
+
+
 def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
     anchor, forward = (start - s.start, end - s.start), False
     if p.value_anchor is not None:
@@ -417,6 +422,14 @@ def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mo
             anchor, forward = a.span(), True
     keys = p.values + tuple(k for k in CATEGORY_VALUES.get(p.category, ()) if k not in p.values)
     vals = values_mod.pick(s.text, keys, anchor, found, forward)
+    want = _PREFERRED_PERIOD.get(p.category)
+    if want and "amount" in vals and vals.get("period") != want and "amount" not in p.set:
+        # "其余360元分12个月返还，每月30元": the instalment is the amount with the period
+        rated = [v for v in found if v.key == "amount" and dict(v.extra).get("period") == want]
+        if rated:
+            a0, a1 = anchor
+            best = min(rated, key=lambda v: abs(v.start - a0))
+            vals.update({"amount": best.value, **dict(best.extra)})
     if "amount" in vals:
         for k, v in p.defaults.items():
             vals.setdefault(k, v)

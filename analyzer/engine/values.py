@@ -65,7 +65,7 @@ _PERIOD_AFTER = regex.compile(
     regex.I,
 )
 _PERIOD_BEFORE = regex.compile(
-    r"(?:(?P<m>每月|月|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
+    r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
     regex.I,
 )

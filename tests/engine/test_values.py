@@ -257,3 +257,15 @@ def test_formula_mechanism_and_terms_read_back():
     assert t.bound(900) == 500 and t.bound(100) == 100
     assert mechanism("repay the credits and discounts already received").repays
     assert mechanism("free text") is None and formula_terms(None).mechanism is None
+
+
+def test_gifted_credit_amount_is_the_monthly_instalment(scanner):
+    """"其余360元分12个月返还，每月30元" gave the installment_credit amount 360 a month (the
+    total, and a period read from "当月到账" 12 characters before it): the gold states the
+    instalment (30 a month)."""
+    got = [f.values for f in scanner.scan_text("首充100元，其中40元当月到账，其余360元分12个月返还，每月30元。").findings
+           if f.category == "installment_credit"]
+    assert got and got[0]["amount"] == 30 and got[0]["period"] == "month" and got[0]["months"] == 12
+    assert "period" not in dict(next(v for v in candidates("40元当月到账，其余360元分12个月返还") if v.value == 360).extra)
+    assert dict(candidates("月租30元")[0].extra)["period"] == "month"
+    assert dict(candidates("当月会费299元")[0].extra)["period"] == "month"
