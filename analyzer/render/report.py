@@ -447,9 +447,8 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
                 head.append(_t(c.title, lang), style="bold")
                 con.print(_hang(head, 2, con.width))
                 item(_t(c.explanation, lang), bullet="", indent=4)
-                for s in _dedup_sources(c.sources):
-                    con.print(_hang(Text(f"    {_src_ref(s, lang)}: ", style="dim").append(
-                        "“" + _short(s.evidence) + "”", style="italic"), 6, con.width))
+                # the clauses by reference: their words are quoted once, under the findings
+                refs(_dedup_sources(c.sources))
 
     heading("findings")
     for sev, fs in _by_severity(report):

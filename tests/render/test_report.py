@@ -595,3 +595,21 @@ def test_terminal_report_ends_with_the_verdict():
     report = Scanner().scan_path(example)
     tail = " ".join(render_terminal(report, width=80, color=False).strip().splitlines()[-3:])
     assert "结论" in tail and f"等级 {report.summary.verdict.grade}" in tail
+
+
+def test_terminal_quotes_each_clause_once_not_again_under_combinations():
+    """The same clause was quoted under 3-5 headings (issue 11): combinations now cite clauses
+    by reference; the words are quoted under the findings."""
+    from pathlib import Path
+
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.render.report import render_terminal
+
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    lines = render_terminal(Scanner().scan_path(example), width=80, color=False).splitlines()
+    start = lines.index("组合起来更要紧的条款")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
+    combos = lines[start:end]
+    assert any(x.lstrip().startswith("→ 第1页") for x in combos)
+    assert not any(x.lstrip().startswith("第1页") and "“" in x for x in combos)
+    assert len(lines) < 240
