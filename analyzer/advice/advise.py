@@ -256,6 +256,29 @@ def _currency(findings: Iterable[Any], language: str) -> str | None:
     return "CNY" if language == "zh" else None
 
 
+_PRODUCT_SIGNS = {
+    "mobile": re.compile(r"号卡|流量卡|SIM卡|携号转网|手机号码|入网|话费|靓号|通用流量|定向流量|流量包|通话|短信|\bSIM\b|\bphone\s+numbers?\b|\bport(?:ing)?\s+(?:out|your\s+number)"
+                         r"|\bwireless\b|\bcell(?:ular)?\s+(?:service|phone|plan)|\bmobile\s+(?:service|plan|phone|line)", re.I),
+    "broadband": re.compile(r"宽带|光纤|光猫|机顶盒|IPTV|\bbroadband\b|\binternet\s+service\b|\bcable\b|\bmodem\b|\brouter\b|\bfib(?:er|re)\b|\bnbn\b", re.I),
+    # "fitness for a particular purpose" and "course of dealing" are legal phrases, not a gym
+    "membership": re.compile(r"健身|会籍|私教|课程|课时|培训|学费|美容|美发|储值卡|预付卡|会员卡|\bgym\b|\bhealth\s+club\b|\bfitness\s+(?:club|centre|center|classes)\b"
+                             r"|\bclasses\b|\btuition\b|\bpersonal\s+train", re.I),
+    "subscription": re.compile(r"自动续费|连续包月|会员服务|VIP|\bsubscriptions?\b|\bpremium\b|\bauto-?renew|\bmembership\s+fee", re.I),
+}
+
+
+def _product(text: str) -> str:
+    """What is bought, for the words the advice uses: "mobile" (a phone line or data card),
+    "broadband", "membership" (gym, course, prepaid card), "subscription" (an app or service
+    membership), else "service". The kind with the most signs wins; a phone line needs three."""
+    sample = text[:200_000]
+    counts = {k: len(rx.findall(sample)) for k, rx in _PRODUCT_SIGNS.items()}
+    if counts["mobile"] >= 3 and counts["mobile"] >= max(counts["broadband"], counts["membership"]):
+        return "mobile"
+    best = max(("broadband", "membership", "subscription"), key=lambda k: counts[k])
+    return best if counts[best] >= 2 else "service"
+
+
 class _Read:
     """A finding (or protection) as the advice reads it: its quotes with traditional characters
     simplified and full-width forms folded (see fold_chars), so rules written in simplified
@@ -305,6 +328,9 @@ class _Facts:
             self.etfs = [f for f in self.etfs if not bare(f)]
         self._term()
         self._minimum()
+        self.product = _product(self.text)
+        # the word for leaving: a phone line is left (离网), a membership or a service is quit (退出)
+        self.leave_zh = "离网" if self.product == "mobile" else "退出"
 
     # term ------------------------------------------------------------------------------------
     def _term(self) -> None:
@@ -597,9 +623,9 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
         parts = [p for k, p in other.items() if k != "arrears"]
         if not parts and (F.lock or F.mins):
             if F.lock and not F.mins:
-                parts = [_Part(_t("提前离网费用（协议未写明）", "Cost of leaving early (not stated)"), None,
+                parts = [_Part(_t(f"提前{F.leave_zh}费用（协议未写明）", "Cost of leaving early (not stated)"), None,
                                lambda n: "exit fee (not stated)", [F.lock[0]],
-                               [_t("提前离网的违约金金额或计算方法（协议未写明）", "the early-exit fee or how it is calculated (not stated)")])]
+                               [_t(f"提前{F.leave_zh}的违约金金额或计算方法（协议未写明）", "the early-exit fee or how it is calculated (not stated)")])]
             else:
                 # no exit fee stated: the minimum spend still owed for the rest of the term
                 rate, src = F.minimum, F.min_src
@@ -691,7 +717,7 @@ def exit_cost(F: _Facts) -> ExitCost | None:
     months = [m for m in EXIT_MONTHS if T is None or m < T]
     rows = []
     for n in months:
-        rows.append(_row(F, n, _t(f"第{n}个月后离网", f"Leave after month {n}"), parts))
+        rows.append(_row(F, n, _t(f"第{n}个月后{F.leave_zh}", f"Leave after month {n}"), parts))
     if len(rows) > 1 and all(r.amount is None and r.at_least is None for r in rows):
         # nothing computable for any month: one row naming what is missing, not five alike
         first = rows[0]
@@ -1153,10 +1179,15 @@ def way_out(F: _Facts) -> WayOut:
                         "The agreement does not state refunds or fees for leaving after use: ask whether the balance is refunded and whether any fee applies.",
                         "协议写明：", "The agreement says: ")
     scenarios = (Scenario("not_activated", None, t1, s1), Scenario("activated_unused", None, t2, s2), Scenario("used", None, t3, s3))
-    telecom = bool(re.search(r"号卡|流量卡|入网|话费|SIM|携号转网|号码|sim card|phone number|line", F.text, re.I))
+    what = {
+        "mobile": _t("号卡照片及手机号码/卡号", "A photo of the SIM card and the phone number / card number"),
+        "broadband": _t("宽带账号/合同编号，以及设备（光猫、机顶盒）的照片", "The account or contract number, and a photo of the equipment (modem, set-top box)"),
+        "membership": _t("会员卡/合同编号及照片", "The membership card or contract number, with a photo"),
+        "subscription": _t("账号及订单号、扣费记录截图", "Your account and order number, with screenshots of the charges"),
+    }.get(F.product, _t("账号或订单号、合同编号", "Your account, order or contract number"))
     prepare = [
         _t("身份证（办理人本人）", "Your ID (the account holder's)"),
-        _t("号卡照片及手机号码/卡号" if telecom else "会员卡/订单号及照片", "A photo of the SIM card and the phone number / card number" if telecom else "The membership card or order number, with a photo"),
+        what,
         _t("付款记录（首充、预存、订单支付截图或账单）", "Payment records (first top-up, prepayment, order receipt or bill)"),
         _t("广告页面和下单页面的截图（含宣传的价格、流量、“无合约”等说法）", "Screenshots of the advert and the order page (the advertised price, data, 'no contract' claims)"),
         _t("协议全文（保存下单时的版本）及与客服的聊天/通话记录", "The full agreement as it was when you ordered, and your chats or calls with customer service"),
@@ -1254,7 +1285,7 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
         elif cat == "early_termination_fee":
             row = next((r for r in (ec.rows if ec else ()) if r.month == 6), None)
             if row and row.amount:
-                name = _t(f"提前离网要付费（第6个月后离开约{_money_zh(row.amount, cur)}）", f"Leaving early costs money (about {_money_en(row.amount, cur)} after month 6)")
+                name = _t(f"提前{F.leave_zh}要付费（第6个月后离开约{_money_zh(row.amount, cur)}）", f"Leaving early costs money (about {_money_en(row.amount, cur)} after month 6)")
         scored.append((w, name, _srcs(src)))
     pts = sum(w for w, _, _ in scored)
     high_combos = [c for c in combos if c.severity == "high"]
@@ -1302,7 +1333,7 @@ def _line(F: _Facts, ec: ExitCost | None) -> dict:
     if F.etfs:
         kinds = [p.label for p in _etf_mechanisms(F)[0]]
         if any("剩余月数" in k["zh"] for k in kinds):
-            zh.append("提前离网需按剩余月份付费")
+            zh.append(f"提前{F.leave_zh}需按剩余月份付费")
             en.append("leaving early costs the remaining months")
         elif any(k["zh"].startswith("违约金") and re.search(r"\d", k["zh"]) for k in kinds):
             k = next(k for k in kinds if k["zh"].startswith("违约金") and re.search(r"\d", k["zh"]))
@@ -1317,7 +1348,7 @@ def _line(F: _Facts, ec: ExitCost | None) -> dict:
         zh.append(f"{wz}{_money_zh(ta, cur) if ta else ''}不退")
         en.append(f"the {we}{' of ' + _money_en(ta, cur) if ta else ''} is not refundable")
     if F.credits and (F.forfeits() or F.repays()):
-        zh.append("离网后未返还的赠送款作废")
+        zh.append(f"{F.leave_zh}后未返还的赠送款作废")
         en.append("unpaid gifted credit is lost if you leave")
     if len(zh) < 2:
         for cat in ("promo_price_expiry", "auto_renewal", "refund_restriction", "activation_definition", "unilateral_change", "data_cap_throttle"):

@@ -453,3 +453,23 @@ def test_traditional_chinese_gets_the_same_advice_as_simplified():
     assert "首充100元不退" in b.verdict.line["zh"]
     assert [(r.month, r.amount, r.formula) for r in b.exit_cost.rows] == \
            [(r.month, r.amount, r.formula) for r in a.exit_cost.rows]
+
+
+def test_advice_uses_the_words_of_the_product_bought():
+    """A gym card was told about 离网 and a US cable agreement was asked for "a photo of the SIM
+    card" (issue 11): the advice now names what was bought."""
+    gym = ("健身会员卡协议。第一条 会员卡为12个月年卡，会籍期内每月会费199元，无论是否到店训练均照常扣收。"
+           "第二条 会员在会籍期内提前退卡的，须支付剩余月份会费作为违约金，已付费用不予退还。"
+           "第三条 私教课程另行收费，课时有效期6个月，逾期作废。")
+    s = summary(gym)
+    texts = " ".join([r.label["zh"] for r in s.exit_cost.rows] + [s.verdict.line["zh"]]
+                     + [p["zh"] for p in s.way_out.prepare])
+    assert "离网" not in texts and "号卡" not in texts and "退出" in texts
+    cable = ("Residential Services Agreement. Your cable and internet service requires a 12-month minimum term; "
+             "if you cancel early you must pay an early termination fee of $10 for each remaining month. "
+             "Equipment such as your modem and router must be returned within 14 days or you will be charged "
+             "an unreturned equipment fee. Monthly service fees are billed in advance and are non-refundable.")
+    prep = " ".join(p["en"] for p in summary(cable).way_out.prepare)
+    assert "SIM" not in prep and "equipment" in prep
+    phone = summary(ZH_LOCK)
+    assert any("离网" in r.label["zh"] for r in phone.exit_cost.rows)
