@@ -73,6 +73,7 @@ def scan(
     offer_file: Optional[Path] = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
     time_limit: float = typer.Option(45.0, "--time-limit", help="Seconds the clause search may take; past it the report is marked incomplete."),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
+    full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .engine.pipeline import Scanner
@@ -116,7 +117,7 @@ def scan(
     else:
         from .render.report import render_terminal
         to_tty = output is None and sys.stdout.isatty()
-        text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False)
+        text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False, full=full)
     _write_or_print(text, output, inputs)
     if not report.complete and not allow_incomplete:
         print(f"terms-scan: incomplete scan: {_one_line(report.incomplete or '')} "

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -309,3 +310,24 @@ def test_slow_pattern_is_skipped_with_a_warning(run_cli, tmp_path):
     assert rep["complete"] is False and "zh-slow-test" in rep["incomplete"]
     assert any("zh-slow-test" in w and "too long" in w for w in rep["warnings"])
     assert any(f["category"] == "minimum_spend" for f in rep["findings"])
+
+
+def test_default_terminal_report_is_a_first_screen_and_full_keeps_the_detail(run_cli):
+    """299 terminal lines for a 756-character agreement (issue 11): the default is now a brief
+    that fits 60 lines at 80 columns (grade, exit cost, the most serious clauses, questions,
+    how to see everything); --full keeps the whole report."""
+    import os
+
+    example = str(Path(__file__).resolve().parents[1] / "corpora" / "example-haoka-agreement.txt")
+    env = {**os.environ, "COLUMNS": "80"}
+    brief = run_cli(example, env=env)
+    full = run_cli(example, "--full", env=env)
+    assert brief.returncode == full.returncode == 0
+    b, f = brief.stdout.decode(), full.stdout.decode()
+    assert len(b.splitlines()) <= 60 < len(f.splitlines())
+    for needle in ("等级", "提前离开要花多少钱", "第6个月后离网", "付款前要问的问题", "--full"):
+        assert needle in b, needle
+    assert "如果想退出" not in b and "如果想退出" in f  # the way out is in the full report
+    top = b[b.index("最要紧的条款"):b.index("付款前要问的问题")]
+    quotes = [ln.strip() for ln in top.splitlines() if ln.strip().startswith("“")]
+    assert quotes and len(quotes) == len(set(quotes))  # two categories of one clause: quoted once

@@ -1294,10 +1294,19 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
     bonus = min(len(prot_cats), 4)
     pts -= bonus
     grade = "A" if pts <= 3 else "B" if pts <= 8 else "C" if pts <= 14 else "D" if pts <= 22 else "E"
+    ranked = sorted(scored, key=lambda x: -x[0])
+    listed = [x for x in ranked if x[0] >= 2][:6]
     reasons = [Reason(_t(f"{name['zh']}（+{_num(w)}分）", f"{name['en']} (+{_num(w)})"), src)
-               for w, name, src in sorted(scored, key=lambda x: -x[0]) if w >= 2][:6]
+               for w, name, src in listed]
     for c in high_combos[:3]:
         reasons.append(Reason(_t(f"组合风险：{c.title['zh']}（+1分）", f"Combination: {c.title['en']} (+1)"), c.sources))
+    # the rest, in one line, so that the reasons add up to the total (issue 11)
+    rest = [x for x in ranked if x not in listed]
+    rest_pts = sum(w for w, _, _ in rest) + max(0, len(high_combos) - 3)
+    if rest_pts:
+        n = len(rest) + max(0, len(high_combos) - 3)
+        reasons.append(Reason(_t(f"另外{n}项风险较小的条款（+{_num(rest_pts)}分）", f"{n} more minor term(s) (+{_num(rest_pts)})"),
+                              _srcs(src for _, _, srcs in rest for src in srcs[:1])))
     if bonus:
         ps = [p for p in F.protections if p.category in prot_cats]
         reasons.append(Reason(_t(f"有利条款：{len(prot_cats)}类（−{bonus}分）", f"Protections in your favour: {len(prot_cats)} kind(s) (-{bonus})"),

@@ -48,6 +48,11 @@ _L: dict[str, tuple[str, str]] = {
     "col_clauses": ("依据条款（页）", "Clauses (page)"),
     "missing_values": ("缺少：", "missing: "),
     "no_number": ("无法算出", "no figure"),
+    "top_findings": ("最要紧的条款", "The most serious clauses"),
+    "more_findings": ("……另有 %d 条（见完整报告）", "… and %d more (see the full report)"),
+    "more_claims": ("广告中另有 %d 项说法未发现矛盾（见完整报告）", "%d more advert claims show no contradiction (see the full report)"),
+    "see_all": ("全部条款、退出办法和可发送的申请：加 --full（或 --format html -o report.html）",
+                "Every clause, how to get out, a request to send: add --full (or --format html -o report.html)"),
     "cost_parts": ("费用由以下几项相加（n = 离开前已在网的月数）：", "The cost adds up these parts (n = months before you leave):"),
     "term": ("合约期 %d 个月", "term %d months"),
     "monthly_min": ("每月最低 %s", "monthly minimum %s"),
@@ -335,9 +340,17 @@ def _grade_text(verdict: Any, lang: str) -> str:
 # --------------------------------------------------------------------------- terminal
 
 
+BRIEF_CLAUSES = 5    # clauses quoted in the brief terminal report
+BRIEF_QUESTIONS = 3  # questions in it
+
+
 def render_terminal(report: "Report", lang: str | None = None, width: int | None = None,
-                    color: bool | None = None) -> str:
+                    color: bool | None = None, full: bool = True) -> str:
     """The terminal report as a string (ANSI colours unless NO_COLOR or color=False).
+
+    ``full=False`` is the brief the command line shows by default, a first screen that decides:
+    the verdict, the exit cost, the most serious clauses quoted, contradicted advert claims and
+    the most important questions, ending with how to see everything.
 
     Every agreement-derived string goes into ``rich.text.Text`` objects, so ``[bold]`` or
     ``[link=…]`` in an agreement prints literally."""
@@ -385,8 +398,11 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
 
     d = report.document
     con.print(T(f"terms-scan: {d.source}", "bold"))
-    con.print(T(_meta(report, lang), "dim"))
-    con.print(T(_counts(report, lang)))
+    if full:
+        con.print(T(_meta(report, lang), "dim"))
+        con.print(T(_counts(report, lang)))
+    else:
+        con.print(_hang(T(_meta(report, lang) + " · " + _counts(report, lang), "dim"), 0, con.width))
 
     summary = _summary(report)
     if summary is not None:
@@ -400,9 +416,16 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
         con.print(_hang(Text(_t(v.line, lang), style="bold"), 0, con.width))
         if not getattr(report, "complete", True):
             con.print(_hang(Text(_s("incomplete", lang) + str(report.incomplete), style="bold red"), 0, con.width))
+        combos = [r for r in v.reasons if r.text.get("en", "").startswith("Combination: ")]
         for r in v.reasons:
+            if not full and r in combos:
+                if r is combos[0]:  # the brief: the combinations in one line
+                    names = "；".join(_t(c.text, lang).split("：", 1)[-1].split(": ", 1)[-1] for c in combos)
+                    item((f"组合风险{len(combos)}项：" if lang == "zh" else f"{len(combos)} combinations: ") + names)
+                continue
             item(_t(r.text, lang))
-            refs(r.sources)
+            if full:  # the brief names the clauses once, below
+                refs(r.sources)
 
         ec = summary.exit_cost
         if ec is not None and (ec.rows or ec.total_commitment is not None):
@@ -432,14 +455,15 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
                 con.print(T("  " + _s("cost_parts", lang), "dim"))
                 for text_, srcs in legend:
                     item(text_, bullet="  · ", style="dim")
-                    refs(srcs)
+                    if full:
+                        refs(srcs)
             missing = list(dict.fromkeys(_t(m, lang) for r in rows for m in r.missing))
             if missing:
                 item(_s("missing_values", lang) + "; ".join(missing), bullet="  ", style="yellow")
             for n in ec.notes:
                 item(_t(n, lang), bullet="* ", style="dim")
 
-        if summary.combinations:
+        if summary.combinations and full:  # the brief has them among the verdict's reasons
             heading("combinations")
             for c in summary.combinations:
                 head = Text("  ")
@@ -450,26 +474,51 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
                 # the clauses by reference: their words are quoted once, under the findings
                 refs(_dedup_sources(c.sources))
 
-    heading("findings")
-    for sev, fs in _by_severity(report):
-        sub_t = Text(f"{_s('sev_' + sev, lang)} ({len(fs)})", style=_SEV_STYLE[sev])
-        con.print(sub_t)
-        for f in fs:
+    heading("findings" if full else "top_findings")
+    one_page = len(report.document.pages) <= 1  # "p. 1" of a text or web page says nothing
+    shown = 0
+    if full:
+        groups = [(sev, [[f] for f in fs]) for sev, fs in _by_severity(report)]
+    else:
+        # the brief: the most serious clauses, each quoted once with every category it states
+        seen: dict[str, list] = {}
+        order: list[list] = []
+        for _sev, fs in _by_severity(report):
+            for f in fs:
+                key = _one_line(f.evidence)
+                if key in seen:
+                    seen[key].append(f)
+                elif len(order) < BRIEF_CLAUSES:
+                    seen[key] = [f]
+                    order.append(seen[key])
+        groups = [(sev, [g for g in order if g[0].severity == sev]) for sev in SEVERITIES]
+        groups = [(sev, gs) for sev, gs in groups if gs]
+        shown = sum(len(g) for g in order)
+    for sev, gs in groups:
+        if full:  # the brief's clauses carry their severity in front
+            con.print(Text(f"{_s('sev_' + sev, lang)} ({len(gs)})", style=_SEV_STYLE[sev]))
+        for g in gs:
+            f = g[0]
             head = Text("  ")
             head.append(f"[{_SEV_NAME[lang][f.severity]}] ", style=_SEV_STYLE[f.severity])
-            head.append(_label(f.category, lang), style="bold")
-            head.append(f"  {_page(f.location.page, lang)}", style="dim")
+            head.append(" · ".join(dict.fromkeys(_label(x.category, lang) for x in g)), style="bold")
+            if not one_page:
+                head.append(f"  {_page(f.location.page, lang)}", style="dim")
             vals = _fmt_values(f.values, lang)
             if vals:
                 head.append(f"  {vals}", style="green")
             con.print(_hang(head, 4, con.width))
-            item(_t(f.explanation, lang), bullet="", indent=4)
+            if full:
+                item(_t(f.explanation, lang), bullet="", indent=4)
             quote(f.evidence)
-        con.print()
+        if full:
+            con.print()
     if not report.findings:
         con.print(T(_s("no_findings", lang)))
 
-    if report.protections:
+    if not full and len(report.findings) > shown:
+        con.print(T("  " + _s("more_findings", lang) % (len(report.findings) - shown), "dim"))
+    if report.protections and full:
         heading("protections")
         for p in report.protections:
             line = Text("  + ", style="green")
@@ -478,17 +527,18 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             con.print(_hang(line, 4, con.width))
 
     if summary is not None:
-        if summary.missing_protections:
+        if summary.missing_protections and full:
             heading("missing")
             for m in summary.missing_protections:
                 item(_t(m.text, lang), bullet="- ")
         if summary.questions:
             heading("questions")
-            for i, q in enumerate(summary.questions, 1):
+            for i, q in enumerate(summary.questions if full else summary.questions[:BRIEF_QUESTIONS], 1):
                 item(_t(q.text, lang), bullet=f"{i}. ")
-                refs(q.sources, indent=5)
+                if full:
+                    refs(q.sources, indent=5)
         w = summary.way_out
-        if w is not None:
+        if w is not None and full:
             heading("way_out")
             if w.scenarios:
                 sub(_s("scenarios", lang))
@@ -522,12 +572,15 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
     if offer is not None:
         heading("offer")
         con.print(_hang(Text(_s("offer_text", lang) + _one_line(offer.text), style="dim"), 2, con.width))
-        if offer.claims:
+        claims = offer.claims if full else tuple(c for c in offer.claims if c.status == "contradicted")
+        if not full and len(claims) < len(offer.claims):
+            con.print(T("  " + _s("more_claims", lang) % (len(offer.claims) - len(claims)), "dim"))
+        if claims:
             table = Table(box=box.SIMPLE_HEAD, show_lines=True, pad_edge=False, width=min(con.width, 100))
             table.add_column(T(_s("col_claim", lang)), ratio=3, overflow="fold")
             table.add_column(T(_s("col_status", lang)), ratio=2, overflow="fold")
             table.add_column(T(_s("col_vs", lang)), ratio=6, overflow="fold")
-            for c in offer.claims:
+            for c in claims:
                 claim = T(_pick(_CLAIM_KIND.get(c.kind, (c.kind, c.kind)), lang) + "\n")
                 claim.stylize("bold", 0, len(claim) - 1)
                 claim.append(_one_line(c.advert))
@@ -547,6 +600,9 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             con.print(_hang(Text("! " + w_, style="yellow"), 2, con.width))
     con.print()
     con.print(_hang(T(_s("disclaimer", lang), "dim"), 0, con.width))
+    if not full:
+        con.print(_hang(T(_s("see_all", lang), "bold"), 0, con.width))
+        return _safe_output(buf.getvalue(), no_color)
     if summary is not None and summary.verdict.assessed:
         # the screen shows the end of a long report: the verdict again, not the request template
         v = summary.verdict

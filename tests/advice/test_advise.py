@@ -473,3 +473,32 @@ def test_advice_uses_the_words_of_the_product_bought():
     assert "SIM" not in prep and "equipment" in prep
     phone = summary(ZH_LOCK)
     assert any("离网" in r.label["zh"] for r in phone.exit_cost.rows)
+
+
+@pytest.mark.skipif(not AGREEMENTS.is_dir(), reason="shared corpora not present")
+def test_shared_corpora_numbers_add_up():
+    """Issue 11's consistency check over every shared agreement: an exit-cost row's parts sum to
+    its total (or to its "at least" figure), and the verdict's listed reasons add up to its
+    total (the 13.5 points of minor terms were not listed)."""
+    import re
+
+    checked = 0
+    for path in sorted(AGREEMENTS.iterdir()):
+        if path.suffix not in (".txt", ".md", ".html", ".pdf"):
+            continue
+        s = default_scanner().scan_path(path).summary
+        if s is None or not s.verdict.assessed:
+            continue
+        points = [re.search(r"\((?:\+|-)([\d.]+)\)$", r.text["en"]) for r in s.verdict.reasons[:-1]]
+        signs = [-1 if "(-" in r.text["en"] else 1 for r in s.verdict.reasons[:-1]]
+        total = float(re.search(r"Total ([\d.-]+) points", s.verdict.reasons[-1].text["en"]).group(1))
+        assert all(points), (path.name, [r.text["en"] for r in s.verdict.reasons])
+        assert abs(sum(sign * float(m.group(1)) for sign, m in zip(signs, points)) - total) < 1e-6, path.name
+        for row in (s.exit_cost.rows if s.exit_cost else ()):
+            known = [p.amount for p in row.parts if p.amount is not None]
+            if row.amount is not None and row.parts:
+                assert abs(sum(known) - row.amount) < 0.01, (path.name, row.month)
+            elif row.at_least is not None:
+                assert abs(sum(known) - row.at_least) < 0.01, (path.name, row.month)
+        checked += 1
+    assert checked >= 20
