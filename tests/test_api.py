@@ -201,8 +201,12 @@ def test_repr_html_is_a_valid_fragment_with_escaped_text():
     css = frag[frag.index("<style>") + 7:frag.index("</style>")]
     for rule in css.split("}"):
         if rule.strip():
-            for sel in rule.split("{")[0].split(","):
+            head = rule.split("{")
+            if head[0].strip().startswith("@media"):  # a media query: its rules follow the first "{"
+                head = head[1:]
+            for sel in head[0].split(","):
                 assert sel.strip().startswith(".terms-scan-report"), sel
+    assert "@media (max-width:640px){.terms-scan-report" in css  # phone layout, scoped too
 
 
 def test_repr_html_matches_the_html_report_body():

@@ -79,6 +79,7 @@ _L: dict[str, tuple[str, str]] = {
     "agreement": ("协议：", "agreement: "),
     "document": ("协议全文（条款已高亮）", "Full text, clauses highlighted"),
     "legend": ("图例", "Legend"),
+    "highlight_all": ("高亮全部条款（默认只标出高风险条款和有利条款）", "Highlight every clause (by default only the costly clauses and the protections)"),
     "protection": ("有利条款", "Protection"),
     "multi": ("下划线：同一段属于多个类别", "underlined: several categories"),
     "source_clause": ("依据条款", "Clause"),
@@ -1039,7 +1040,9 @@ def _highlight(text: str, spans: list[_Span], lang: str, prefix: str = "") -> tu
         for sp in cover:
             if sp.category not in cats:
                 cats.append(sp.category)
-        classes = ["hl", _cls(cats[0])] + (["multi"] if len(cats) > 1 else [])
+        top = cover[0].severity  # 3 high, 2 medium, 1 low, 0 a protection
+        classes = ["hl", _cls(cats[0]), {3: "s-high", 2: "s-medium", 1: "s-low"}.get(top, "s-prot")] \
+            + (["multi"] if len(cats) > 1 else [])
         title = " · ".join(dict.fromkeys(sp.label for sp in cover))
         refs = " ".join(sp.id for sp in cover)
         anchors = "".join(f'<span class="anchor" id="{prefix}{_e(sp.id)}"></span>' for sp in new[1:])
@@ -1092,25 +1095,60 @@ footer{margin-top:2em;color:var(--muted);font-size:.9em}
 
 
 def _html_css() -> str:
-    cats = "".join(f"mark.{_cls(c)}{{background:{col}}}" for c, col in _CAT_COLOUR.items())
-    # the default first: a category rule of the same specificity that follows it wins
-    return (_CSS + f"mark.hl{{background:{_OTHER_COLOUR}}}" + cats
-            + f"mark.c-protection{{background:{_PROTECTION_COLOUR}}}")
+    """Highlights say something: in the text only the costly (high-severity) clauses and the
+    protections are coloured, by category; the others are underlined until the reader ticks
+    "highlight every clause" (a checkbox and CSS, no script). Narrow screens stack the tables;
+    print drops the toggle."""
+    all_on = ".toggle:checked~pre.doc "
+    cats = "".join(f"mark.{_cls(c)}.s-high,{all_on}mark.{_cls(c)},.legend mark.{_cls(c)}{{background:{col}}}"
+                   for c, col in _CAT_COLOUR.items())
+    return (_CSS + "mark.hl{background:transparent;border-bottom:2px dotted #9e9e9e}"
+            + f"mark.hl.s-high,{all_on}mark.hl,.legend mark.hl{{background:{_OTHER_COLOUR};border-bottom:none}}" + cats
+            + f"mark.c-protection{{background:{_PROTECTION_COLOUR};border-bottom:none}}" + _CSS_NARROW)
+
+
+_CSS_NARROW = """
+.toggle-label{display:inline-block;margin:.3em 0;font-size:.92em;cursor:pointer}
+@media (max-width:640px){
+body{padding:.6em .7em 3em;font-size:15px}
+.verdict{flex-direction:column;align-items:flex-start}
+table.exit-cost thead,table.offer thead{display:none}
+table.exit-cost tr,table.offer tr{display:block;border-bottom:1px solid var(--line);padding:.3em 0}
+table.exit-cost td,table.offer td{display:block;border:none;padding:.1em .2em}
+td.num{text-align:left}
+.formula{word-break:break-word}
+}
+@media print{
+.toggle,.toggle-label{display:none}
+a{color:inherit;text-decoration:none}
+h2{break-after:avoid}
+ul.findings>li,tr{break-inside:avoid}
+body{max-width:none;padding:0}
+}
+"""
 
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 
 
+_MEDIA = re.compile(r"(@media[^{]*)\{((?:[^{}]*\{[^{}]*\})*)\s*\}")
+
+
 def scope_css(css: str, root: str) -> str:
-    """Prefix every selector with ``.root`` so the report's CSS cannot restyle a notebook."""
+    """Prefix every selector with ``.root`` so the report's CSS cannot restyle a notebook
+    (inside ``@media`` blocks too)."""
     def one(sel: str) -> str:
         sel = sel.strip()
         if sel in (":root", "body", "html"):
             return f".{root}"
         return f".{root} {sel}"
 
-    rules = "".join(",".join(one(x) for x in m.group(1).split(",")) + "{" + m.group(2) + "}"
-                    for m in _RULE.finditer(css))
+    def rules_of(block: str) -> str:
+        return "".join(",".join(one(x) for x in m.group(1).split(",")) + "{" + m.group(2) + "}"
+                       for m in _RULE.finditer(block))
+
+    media = "".join(f"{m.group(1).strip()}{{{rules_of(m.group(2))}}}" for m in _MEDIA.finditer(css))
+    rules = rules_of(_MEDIA.sub("", css)) + media
     # the page's body padding is for a browser window; in an output cell keep it small
     return rules + f".{root}{{margin:0;padding:.2em 0 1em}}"
 
@@ -1300,6 +1338,8 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
     if any(sp.start < sp.end for sp in spans):
         legend += f'<mark class="hl multi">{e(_s("multi", lang))}</mark>'
     body.append(f'<div class="legend" aria-label="{e(_s("legend", lang))}"><b>{e(_s("legend", lang))}:</b> {legend}</div>')
+    body.append(f'<input type="checkbox" class="toggle" id="{P}highlight-all">'
+                f'<label class="toggle-label" for="{P}highlight-all"> {e(_s("highlight_all", lang))}</label>')
     body.append(f'<pre class="doc" id="{P}document-text">{doc_html}</pre>')
     body.append(f"<footer>{e(_s('disclaimer', lang))}</footer>")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -178,3 +179,29 @@ def test_nothing_is_fetched_from_the_network(chromium, page_file, tmp_path):
     clog = tmp_path / "control.json"
     run(chromium, tmp_path, f"--log-net-log={clog}", "--dump-dom", control.as_uri())
     assert "http://example.invalid/x.png" in _page_requests(clog)
+
+
+def test_phone_width_has_no_sideways_scroll_and_highlights_only_costly_clauses(chromium, tmp_path):
+    """Issue 11: at 390 px the exit-cost table forced a sideways scroll, and 13 highlight colours
+    covered every sentence. Measured in Chromium on a copy of the page with a measuring script
+    added (the report itself allows no script): the page is no wider than the window, a
+    medium-severity clause is not coloured until "highlight every clause" is ticked, a costly one is."""
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    page = render_html(analyzer.scan(example))
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    probe = ("<script>addEventListener('load',()=>{const d=document.documentElement;"
+             "const bg=s=>{const m=document.querySelector('pre.doc mark.'+s);return m?getComputedStyle(m).backgroundColor:'none'};"
+             "const r=[d.scrollWidth,innerWidth,bg('s-high'),bg('s-medium')];"
+             "document.querySelector('.toggle').checked=true;r.push(bg('s-medium'));"
+             "document.body.setAttribute('data-probe',JSON.stringify(r))})</script>")
+    path = tmp_path / "probe.html"
+    path.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom_html = run(chromium, tmp_path, "--window-size=390,2000", "--virtual-time-budget=3000",
+                   "--dump-dom", path.as_uri()).stdout.decode("utf-8")
+    dom = Dom()
+    dom.feed(dom_html)
+    body = next(a for t, a in dom.tags if t == "body")
+    scroll_width, inner_width, high, medium, medium_all = json.loads(body["data-probe"])
+    assert scroll_width <= inner_width, (scroll_width, inner_width)
+    transparent = ("rgba(0, 0, 0, 0)", "transparent")
+    assert high not in transparent and medium in transparent and medium_all not in transparent
