@@ -197,9 +197,12 @@ class Report:
         """A copy that also checks an advert's claims against this agreement."""
         from dataclasses import replace
 
+        from .advice.advise import with_offer_verdict
         from .advice.offer import check_offer
 
-        return replace(self, offer=check_offer(advert, self))
+        offer = check_offer(advert, self)
+        summary = with_offer_verdict(self.summary, offer) if self.summary is not None else None
+        return replace(self, offer=offer, summary=summary)
 
     def at_or_above(self, level: str) -> list[Finding]:
         floor = SEVERITY_ORDER[level]

@@ -1293,7 +1293,7 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
     prot_cats = sorted({p.category for p in F.protections})
     bonus = min(len(prot_cats), 4)
     pts -= bonus
-    grade = "A" if pts <= 3 else "B" if pts <= 8 else "C" if pts <= 14 else "D" if pts <= 22 else "E"
+    grade = _grade(pts)
     ranked = sorted(scored, key=lambda x: -x[0])
     listed = [x for x in ranked if x[0] >= 2][:6]
     reasons = [Reason(_t(f"{name['zh']}（+{_num(w)}分）", f"{name['en']} (+{_num(w)})"), src)
@@ -1311,13 +1311,42 @@ def verdict(F: _Facts, combos: list[Combination], ec: ExitCost | None) -> Verdic
         ps = [p for p in F.protections if p.category in prot_cats]
         reasons.append(Reason(_t(f"有利条款：{len(prot_cats)}类（−{bonus}分）", f"Protections in your favour: {len(prot_cats)} kind(s) (-{bonus})"),
                               _srcs(Source.of(p) for p in ps[:4])))
-    reasons.append(Reason(_t(f"合计{_num(pts)}分 → {grade}（≤3 A，≤8 B，≤14 C，≤22 D，其余 E）",
-                             f"Total {_num(pts)} points -> {grade} (<=3 A, <=8 B, <=14 C, <=22 D, else E)")))
+    reasons.append(_total_reason(pts, grade))
     line = _line(F, ec)
     if _excerpt(F):  # a pasted clause or two: what it says, not what the rest of the agreement may say
         line = _t("仅依据摘录：" + line["zh"], "Based on the excerpt only: " + line["en"])
-        return Verdict(True, grade, line, tuple(reasons), excerpt=True)
-    return Verdict(True, grade, line, tuple(reasons))
+        return Verdict(True, grade, line, tuple(reasons), excerpt=True, points=pts)
+    return Verdict(True, grade, line, tuple(reasons), points=pts)
+
+
+def _grade(pts: float) -> str:
+    return "A" if pts <= 3 else "B" if pts <= 8 else "C" if pts <= 14 else "D" if pts <= 22 else "E"
+
+
+def _total_reason(pts: float, grade: str) -> Reason:
+    return Reason(_t(f"合计{_num(pts)}分 → {grade}（≤3 A，≤8 B，≤14 C，≤22 D，其余 E）",
+                     f"Total {_num(pts)} points -> {grade} (<=3 A, <=8 B, <=14 C, <=22 D, else E)"))
+
+
+ADVERT_POINTS = 2  # an advert claim the agreement contradicts
+
+
+def with_offer_verdict(summary: Summary, offer: Any) -> Summary:
+    """The verdict once an advert has been checked: every claim the agreement contradicts is a
+    reason of its own (+2), before the total, and the grade follows the new total."""
+    from dataclasses import replace
+
+    v = summary.verdict
+    bad = [c for c in getattr(offer, "claims", ()) if c.status == "contradicted"]
+    if not bad or not v.assessed or v.points is None:
+        return summary
+    pts = v.points + ADVERT_POINTS * len(bad)
+    grade = _grade(pts)
+    extra = [Reason(_t(f"广告说法与协议不符：“{_flat(c.advert)}”（+{ADVERT_POINTS}分）",
+                       f"The advert says \"{_flat(c.advert)}\"; the agreement says otherwise (+{ADVERT_POINTS})"), c.sources)
+             for c in bad]
+    reasons = list(v.reasons[:-1]) + extra + [_total_reason(pts, grade)]
+    return replace(summary, verdict=replace(v, grade=grade, points=pts, reasons=tuple(reasons)))
 
 
 def _line(F: _Facts, ec: ExitCost | None) -> dict:

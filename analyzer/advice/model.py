@@ -84,10 +84,12 @@ class Verdict:
     line: Text
     reasons: tuple[Reason, ...] = ()
     excerpt: bool = False  # judged on a short excerpt only (a pasted clause or two)
+    points: float | None = None  # the score behind the grade (the reasons add up to it)
 
     def to_dict(self) -> dict[str, Any]:
         return {"assessed": self.assessed, "grade": self.grade, "line": _text(self.line),
-                "reasons": [r.to_dict() for r in self.reasons], **({"excerpt": True} if self.excerpt else {})}
+                "reasons": [r.to_dict() for r in self.reasons], **({"excerpt": True} if self.excerpt else {}),
+                **({"points": self.points} if self.points is not None else {})}
 
 
 @dataclass(frozen=True)

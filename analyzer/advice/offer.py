@@ -106,6 +106,7 @@ _FREE_ACT = regex.compile(
     r"(?:免费|0元|零元)\s*(?:激活|开卡|开户|领卡|办卡|领取)|(?:激活|开卡)\s*免费"
     r"|免\s*(?:首充|卡费|激活费|开卡费|开户费|选号费)|(?:无需|不用|不需要?|无|0)\s*首充"
     r"|全国包邮|包邮|免邮费?|免运费|免费(?:邮寄|配送|送货)"
+    r"|免费(?:上门)?安装|免安装费|\bfree\s+(?:professional\s+|standard\s+)?install(?:ation)?\b|\bno\s+install(?:ation)?\s+(?:fees?|charges?)\b"
     r"|\bfree\s+(?:activation|sim(?:\s+card)?|shipping|delivery|setup|set-up|connection)\b"
     r"|\bno\s+(?:activation|setup|set-up|connection|sign[- ]?up|sim(?:\s+card)?|upfront)\s+(?:fees?|charges?|costs?)\b"
     r"|\bfree\s+to\s+activate\b|(?:\$|£|€)0\s+(?:activation|setup)\b",
@@ -113,11 +114,27 @@ _FREE_ACT = regex.compile(
 )
 
 
+# "首充100送120", "预存50得100话费", "赠送120元话费", "$200 in bill credits": a gift, which
+# agreements usually pay out by the month and take back when the buyer leaves
+_GIFT = regex.compile(
+    r"(?:首充|充值?|预存|存)\s*(?P<paid>\d+(?:\.\d+)?)\s*元?\s*(?:送|赠|返|得)\s*(?P<n>\d+(?:\.\d+)?)\s*元?(?:话费|红包)?"
+    r"|(?:赠送?|送|返)\s*(?P<n2>\d+(?:\.\d+)?)\s*元\s*(?:话费|红包|现金|券)?"
+    r"|(?P<cur>[$£€])\s?(?P<n3>\d+(?:\.\d+)?)\s+(?:in\s+)?(?:bill\s+credits?|gift\s+cards?|cash\s*back|rebates?|bonus(?:\s+credit)?|promo(?:tional)?\s+credits?)",
+    regex.I,
+)
+# "0元预存", "免预存", "no deposit": nothing to pay before the service starts
+_NO_PREPAY = regex.compile(r"(?:0|零)\s*元?\s*预存|无需预存|免预存|不用预存|无预存|\bno\s+(?:deposit|prepayment|upfront\s+payment)\b", regex.I)
+# what is left of an advert that still promises something: reported as unverified, never dropped
+_PROMISE = regex.compile(r"\d+(?:\.\d+)?\s*(?:元|块|GB|MB|TB|G流量|分钟|个月|月|天|年|%|折|次)|[$£€]\s?\d|免费|免|送|赠|无(?!线)|不限|包(?!装)"
+                         r"|\bfree\b|\bno\b|\bunlimited\b|\bbonus\b|\bincluded\b|\bminutes\b", regex.I)
+_SEGMENT = regex.compile(r"[^,，;；、|/+\n!！。]+")
+
+
 @dataclass(frozen=True)
 class AdvertClaim:
     """One claim of the advert: its kind, its own words, where they are, and its values."""
 
-    kind: str  # price, data, no_contract, refundable, free_activation
+    kind: str  # price, data, no_contract, refundable, free_activation, gift, no_prepay, other
     advert: str
     start: int  # offsets into the advert text as given
     end: int
@@ -219,10 +236,20 @@ def parse_offer(text: str) -> list[AdvertClaim]:
         add(m, "refundable", vals)
     for m in _FREE_ACT.finditer(t, timeout=TIMEOUT):
         w = m.group(0)
-        what = ("shipping" if regex.search(r"邮|运费|配送|送货|shipping|delivery", w, regex.I) else
+        what = ("installation" if regex.search(r"安装|install", w, regex.I) else
+                "shipping" if regex.search(r"邮|运费|配送|送货|shipping|delivery", w, regex.I) else
                 "first_topup" if "首充" in w else
                 "sim" if regex.search(r"卡费|sim", w, regex.I) and "激活" not in w else "activation")
         add(m, "free_activation", {"what": what})
+
+    for m in _GIFT.finditer(t, timeout=TIMEOUT):
+        n = m.group("n") or m.group("n2") or m.group("n3")
+        vals = {"amount": _clean(float(n)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
+        if m.group("paid"):
+            vals["paid"] = _clean(float(m.group("paid")))
+        add(m, "gift", vals)
+    for m in _NO_PREPAY.finditer(t, timeout=TIMEOUT):
+        add(m, "no_prepay", {})
 
     # one claim per stretch of words: the earliest, then the longest, wins an overlap
     found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
@@ -231,6 +258,15 @@ def parse_offer(text: str) -> list[AdvertClaim]:
         if any(c[0] < k[1] and k[0] < c[1] for k in kept):
             continue
         kept.append(c)
+    # a stretch of the advert that promises something no claim above covers: kept, unverified
+    for m in _SEGMENT.finditer(t):
+        a, b = m.start(), m.end()
+        seg = t[a:b].strip()
+        if len(seg) < 2 or not _PROMISE.search(seg) or any(a < k[1] and k[0] < b for k in kept):
+            continue
+        a += len(t[a:b]) - len(t[a:b].lstrip())
+        kept.append((a, a + len(seg), "other", {}))
+    kept.sort(key=lambda x: x[0])
     out = []
     for a, b, kind, vals in kept:
         oa, ob = norm.to_orig(a, b)
@@ -603,6 +639,7 @@ _FEE_WORDS = {
     "sim": r"卡费|工本费|sim(?:\s+card)?\s+(?:fee|charge)",
     "shipping": r"运费|邮费|快递费|配送费|\bshipping\b|\bdelivery\b|\bpostage\b",
     "first_topup": r"$^",
+    "installation": r"安装费|调测费|上门费|\binstall(?:ation)?\s+(?:fee|charge)s?\b|\binstallation\b",
 }
 _FEE_NAMES = [  # (regex on the matched fee word, zh name, en name)
     (r"激活费", "激活费", "an activation fee"), (r"开卡费", "开卡费", "a card opening fee"),
@@ -612,6 +649,7 @@ _FEE_NAMES = [  # (regex on the matched fee word, zh name, en name)
     (r"activation", "激活费", "an activation fee"), (r"set-?up", "开通费", "a setup fee"),
     (r"connection", "接入费", "a connection fee"), (r"sign-?up", "注册费", "a sign-up fee"),
     (r"sim", "SIM卡费", "a SIM card fee"), (r"shipping|delivery|postage", "运费", "a shipping fee"),
+    (r"安装费|调测费|上门费|install", "安装费", "an installation fee"),
 ]
 
 
@@ -663,7 +701,35 @@ def _check_free_activation(c: AdvertClaim, report: Any) -> list[_Item]:
 # ---------------------------------------------------------------------------
 
 _KIND_ZH = {"price": "价格", "data": "流量", "no_contract": "无合约", "refundable": "可退款",
-            "free_activation": "免费激活"}
+            "free_activation": "免费激活", "gift": "赠送", "no_prepay": "无需预存", "other": "其他说法"}
+
+
+def _check_gift(c: AdvertClaim, report: Any) -> list[_Item]:
+    """A gift ("首充100送120") is usually paid by the month and lost, or taken back, on leaving."""
+    items: list[_Item] = []
+    for f in _of(report, "installment_credit"):
+        a, m = f.values.get("amount"), f.values.get("months")
+        how = (f"分{_clean(m)}个月发放，每月{_money(a, f.values.get('currency'), None)['zh']}" if a is not None and m
+               else f"分{_clean(m)}个月发放" if m else "分期发放")
+        how_en = (f"paid over {_clean(m)} months, {_money(a, f.values.get('currency'), None)['en']} a month" if a is not None and m
+                  else f"paid over {_clean(m)} months" if m else "paid in instalments")
+        items.append(_item("qualified", f, f"赠送款{how}，提前离开时未发放的部分通常作废", f"the gift is {how_en}; what is unpaid when you leave is usually lost"))
+    for f in _of(report, "balance_expiry"):
+        if regex.search(r"赠送|赠款|返还|gift|bonus|credit", f.evidence, regex.I):
+            items.append(_item("qualified", f, "赠送的金额有使用期限或不能退", "the gift expires or cannot be refunded"))
+    return items[:MAX_ITEMS]
+
+
+def _check_no_prepay(c: AdvertClaim, report: Any) -> list[_Item]:
+    """"0元预存": an agreement that requires a first top-up or a prepayment says otherwise."""
+    items: list[_Item] = []
+    for cat in ("activation_definition", "refund_restriction"):
+        for f in _of(report, cat):
+            if _TOPUP.search(f.evidence) and isinstance(f.values.get("amount"), (int, float)) and f.values["amount"] > 0:
+                pay = _money(f.values["amount"], f.values.get("currency"), None)
+                items.append(_item("contradicted", f, f"须先充值/预存{pay['zh']}", f"a first top-up or prepayment of {pay['en']} is required"))
+                break
+    return items
 
 
 def _explain(c: AdvertClaim, status: str, items: list[_Item]) -> dict[str, str]:
@@ -720,6 +786,12 @@ def check_offer(text: str, report: Any) -> OfferCheck:
             items = _check_no_contract(c, report)
         elif c.kind == "refundable":
             items = _check_refundable(c, report)
+        elif c.kind == "gift":
+            items = _check_gift(c, report)
+        elif c.kind == "no_prepay":
+            items = _check_no_prepay(c, report)
+        elif c.kind == "other":
+            items = []  # reported as said, for the buyer to have confirmed in writing
         else:
             items = _check_free_activation(c, report)
         if not items and c.kind in _STATED:

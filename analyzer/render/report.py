@@ -104,7 +104,10 @@ _CLAIM_KIND = {
     "data": ("流量", "data"),
     "no_contract": ("无合约", "no contract"),
     "refundable": ("可退款", "refundable"),
-    "free_activation": ("免费激活", "free activation"),
+    "free_activation": ("免费激活/免费项目", "free activation / free extras"),
+    "gift": ("赠送", "gift or credit"),
+    "no_prepay": ("无需预存", "no prepayment"),
+    "other": ("其他说法", "other claim"),
 }
 _APPLIES = {True: ("适用", "applies"), False: ("不适用", "does not apply"),
             None: ("视你的情况而定", "depends on your situation")}

@@ -293,7 +293,8 @@ def test_parser_is_not_fooled():
     # the network generation, a negated refund, a top-up amount and a plain number are not claims
     assert parse_offer("5G网络，信号好") == []
     assert [c.kind for c in parse_offer("本卡不可退")] == []
-    assert [c.kind for c in parse_offer("首充100元送200元")] == []
+    # a gift is a claim of its own (issue 11: "首充100送120" is matched to instalment-credit clauses)
+    assert [(c.kind, c.values.get("amount"), c.values.get("paid")) for c in parse_offer("首充100元送200元")] == [("gift", 200, 100)]
     assert [c.kind for c in parse_offer("This plan is non-refundable")] == []
 
 
@@ -315,3 +316,26 @@ def test_regression_a_no_refund_clause_contradicts_whichever_pattern_found_it():
     # found "首充费用不予退还" made the advert's "可退" merely "qualified"
     claims = _check("第四条 首充50元即视为激活，首充费用不予退还。第五条 另收取卡费10元。", "可退")
     assert _one(claims, "refundable").status == "contradicted"
+
+
+def test_every_advert_claim_is_reported_and_contradictions_reach_the_verdict():
+    """Issue 11: gifts ("首充100送120"), "0元预存" and "免费安装" were dropped from the advert
+    check, and a contradicted claim did not count in the verdict."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    base = analyzer.scan(example)
+    r = base.with_offer("19元/月 无合约 首充100送120 0元预存 免费安装 赠视频会员")
+    got = {c.kind: c.status for c in r.offer.claims}
+    assert got["gift"] == "qualified"            # paid by the month, lost on leaving
+    assert got["no_prepay"] == "contradicted"    # a 100元 first top-up is required
+    assert got["free_activation"] == "unverified"  # installation: the agreement says nothing
+    assert [c.advert for c in r.offer.claims if c.kind == "other"] == ["赠视频会员"]
+    gift = next(c for c in r.offer.claims if c.kind == "gift")
+    assert "每月10元" in gift.explanation["zh"]
+    # contradicted claims are reasons of the verdict, and the reasons still add up
+    v0, v = base.summary.verdict, r.summary.verdict
+    bad = [c for c in r.offer.claims if c.status == "contradicted"]
+    assert v.points == v0.points + 2 * len(bad)
+    assert sum("广告说法与协议不符" in x.text["zh"] for x in v.reasons) == len(bad) >= 3
+    assert v.reasons[-1].text["zh"].startswith(f"合计{v.points:g}分")
