@@ -130,6 +130,10 @@ _PROMISE = regex.compile(r"\d+(?:\.\d+)?\s*(?:元|块|GB|MB|TB|G流量|分钟|�
 _SEGMENT = regex.compile(r"[^,，;；、|/+\n!！。]+")
 
 
+def _is_cjk_at(t: str, i: int) -> bool:
+    return 0 <= i < len(t) and "\u4e00" <= t[i] <= "\u9fff"
+
+
 @dataclass(frozen=True)
 class AdvertClaim:
     """One claim of the advert: its kind, its own words, where they are, and its values."""
@@ -259,13 +263,27 @@ def parse_offer(text: str) -> list[AdvertClaim]:
             continue
         kept.append(c)
     # a stretch of the advert that promises something no claim above covers: kept, unverified
+    covered = [False] * len(t)
+    for a, b, _k, _v in kept:
+        for i in range(a, b):
+            covered[i] = True
     for m in _SEGMENT.finditer(t):
-        a, b = m.start(), m.end()
-        seg = t[a:b].strip()
-        if len(seg) < 2 or not _PROMISE.search(seg) or any(a < k[1] and k[0] < b for k in kept):
-            continue
-        a += len(t[a:b]) - len(t[a:b].lstrip())
-        kept.append((a, a + len(seg), "other", {}))
+        # the segment's words no claim covers, cut at spaces beside Chinese ("免费安装 赠视频会员")
+        pieces, start = [], None
+        for i in range(m.start(), m.end() + 1):
+            cut = i == m.end() or covered[i] or (t[i].isspace() and (
+                _is_cjk_at(t, i - 1) or _is_cjk_at(t, i + 1)))
+            if cut:
+                if start is not None:
+                    pieces.append((start, i))
+                start = None
+            elif start is None:
+                start = i
+        for a, b in pieces:
+            seg = t[a:b].strip()
+            if len(seg) >= 2 and _PROMISE.search(seg):
+                a += len(t[a:b]) - len(t[a:b].lstrip())
+                kept.append((a, a + len(seg), "other", {}))
     kept.sort(key=lambda x: x[0])
     out = []
     for a, b, kind, vals in kept:
