@@ -296,7 +296,8 @@ def exit_cost_frame(report: "Report", lang: str | None = None) -> Any:
     if ec is None:
         return pd.DataFrame([], columns=columns)
     rows = []
-    for r in (*ec.rows, *((ec.total_commitment,) if ec.total_commitment is not None else ())):
+    upfront = (ec.upfront,) if getattr(ec, "upfront", None) is not None else ()
+    for r in (*upfront, *ec.rows, *((ec.total_commitment,) if ec.total_commitment is not None else ())):
         rows.append({"month": r.month, "label": r.label.get(lang) or r.label.get("en", ""),
                      "amount": r.amount, "currency": ec.currency, "formula": r.formula,
                      "missing": "; ".join(m.get(lang) or m.get("en", "") for m in r.missing)})

@@ -778,12 +778,25 @@ def exit_cost(F: _Facts) -> ExitCost | None:
         notes.append(_t(f"{_ref(F.text, f)['zh']}另写有月最低消费{_money_zh(a, cur)}：“{_quote(f)}”（适用条件见原文，未计入下表）",
                         f"{_ref(F.text, f)['en']} also states a monthly minimum of {_money_en(a, cur)}: \"{_quote(f)}\" (conditions in the clause; not in the table)"))
     ta, tf = F.topup()
+    upfront = None
     if F.nonref_topup():
         f = F.nonref_topup()[0]
-        amt_zh = _money_zh(ta, cur) if ta is not None else "首充/预存款"
-        amt_en = _money_en(ta, cur) if ta is not None else "the first top-up / prepayment"
-        notes.append(_t(f"{_ref(F.text, f)['zh']}：“{_quote(f)}”——已付的{amt_zh}中未用完的部分离开时拿不回（未计入下表）。",
-                        f"{_ref(F.text, f)['en']}: \"{_quote(f)}\" — whatever is left of {amt_en} is not paid back when you leave (not in the table)."))
+        wz, we = _paid_word(F.nonref_topup())
+        upfront = CostRow(None, _t(f"付款时：{wz}（不退）", f"When you pay: the {we} (not refundable)"),
+                          float(ta) if ta is not None else None, _num(ta) if ta is not None else f"{we} (amount not stated)",
+                          (), () if ta is not None else (_t(f"{wz}金额（协议未写明）", f"the {we} amount (not stated)"),),
+                          _srcs(F.nonref_topup()[:2]))
+    # leaving early may cost more than staying to the end: say why, so the table can be trusted
+    if total is not None and total.amount is not None:
+        over = [r for r in rows if r.amount is not None and r.month is not None and T and r.month < T
+                and r.amount > total.amount + 0.005]
+        if over:
+            r = over[0]
+            notes.append(_t(f"第{r.month}个月后{F.leave_zh}的费用（{_money_zh(r.amount, cur)}）高于全程最低总承诺（{_money_zh(total.amount, cur)}）："
+                            f"离开时除按剩余月份计的费用外，还要退还或放弃赠送/优惠，所以提前离开可能比留到期满更贵。",
+                            f"Leaving after month {r.month} ({_money_en(r.amount, cur)}) costs more than the whole minimum commitment "
+                            f"({_money_en(total.amount, cur)}): besides the charge for the remaining months you repay or lose the gifts and "
+                            f"discounts, so leaving early can cost more than staying to the end."))
     for f in F.refunds:
         if f not in F.nonref_topup() and re.search(r"提前|离网|拆机|销户|解约|cancel|terminat", f.evidence, re.I) and _NONREF.search(f.evidence):
             notes.append(_t(f"{_ref(F.text, f)['zh']}：“{_quote(f)}”（已付款项不退，金额未计入下表）",
@@ -791,7 +804,7 @@ def exit_cost(F: _Facts) -> ExitCost | None:
             break
     if T is None:
         notes.append(_t("合约期长度不明，表中以 T 表示合约月数。", "The term is unknown: T stands for the months of the term."))
-    return ExitCost(cur, T, F.minimum, tuple(rows), total, tuple(notes))
+    return ExitCost(cur, T, F.minimum, tuple(rows), total, tuple(notes), upfront)
 
 
 # ---------------------------------------------------------------------------------------------

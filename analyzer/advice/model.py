@@ -131,10 +131,14 @@ class ExitCost:
     rows: tuple[CostRow, ...]
     total_commitment: CostRow | None
     notes: tuple[Text, ...] = ()
+    # money paid now (a first top-up, a prepayment) that the agreement says is not paid back
+    upfront: CostRow | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"currency": self.currency, "term_months": self.term_months,
-                "monthly_minimum": self.monthly_minimum, "rows": [r.to_dict() for r in self.rows],
+                "monthly_minimum": self.monthly_minimum,
+                **({"upfront": self.upfront.to_dict()} if self.upfront is not None else {}),
+                "rows": [r.to_dict() for r in self.rows],
                 "total_commitment": self.total_commitment.to_dict() if self.total_commitment else None,
                 "notes": [_text(n) for n in self.notes]}
 

@@ -257,7 +257,8 @@ def _offer(report: "Report"):
 
 
 def _cost_rows(ec: Any) -> list[Any]:
-    rows = list(ec.rows)
+    upfront = getattr(ec, "upfront", None)
+    rows = ([upfront] if upfront is not None else []) + list(ec.rows)
     if ec.total_commitment is not None:
         rows.append(ec.total_commitment)
     return rows
@@ -441,6 +442,8 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             # are, what is missing and the clauses behind them once, below: a table of formulas
             # per row wrapped to ~15 lines a row at 80 columns (issue 11)
             rows = _cost_rows(ec)
+            if not full:  # the brief leaves out "leaving at the end of the term costs nothing"
+                rows = [r for r in rows if not (r.amount == 0 and r.month is not None and r.month == ec.term_months)]
             w_leave = max(cell_len(_t(r.label, lang)) for r in rows)
             costs = [_money(r.amount, ec.currency, lang) if r.amount is not None else _at_least(r, ec.currency, lang)
                      for r in rows]

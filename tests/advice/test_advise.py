@@ -502,3 +502,18 @@ def test_shared_corpora_numbers_add_up():
                 assert abs(sum(known) - row.at_least) < 0.01, (path.name, row.month)
         checked += 1
     assert checked >= 20
+
+
+def test_first_top_up_is_money_paid_now_and_a_dearer_early_exit_is_explained():
+    """Issue 11: the 100元 first top-up was 'not counted', and leaving after month 1 (1,017元)
+    cost more than the 'minimum total commitment' (936元) with no explanation."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "corpora" / "example-haoka-agreement.txt"
+    ec = scan(example.read_text(encoding="utf-8")).summary.exit_cost
+    assert ec.upfront is not None and ec.upfront.amount == 100 and "首充" in ec.upfront.label["zh"]
+    assert ec.to_dict()["upfront"]["amount"] == 100
+    first = next(r for r in ec.rows if r.month == 1)
+    assert first.amount > ec.total_commitment.amount
+    assert any("高于全程最低总承诺" in n["zh"] and "costs more than" in n["en"] for n in ec.notes)
+    assert not any("未计入下表" in n["zh"] and "首充" in n["zh"] for n in ec.notes)
