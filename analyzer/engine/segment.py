@@ -48,6 +48,7 @@ _ABBREV = {
     # legal citations: "9 U.S.C. § 1", "Cal. Civ. Proc. Code", "47 C.F.R.", "ch. 5", "Stat."
     "u.s.c", "u.s.a", "c.f.r", "e.u", "cal", "civ", "proc", "stat", "ch", "vol", "rev", "ann", "ave",
 }
+_RUNIN_LABEL = regex.compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
 _CJK_END = "。！？；!?;"
 # a full stop with no space after it, between a lower-case word and a capitalised one
 # ("…without notice.If your subscription…"): a sentence end lost in copying, not a domain name
@@ -180,8 +181,13 @@ def split_sentences(text: str) -> list[Sentence]:
             is_heading = True  # "10\\. Bandwidth and Disk use quotas" over "==========="
         if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
             is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
+        label = _RUNIN_LABEL.match(s)
+        if label and not is_heading and not _CLAUSE_VERB.search(s) and len(label.group("t").split()) <= 8:
+            # a bold run-in label split off its clause ("* **Cancellation Fee**.", "a) **Monthly
+            # Fee**."): a title of what follows, not a statement of its own
+            is_heading = True
         if is_heading:
-            section = s.strip("#* ")
+            section = (label.group("t") if label else s).strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading, cells))
     return _join_labels(text, sentences)
 

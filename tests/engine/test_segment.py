@@ -173,3 +173,14 @@ def test_a_full_stop_without_a_space_still_ends_a_sentence():
     got = [s.text for s in split_sentences("We may end it without notice.If your Subscription ends, you lose access.")]
     assert got == ["We may end it without notice.", "If your Subscription ends, you lose access."]
     assert len(split_sentences("Visit www.example.com for details.")) == 1
+
+
+def test_a_bold_run_in_label_is_a_title_not_a_clause():
+    """"* **Cancellation Fee**. After requesting…" left the label as a sentence of its own that
+    patterns fired on (each pattern had to exclude labels itself): it is now the title of the
+    clause that follows. A bold sentence that binds someone stays a clause."""
+    got = [(s.text, s.heading, s.section) for s in
+           split_sentences("*   **Cancellation Fee**. After requesting cancellation you will be charged $50.")]
+    assert got[0][1] is True and got[1] == ("After requesting cancellation you will be charged $50.", False, "Cancellation Fee")
+    assert split_sentences("a) **Monthly Rental Fee**. A fee of $5 applies.")[0].heading
+    assert not split_sentences("* **We may require a refundable deposit**")[0].heading
