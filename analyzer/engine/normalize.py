@@ -13,6 +13,8 @@ the original through ``NormText.orig``. What changes:
 """
 from __future__ import annotations
 
+import functools
+
 import re
 
 import unicodedata
@@ -110,13 +112,24 @@ def fold_chars(text: str) -> str:
     """``text`` with traditional characters simplified and full-width forms folded, character
     for character: the result has the same length, so offsets into ``text`` stay valid (the
     advice reads findings by their offsets; ``normalize`` also repairs lines and may not)."""
+    return text.translate(_fold_table())
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """One translation table for fold_chars: width folding (where it gives one character),
+    then traditional -> simplified."""
     t2s = _t2s_table()
-    out = []
-    for ch in text:
-        w = _width_fold(ch)
-        ch = w if len(w) == 1 else ch
-        out.append(t2s.get(ord(ch), ch))
-    return "".join(out)
+    table: dict[int, str] = {}
+    singles = [*range(0xFF01, 0xFF5F), 0x3000, *range(0x2460, 0x2500), *range(0x2160, 0x2180),
+               *(ord(c) for c in "\u00a0\u2002\u2003\u2009\u200b\t\r\x0b\u2018\u2019\u201c\u201d\u2010\u2011\u2012\u2013\u2014")]
+    for o in singles:
+        w = _width_fold(chr(o))
+        if len(w) == 1:
+            table[o] = t2s.get(ord(w), w)
+    for o, simp in t2s.items():
+        table.setdefault(o, simp)
+    return {o: c for o, c in table.items() if c != chr(o)}
 
 
 def _width_fold(ch: str) -> str:
