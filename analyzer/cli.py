@@ -46,6 +46,14 @@ class Lang(str, Enum):
     en = "en"
 
 
+class Product(str, Enum):
+    mobile = "mobile"
+    broadband = "broadband"
+    membership = "membership"
+    subscription = "subscription"
+    service = "service"
+
+
 class Kind(str, Enum):
     pdf = "pdf"
     text = "text"
@@ -73,6 +81,7 @@ def scan(
     offer_file: Optional[Path] = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
     time_limit: float = typer.Option(45.0, "--time-limit", help="Seconds the clause search may take; past it the report is marked incomplete."),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
+    product: Optional[Product] = typer.Option(None, "--product", help="What is bought, when the words of the advice should not be guessed from the text: mobile (a phone line or data card), broadband, membership (gym, course, prepaid card), subscription (an app or online service), service."),
     full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
@@ -101,6 +110,11 @@ def scan(
     # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
     report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
 
+    if product is not None and report.summary is not None:
+        from dataclasses import replace
+
+        from .advice.advise import advise
+        report = replace(report, summary=advise(report, product.value))
     if with_keywords:
         report = report.with_keywords()
     if offer is not None:

@@ -331,3 +331,15 @@ def test_default_terminal_report_is_a_first_screen_and_full_keeps_the_detail(run
     top = b[b.index("最要紧的条款"):b.index("付款前要问的问题")]
     quotes = [ln.strip() for ln in top.splitlines() if ln.strip().startswith("“")]
     assert quotes and len(quotes) == len(set(quotes))  # two categories of one clause: quoted once
+
+
+def test_product_option_sets_the_words_of_the_advice(run_cli, tmp_path):
+    """--product overrides the kind of product read from the text (issue 11)."""
+    f = tmp_path / "a.txt"
+    f.write_text("会员协议。本会员服务合约期12个月，每月费用99元，合约期内提前解约须支付剩余月份费用作为违约金，已付费用不予退还。"
+                 "会员权益以页面公示为准，本平台有权调整会员价格。", encoding="utf-8")
+    as_phone = json.loads(run_cli(str(f), "--format", "json", "--product", "mobile").stdout)
+    as_gym = json.loads(run_cli(str(f), "--format", "json", "--product", "membership").stdout)
+    label = lambda d: d["summary"]["exit_cost"]["rows"][0]["label"]["zh"]
+    assert "离网" in label(as_phone) and "退出" in label(as_gym)
+    assert run_cli(str(f), "--product", "car").returncode == 2

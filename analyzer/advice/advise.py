@@ -300,7 +300,7 @@ class _Read:
 class _Facts:
     """What the arithmetic and the advice need, read once from the report."""
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: Any, product: str | None = None) -> None:
         self.report = report
         # read as the detector read it: traditional characters simplified, full-width folded
         # (character for character, so findings' offsets still point into this text)
@@ -328,7 +328,7 @@ class _Facts:
             self.etfs = [f for f in self.etfs if not bare(f)]
         self._term()
         self._minimum()
-        self.product = _product(self.text)
+        self.product = product or _product(self.text)
         # the word for leaving: a phone line is left (离网), a membership or a service is quit (退出)
         self.leave_zh = "离网" if self.product == "mobile" else "退出"
 
@@ -1099,6 +1099,15 @@ def _channels(F: _Facts) -> list[Channel]:
         add(email, "email")
     for m in re.finditer(r"https?://[A-Za-z0-9./:_\-?=&%#~+]+|(?<![\w@.])www\.[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+[A-Za-z0-9./_\-?=&%#~+]*", text):
         add(m.group(0), "web")
+    if F.product == "subscription":
+        # an automatic renewal is also stopped where it is paid: the app store or the payment app
+        for zh, en in (("App Store：设置 → Apple ID → 订阅", "App Store: Settings → Apple ID → Subscriptions"),
+                       ("安卓应用商店 / Google Play 的订阅管理", "Google Play or the Android store: Subscriptions"),
+                       ("支付宝：我的 → 设置 → 支付设置 → 免密支付/自动扣款", "Alipay: Me → Settings → Payment settings → Auto-deduction"),
+                       ("微信：我 → 服务 → 钱包 → 支付设置 → 自动续费", "WeChat: Me → Services → Wallet → Payment settings → Auto-renewal")):
+            if F.lang == "en" and ("Alipay" in en or "WeChat" in en):
+                continue
+            out.append(Channel(zh if F.lang == "zh" else en, "app", "payment"))
     return out
 
 
@@ -1132,7 +1141,13 @@ def _escalation(F: _Facts) -> list[Escalation]:
             out.append(Escalation("12300", _t(
                 "先向运营商投诉（客服热线或APP）；运营商未解决或对处理结果不满意的，可向工业和信息化部电信用户申诉受理中心申诉（电话12300或其网站），申诉时附上与运营商沟通的记录。",
                 "Complain to the operator first (hotline or app); if it is not resolved or you disagree with the outcome, appeal to the MIIT Telecom User Complaint Center (12300, by phone or its website), with the record of your contact with the operator.")))
-        if not telecom or re.search(r"本店|店铺|商家|商品|平台|卖家|淘宝|京东|拼多多", text):
+        if F.product == "membership":
+            out.append(Escalation("12315", _t(
+                "预付式消费（会员卡、课程、健身、美容等）：商家停业、跑路或拒不退费的，可向市场监督管理部门（12315）和当地商务主管部门投诉；"
+                "付款时保留合同、收据和宣传材料，尽量不要一次预付过长期限或过大金额。",
+                "Prepaid memberships (cards, courses, gyms, beauty): if the business closes or refuses a refund, complain to the market "
+                "regulator (12315) and the local commerce bureau; keep the contract, receipts and adverts, and avoid prepaying long periods or large sums.")))
+        elif not telecom or re.search(r"本店|店铺|商家|商品|平台|卖家|淘宝|京东|拼多多", text):
             out.append(Escalation("12315", _t(
                 "商家（会员、课程、健身、预付卡、网店等）不处理的，可通过全国12315平台或拨打12315向市场监督管理部门投诉，附上合同、付款记录和沟通记录。",
                 "If the seller (membership, course, gym, prepaid card, online shop) does not resolve it, complain to the market regulator through the national 12315 platform or by calling 12315, with the contract, payment record and correspondence.")))
@@ -1201,8 +1216,11 @@ def way_out(F: _Facts) -> WayOut:
     prepare = [
         _t("身份证（办理人本人）", "Your ID (the account holder's)"),
         what,
-        _t("付款记录（首充、预存、订单支付截图或账单）", "Payment records (first top-up, prepayment, order receipt or bill)"),
-        _t("广告页面和下单页面的截图（含宣传的价格、流量、“无合约”等说法）", "Screenshots of the advert and the order page (the advertised price, data, 'no contract' claims)"),
+        _t("付款记录（首充、预存、订单支付截图或账单）", "Payment records (first top-up, prepayment, order receipt or bill)")
+        if F.product == "mobile" else _t("付款记录（订单支付截图、扣费记录或账单）", "Payment records (order receipt, charges or bill)"),
+        _t("广告页面和下单页面的截图（含宣传的价格、流量、“无合约”等说法）", "Screenshots of the advert and the order page (the advertised price, data, 'no contract' claims)")
+        if F.product == "mobile" else _t("广告页面和下单页面的截图（含宣传的价格、权益和“随时可退”等说法）",
+                                          "Screenshots of the advert and the order page (the advertised price, what is included, 'cancel anytime' claims)"),
         _t("协议全文（保存下单时的版本）及与客服的聊天/通话记录", "The full agreement as it was when you ordered, and your chats or calls with customer service"),
     ]
     # the request text
@@ -1415,9 +1433,12 @@ def _line(F: _Facts, ec: ExitCost | None) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 
-def advise(report: Any) -> Summary:
+PRODUCTS = ("mobile", "broadband", "membership", "subscription", "service")
+
+
+def advise(report: Any, product: str | None = None) -> Summary:
     """The buyer-facing advice for one scanned document (see the module doc and advice_model)."""
-    F = _Facts(report)
+    F = _Facts(report, product)
     ok, why = _assessable(F)
     if not ok:
         return Summary(F.lang, Verdict(False, None, why, ()), None)

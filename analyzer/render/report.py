@@ -114,6 +114,7 @@ _APPLIES = {True: ("适用", "applies"), False: ("不适用", "does not apply"),
 _CHANNEL_KIND = {"hotline": ("热线", "hotline"), "app": ("手机APP", "app"), "web": ("网站", "web"),
                  "email": ("邮箱", "email"), "store": ("营业厅", "store")}
 _CHANNEL_SOURCE = {"operator": ("运营商官方渠道", "the operator's own channel"),
+                   "payment": ("付款渠道的订阅/自动扣款管理", "where the subscription is paid"),
                    "agreement": ("协议中写明", "stated in the agreement")}
 
 

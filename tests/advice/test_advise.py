@@ -464,7 +464,8 @@ def test_advice_uses_the_words_of_the_product_bought():
     s = summary(gym)
     texts = " ".join([r.label["zh"] for r in s.exit_cost.rows] + [s.verdict.line["zh"]]
                      + [p["zh"] for p in s.way_out.prepare])
-    assert "离网" not in texts and "号卡" not in texts and "退出" in texts
+    assert "离网" not in texts and "号卡" not in texts and "流量" not in texts and "首充" not in texts and "退出" in texts
+    assert any(e.name == "12315" and "预付式消费" in e.text["zh"] for e in s.way_out.escalation)
     cable = ("Residential Services Agreement. Your cable and internet service requires a 12-month minimum term; "
              "if you cancel early you must pay an early termination fee of $10 for each remaining month. "
              "Equipment such as your modem and router must be returned within 14 days or you will be charged "
@@ -517,3 +518,17 @@ def test_first_top_up_is_money_paid_now_and_a_dearer_early_exit_is_explained():
     assert first.amount > ec.total_commitment.amount
     assert any("高于全程最低总承诺" in n["zh"] and "costs more than" in n["en"] for n in ec.notes)
     assert not any("未计入下表" in n["zh"] and "首充" in n["zh"] for n in ec.notes)
+
+
+def test_a_subscription_is_told_where_its_renewal_is_paid_and_product_can_be_given():
+    """Issue 11: way-out channels per product: an app subscription is stopped where it is paid
+    (app store, payment app); --product overrides the kind read from the text."""
+    text = ("会员自动续费服务协议\n1. 您开通连续包月会员后，会员服务将在每个计费周期到期前自动续费，费用为每月15元，从您绑定的支付账户中扣除。\n"
+            "2. 如需取消自动续费，请在到期前至少24小时关闭，已扣除的会员费用不予退还。\n"
+            "3. 我们有权根据运营情况调整会员价格，调整后的价格将在下一个计费周期生效。\n")
+    report = scan(text)
+    s = advise(report)
+    assert any(c.source == "payment" and "App Store" in c.name for c in s.way_out.channels)
+    gym = advise(report, product="membership")
+    assert not any(c.source == "payment" for c in gym.way_out.channels)
+    assert any("预付式消费" in e.text["zh"] for e in gym.way_out.escalation)
