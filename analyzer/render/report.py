@@ -151,6 +151,20 @@ def shown_name(source: str) -> str:
     return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
 
 
+def report_title(report: "Report") -> str:
+    """What a shared report is called: the agreement's own title (its first short line, when
+    it reads as a title) with the file's name, else the file's name."""
+    name = shown_name(report.document.source)
+    for line in report.document.text.splitlines():
+        t = line.strip().strip("#*=_ \t").strip()
+        if not t:
+            continue
+        if len(t) <= 60 and t[-1] not in "。.;；,，:：" and sum(c.isalpha() for c in t) >= 2:
+            return t if name.startswith("<") else f"{t} ({name})"
+        break
+    return name
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -777,8 +791,7 @@ def _md_refs(sources: Iterable[Any], lang: str) -> str:
 
 def render_markdown(report: "Report", lang: str | None = None) -> str:
     lang = lang or report.language
-    d = report.document
-    out: list[str] = [f"# terms-scan: {md_escape(shown_name(d.source))}", "", md_escape(_meta(report, lang)), "",
+    out: list[str] = [f"# terms-scan: {md_escape(report_title(report))}", "", md_escape(_meta(report, lang)), "",
                       md_escape(_counts(report, lang)), ""]
 
     def h2(key: str) -> None:
@@ -1198,8 +1211,7 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
         return f' <span class="refs">({inner})</span>' if inner else ""
 
     body: list[str] = []
-    d = report.document
-    title = e(f"terms-scan: {shown_name(d.source)}")
+    title = e(f"terms-scan: {report_title(report)}")
     body.append(f"<header><h1>{title}</h1><p class=\"meta\">{e(_meta(report, lang))} · {e(_counts(report, lang))}</p></header>")
 
     def h2(key: str, anchor: str) -> None:

@@ -98,7 +98,7 @@ def test_renders_with_highlights_and_injected_script_does_not_run(chromium, page
     dom = Dom()
     dom.feed(dom_html)
     # the page rendered: our title, the sections and the highlights are in the live DOM
-    assert dom.title == "terms-scan: <text>"
+    assert dom.title == "terms-scan: 示例流量卡入网协议"  # the agreement's own title (issue 11)
     ids = {a.get("id") for _, a in dom.tags}
     assert {"verdict", "exit-cost", "findings", "document", "document-text"} <= ids
     marks = [a for t, a in dom.tags if t == "mark" and "hl" in a.get("class", "").split()]

@@ -388,7 +388,7 @@ def test_html_structure_marks_links_legend(zh_report):
     # summary sections are all present
     for sec in ("verdict", "exit-cost", "combinations", "questions", "way-out", "offer", "findings", "document"):
         assert f'id="{sec}"' in page
-    assert p.title == "terms-scan: <text>"
+    assert p.title == "terms-scan: 星辰流量卡服务协议（示例）"  # the agreement's own title, not a path (issue 11)
 
 
 def test_html_contains_the_full_text_escaped(zh_report):
