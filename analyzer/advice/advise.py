@@ -183,6 +183,12 @@ def _ref(text: str, f: Any) -> dict[str, str]:
     no = _clause_no(text, f)
     if no:
         return _t(f"第{no}条", f"Clause {no}")
+    if "\f" not in text:  # a text or web page has one "page": name the clause's section instead
+        sec = _flat(getattr(f, "section", None) or "")
+        if sec:
+            sec = sec if len(sec) <= 18 else sec[:17] + "…"
+            return _t(f"【{sec}】", f"[{sec}]")
+        return _t("原文", "the text")
     return _t(f"第{f.location.page}页", f"page {f.location.page}")
 
 

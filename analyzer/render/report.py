@@ -79,6 +79,7 @@ _L: dict[str, tuple[str, str]] = {
     "agreement": ("协议：", "agreement: "),
     "document": ("协议全文（条款已高亮）", "Full text, clauses highlighted"),
     "legend": ("图例", "Legend"),
+    "in_text": ("原文", "text"),
     "highlight_all": ("高亮全部条款（默认只标出高风险条款和有利条款）", "Highlight every clause (by default only the costly clauses and the protections)"),
     "protection": ("有利条款", "Protection"),
     "multi": ("下划线：同一段属于多个类别", "underlined: several categories"),
@@ -169,8 +170,47 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _page(n: int, lang: str) -> str:
-    return _s("page", lang) % n
+# where a clause is, as the reader of one report is told: "p. 3" in a document of pages; in a
+# text or web page (one "page") the heading of its section, else nothing more than "text"
+import bisect  # noqa: E402
+import contextvars  # noqa: E402
+import functools  # noqa: E402
+
+_WHERE: contextvars.ContextVar[tuple[bool, list[int], list[str | None]] | None] = \
+    contextvars.ContextVar("terms_scan_where", default=None)
+
+
+def _page(n: int, lang: str, start: int | None = None) -> str:
+    where = _WHERE.get()
+    if where is None or not where[0]:
+        return _s("page", lang) % n
+    starts, sections = where[1], where[2]
+    i = bisect.bisect_right(starts, start) - 1 if start is not None else -1
+    sec = sections[i] if i >= 0 else None
+    if not sec:
+        return _s("in_text", lang)
+    sec = _one_line(sec)
+    sec = sec if len(sec) <= 18 else sec[:17] + "…"
+    return f"【{sec}】" if lang == "zh" else f"[{sec}]"
+
+
+def _located(render):
+    """Run a renderer with the report's locations known (see _page)."""
+    @functools.wraps(render)
+    def run(report, *args, **kwargs):
+        one_page = len(report.document.pages) <= 1 and report.document.kind != "pdf"
+        marks: list[tuple[int, str | None]] = []
+        ctx = getattr(report, "context", None)
+        if one_page and ctx is not None:
+            marks = [(a, sent.section) for sent, a, _b in ctx.statements()]
+        elif one_page:
+            marks = sorted((f.location.start, f.section) for f in report.findings)
+        token = _WHERE.set((one_page, [a for a, _ in marks], [x for _, x in marks]))
+        try:
+            return render(report, *args, **kwargs)
+        finally:
+            _WHERE.reset(token)
+    return run
 
 
 def _num(x: float) -> str:
@@ -235,7 +275,7 @@ def _by_severity(report: "Report") -> list[tuple[str, list]]:
 
 def _src_ref(src: Any, lang: str) -> str:
     """``p. 3 Minimum spend`` for a Source."""
-    return f"{_page(src.page, lang)} {_label(src.category, lang)}"
+    return f"{_page(src.page, lang, src.start)} {_label(src.category, lang)}"
 
 
 def _dedup_sources(sources: Iterable[Any]) -> list[Any]:
@@ -364,6 +404,7 @@ BRIEF_CLAUSES = 5    # clauses quoted in the brief terminal report
 BRIEF_QUESTIONS = 3  # questions in it
 
 
+@_located
 def render_terminal(report: "Report", lang: str | None = None, width: int | None = None,
                     color: bool | None = None, full: bool = True) -> str:
     """The terminal report as a string (ANSI colours unless NO_COLOR or color=False).
@@ -525,7 +566,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
             head.append(f"[{_SEV_NAME[lang][f.severity]}] ", style=_SEV_STYLE[f.severity])
             head.append(" · ".join(dict.fromkeys(_label(x.category, lang) for x in g)), style="bold")
             if not one_page:
-                head.append(f"  {_page(f.location.page, lang)}", style="dim")
+                head.append(f"  {_page(f.location.page, lang, f.location.start)}", style="dim")
             vals = _fmt_values(f.values, lang)
             if vals:
                 head.append(f"  {vals}", style="green")
@@ -544,7 +585,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
         heading("protections")
         for p in report.protections:
             line = Text("  + ", style="green")
-            line.append(_label(p.category, lang) + f" ({_page(p.location.page, lang)}): ", style="bold")
+            line.append(_label(p.category, lang) + f" ({_page(p.location.page, lang, p.location.start)}): ", style="bold")
             line.append(_one_line(p.evidence))
             con.print(_hang(line, 4, con.width))
 
@@ -610,7 +651,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
                 for s in _dedup_sources(c.sources):
                     if _quoted_in(s, _t(c.explanation, lang)):
                         continue
-                    vs.append(f"\n{_s('agreement', lang)}{_page(s.page, lang)} ", style="dim")
+                    vs.append(f"\n{_s('agreement', lang)}{_page(s.page, lang, s.start)} ", style="dim")
                     vs.append("“" + _short(s.evidence, 160) + "”", style="italic")
                 table.add_row(claim, T(_pick(_STATUS.get(c.status, (c.status, c.status)), lang),
                                        _STATUS_STYLE.get(c.status, "")), vs)
@@ -789,6 +830,7 @@ def _md_refs(sources: Iterable[Any], lang: str) -> str:
     return "; ".join(md_escape(label) for label, _ in _ref_labels(sources, lang))
 
 
+@_located
 def render_markdown(report: "Report", lang: str | None = None) -> str:
     lang = lang or report.language
     out: list[str] = [f"# terms-scan: {md_escape(report_title(report))}", "", md_escape(_meta(report, lang)), "",
@@ -846,7 +888,7 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
     for sev, fs in _by_severity(report):
         out.extend([f"### {_s('sev_' + sev, lang)} ({len(fs)})", ""])
         for f in fs:
-            out.append(f"#### [{_SEV_NAME[lang][f.severity]}] {_label(f.category, lang)} ({_page(f.location.page, lang)})")
+            out.append(f"#### [{_SEV_NAME[lang][f.severity]}] {_label(f.category, lang)} ({_page(f.location.page, lang, f.location.start)})")
             out.append("")
             out.append(md_escape(_t(f.explanation, lang)))
             vals = _fmt_values(f.values, lang)
@@ -859,7 +901,7 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
     if report.protections:
         h2("protections")
         for p in report.protections:
-            out.append(f"- **{_label(p.category, lang)}** ({_page(p.location.page, lang)}): {md_escape(p.evidence)}")
+            out.append(f"- **{_label(p.category, lang)}** ({_page(p.location.page, lang, p.location.start)}): {md_escape(p.evidence)}")
         out.append("")
 
     if summary is not None:
@@ -918,7 +960,7 @@ def render_markdown(report: "Report", lang: str | None = None) -> str:
             for c in offer.claims:
                 kind = _pick(_CLAIM_KIND.get(c.kind, (c.kind, c.kind)), lang)
                 vs = [md_escape(_t(c.explanation, lang))]
-                vs += [f"{md_escape(_s('agreement', lang) + _page(s.page, lang))} “{md_escape(s.evidence)}”"
+                vs += [f"{md_escape(_s('agreement', lang) + _page(s.page, lang, s.start))} “{md_escape(s.evidence)}”"
                        for s in _dedup_sources(c.sources) if not _quoted_in(s, _t(c.explanation, lang))]
                 out.append(f"| {md_escape(kind)}: {md_escape(c.advert)} | "
                            f"{md_escape(_pick(_STATUS.get(c.status, (c.status, c.status)), lang))} | {'<br>'.join(vs)} |")
@@ -1173,6 +1215,7 @@ def scope_css(css: str, root: str) -> str:
     return rules + f".{root}{{margin:0;padding:.2em 0 1em}}"
 
 
+@_located
 def render_html(report: "Report", lang: str | None = None, *, standalone: bool = True, id_prefix: str = "") -> str:
     """One self-contained page: inline CSS only, no script, no external reference (a CSP
     forbids fetching anything); all document text escaped; the full text with every finding
@@ -1309,9 +1352,9 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
             for c in offer.claims:
                 expl = _t(c.explanation, lang)
                 quotes = "".join(
-                    f"<div class=\"src\">{link(s, e(_s('agreement', lang) + _page(s.page, lang)))}</div>"
+                    f"<div class=\"src\">{link(s, e(_s('agreement', lang) + _page(s.page, lang, s.start)))}</div>"
                     if _quoted_in(s, expl) else
-                    f"<blockquote>{link(s, e(_s('agreement', lang) + _page(s.page, lang)))} "
+                    f"<blockquote>{link(s, e(_s('agreement', lang) + _page(s.page, lang, s.start)))} "
                     f"{e(_one_line(s.evidence))}</blockquote>" for s in _dedup_sources(c.sources))
                 rows.append(f'<tr class="claim st-row-{e(c.status)}"><td><b>{e(_pick(_CLAIM_KIND.get(c.kind, (c.kind, c.kind)), lang))}</b>'
                             f"<br>{e(c.advert)}</td><td class=\"st-{e(c.status)}\">"
@@ -1331,8 +1374,8 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
             target = fid if fid in emitted else None
             head = (f'<span class="sev sev-{e(f.severity)}">{e(_SEV_NAME[lang][f.severity])}</span> '
                     f"<b>{e(_label(f.category, lang))}</b> "
-                    + (f'<a href="#{P}{target}">{e(_page(f.location.page, lang))}</a>' if target
-                       else e(_page(f.location.page, lang))))
+                    + (f'<a href="#{P}{target}">{e(_page(f.location.page, lang, f.location.start))}</a>' if target
+                       else e(_page(f.location.page, lang, f.location.start))))
             items.append(f'<li class="finding {_cls(f.category)}" id="{P}item-{fid}">{head}'
                          + (f' <span class="dim">{e(vals)}</span>' if vals else "")
                          + f"<div>{e(_t(f.explanation, lang))}</div><blockquote>{e(f.evidence)}</blockquote></li>")
@@ -1342,8 +1385,8 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
         h2("protections", "protections")
         body.append("<ul>" + "".join(
             f"<li><b>{e(_label(p.category, lang))}</b> "
-            + (f'<a href="#{P}p{i}">{e(_page(p.location.page, lang))}</a>' if f"p{i}" in emitted
-               else e(_page(p.location.page, lang)))
+            + (f'<a href="#{P}p{i}">{e(_page(p.location.page, lang, p.location.start))}</a>' if f"p{i}" in emitted
+               else e(_page(p.location.page, lang, p.location.start)))
             + f": {e(p.evidence)}</li>" for i, p in enumerate(report.protections)) + "</ul>")
 
     if report.warnings:

@@ -139,7 +139,9 @@ def test_terminal_fits_80_columns(request, which, lang):
     assert ("无法算出" if lang == "zh" else "no figure") in out
     assert "${discount}" in out
     # findings carry their page and quote
-    assert ("第1页" if lang == "zh" else "p. 1") in out
+    # a one-page text cites sections, not "p. 1" (issue 11)
+    assert ("第1页" if lang == "zh" else "p. 1") not in out
+    assert any(w in out for w in (("【", "原文") if lang == "zh" else ("[", " text ")))
     assert "“" in out
 
 
@@ -218,7 +220,7 @@ def test_markdown_sections_table_and_quotes(zh_report):
     assert "a\\|b" in rows[4][0] and rows[4][1] == "无法算出"
     assert "$\\{discount\\}" in rows[4][2] or "${discount}" in rows[4][2]
     # findings: quotes as blockquotes with page numbers in the headings
-    assert "#### [高] 最低消费 (第1页)" in md
+    assert re.search(r"#### \[高\] 最低消费 \((?:【[^】]+】|原文)\)", md)  # the section, not "p. 1" of a text
     assert any(l.startswith("> ") and "最低消费39元" in l for l in lines)
     # the ready-to-send request keeps its lines
     assert "> 您好：\\" in md
@@ -610,6 +612,20 @@ def test_terminal_quotes_each_clause_once_not_again_under_combinations():
     start = lines.index("组合起来更要紧的条款")
     end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
     combos = lines[start:end]
-    assert any(x.lstrip().startswith("→ 第1页") for x in combos)
-    assert not any(x.lstrip().startswith("第1页") and "“" in x for x in combos)
+    assert any(x.lstrip().startswith("→ 【") for x in combos)
+    assert not any(x.lstrip().startswith("【") and "“" in x for x in combos)
     assert len(lines) < 240
+
+
+def test_text_and_web_pages_cite_the_section_not_page_one():
+    """Markdown/HTML/text sources were cited as "第1页" (issue 11): they cite the heading of the
+    clause's section; a PDF keeps its page numbers."""
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.render.report import render_markdown, render_terminal
+
+    md = ("# 流量卡协议\n\n## 合约期\n\n本套餐合约期为24个月，合约期内不得销户。\n\n"
+          "## 违约责任\n\n用户在合约期内提前解约的，须支付违约金300元。\n")
+    report = Scanner().scan_text(md)
+    out = render_terminal(report, width=100, color=False, full=True)
+    assert "【违约责任】" in out and "【合约期】" in out and "第1页" not in out
+    assert "(【违约责任】)" in render_markdown(report)
