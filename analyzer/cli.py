@@ -33,6 +33,7 @@ class Format(str, Enum):
     json = "json"
     md = "md"
     html = "html"
+    png = "png"
 
 
 class Level(str, Enum):
@@ -83,6 +84,7 @@ def scan(
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
     product: Optional[Product] = typer.Option(None, "--product", help="What is bought, when the words of the advice should not be guessed from the text: mobile (a phone line or data card), broadband, membership (gym, course, prepaid card), subscription (an app or online service), service."),
     full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
     from .engine.pipeline import Scanner
@@ -95,6 +97,8 @@ def scan(
     if offer is not None and offer_file is not None:
         raise UsageError("give the advert either with --offer or with --offer-file, not both")
     inputs = tuple(p for p in ([] if source == "-" else [Path(source)]) + ([offer_file] if offer_file else []))
+    if format is Format.png and output is None and sys.stdout.isatty():
+        raise UsageError("--format png writes an image: give -o card.png (or redirect standard output to a file)")
     if output is not None and any(same_file(output, p) for p in inputs):
         raise UsageError(f"{output}: is an input; refusing to overwrite it with the report (choose another -o file)")
     if offer_file is not None:
@@ -120,7 +124,10 @@ def scan(
     if offer is not None:
         report = report.with_offer(offer)
     out_lang = lang_out.value if lang_out else None
-    if format is Format.json:
+    if format is Format.png:
+        from .render.card import render_png
+        _write_or_print(render_png(report, out_lang), output, inputs)
+    elif format is Format.json:
         text = report.to_json() + "\n"
     elif format is Format.md:
         from .render.report import render_markdown
@@ -132,7 +139,10 @@ def scan(
         from .render.report import render_terminal
         to_tty = output is None and sys.stdout.isatty()
         text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False, full=full)
-    _write_or_print(text, output, inputs)
+        if to_tty and not no_pager and page_long_output(text):
+            text = ""  # shown by the pager
+    if format is not Format.png and text:
+        _write_or_print(text, output, inputs)
     if not report.complete and not allow_incomplete:
         print(f"terms-scan: incomplete scan: {_one_line(report.incomplete or '')} "
               "(--allow-incomplete to accept it, --time-limit to give it longer)", file=sys.stderr)
@@ -278,10 +288,54 @@ def _open_history(db: Optional[Path]):
     return History(path)
 
 
-def _write_or_print(text: str, output: Optional[Path], inputs: tuple[Path, ...] = ()) -> None:
+def page_long_output(text: str, height: int | None = None) -> bool:
+    """Show a report longer than the terminal through a pager ($TERMS_SCAN_PAGER, $PAGER, else
+    ``less -R``, which keeps the colours); the screen then ends where the reader stops, not at
+    the end of the request template. False when the text fits, when no pager can be started
+    or when it fails: the caller prints the text itself."""
+    import shlex
+    import subprocess
+
+    if height is None:
+        try:
+            height = os.get_terminal_size().lines
+        except OSError:
+            return False
+    if height < 5:  # a pseudo-terminal that never set its size: the size is unknown, not tiny
+        return False
+    if text.count("\n") < height - 1:
+        return False
+    cmd = os.environ.get("TERMS_SCAN_PAGER") or os.environ.get("PAGER") or "less"
+    argv = shlex.split(cmd) if cmd.strip() else []
+    if not argv:
+        return False
+    env = dict(os.environ)
+    if os.path.basename(argv[0]) == "less":
+        env.setdefault("LESS", "FRX")  # quit when it fits, keep colours, leave the text on screen
+        env["LESSSECURE"] = "1"        # no shell, no file opening from inside the pager
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(text.encode("utf-8"))
+        proc.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early
+        pass
+    proc.wait()
+    return True
+
+
+def _write_or_print(text: str | bytes, output: Optional[Path], inputs: tuple[Path, ...] = ()) -> None:
     """To the -o file (atomically: the old file or the new one, never half) or standard output."""
     if output is None:
         try:
+            if isinstance(text, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(text)
+                sys.stdout.buffer.flush()
+                return
             sys.stdout.write(text)
             sys.stdout.flush()
         except BrokenPipeError:

@@ -89,12 +89,13 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def write_atomic(path: Path, text: str, inputs: tuple[Path, ...] = ()) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, text: str | bytes, inputs: tuple[Path, ...] = ()) -> None:
+    """Write ``text`` (UTF-8; bytes as they are) to ``path`` through a temporary file and a rename.
 
     Refuses (UsageError) to overwrite one of ``inputs``; a disk or permission problem is a
     StateError or UsageError with one line, and the old file stays as it was."""
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     for src in inputs:
         if same_file(path, src):
             raise UsageError(f"{path}: is the input; refusing to overwrite the agreement with its report "
@@ -105,16 +106,16 @@ def write_atomic(path: Path, text: str, inputs: tuple[Path, ...] = ()) -> None:
     if path.exists() and not stat.S_ISREG(os.stat(path).st_mode):
         # /dev/stdout, a FIFO or a terminal: write in place, there is nothing to keep whole
         try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            with open(path, "wb") as f:
+                f.write(data)
             return
         except OSError as err:
             raise _write_error(path, err) from err
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=target_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         if path.exists():

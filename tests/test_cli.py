@@ -333,6 +333,48 @@ def test_default_terminal_report_is_a_first_screen_and_full_keeps_the_detail(run
     assert quotes and len(quotes) == len(set(quotes))  # two categories of one clause: quoted once
 
 
+def test_brief_questions_refer_to_quoted_clauses_by_number(run_cli):
+    """Regression (issue 11): the brief quoted the first top-up clause among its clauses and
+    again in the question about it; now the question says "[3]" and the words appear once."""
+    import os
+
+    example = str(Path(__file__).resolve().parents[1] / "corpora" / "example-haoka-agreement.txt")
+    b = run_cli(example, env={**os.environ, "COLUMNS": "200"}).stdout.decode()
+    qs = b[b.index("付款前要问的问题"):]
+    refs = re.findall(r"^\s+\d\. \[(\d)\] ", qs, re.M)
+    assert refs  # at least one question refers to a numbered clause
+    for k in refs:
+        m = re.search(rf"^\s+\[{k}\] .*\n\s+“(.{{12}})", b, re.M)
+        assert m, k
+        assert b.count(m.group(1)) == 1  # the clause's words are printed once
+    full = run_cli(example, "--full", env={**os.environ, "COLUMNS": "200"}).stdout.decode()
+    assert "第2.2条说“首次充值即视为激活" in full  # the full report's questions still quote
+
+
+def test_pager_shows_long_reports_and_leaves_short_ones(tmp_path, monkeypatch):
+    """A long terminal report goes through $PAGER (the screen ends where the reader stops);
+    a short one, a missing pager or --no-pager print straight out."""
+    from analyzer.cli import page_long_output
+
+    seen = tmp_path / "paged.txt"
+    monkeypatch.setenv("TERMS_SCAN_PAGER", f"sh -c 'cat > {seen}'")
+    assert page_long_output("a\nb\n", height=40) is False and not seen.exists()
+    long_text = "".join(f"第{i}行\n" for i in range(100))
+    assert page_long_output(long_text, height=40) is True
+    assert seen.read_text(encoding="utf-8") == long_text
+    monkeypatch.setenv("TERMS_SCAN_PAGER", str(tmp_path / "no-such-pager"))
+    assert page_long_output(long_text, height=40) is False  # the caller prints it
+
+
+def test_no_pager_when_output_is_not_a_terminal(run_cli):
+    import os
+
+    example = str(Path(__file__).resolve().parents[1] / "corpora" / "example-haoka-agreement.txt")
+    p = run_cli(example, "--full", env={**os.environ, "TERMS_SCAN_PAGER": "false"})
+    assert p.returncode == 0 and "如果想退出" in p.stdout.decode()
+    assert run_cli(example, "--no-pager").returncode == 0
+
+
 def test_product_option_sets_the_words_of_the_advice(run_cli, tmp_path):
     """--product overrides the kind of product read from the text (issue 11)."""
     f = tmp_path / "a.txt"

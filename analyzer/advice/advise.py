@@ -958,11 +958,11 @@ def _q(F: _Facts, f: Any, zh: str, en: str) -> tuple[dict, Any]:
 
 def questions(F: _Facts, ec: ExitCost | None, combos: list[Combination]) -> list[Question]:
     cur = F.currency
-    qs: list[tuple[int, int, dict, tuple[Source, ...]]] = []  # (priority, start, text, sources)
+    qs: list[tuple[int, int, dict, tuple[Source, ...], dict]] = []  # (priority, start, text, sources, ask)
 
     def add(prio: int, f: Any, zh: str, en: str, extra: Iterable[Any] = ()) -> None:
         text, _ = _q(F, f, zh, en)
-        qs.append((prio, f.location.start, text, _srcs([f, *extra])))
+        qs.append((prio, f.location.start, text, _srcs([f, *extra]), _t(zh, en[:1].upper() + en[1:])))
 
     # placeholders first: a blank in the contract has to be filled in before paying
     seen_ph: set[str] = set()
@@ -1032,12 +1032,12 @@ def questions(F: _Facts, ec: ExitCost | None, combos: list[Combination]) -> list
             add(4, fs[0], zh, en)
     qs.sort(key=lambda x: (x[0], x[1]))
     out, seen = [], set()
-    for _, _, text, srcs in qs:
+    for _, _, text, srcs, ask in qs:
         key = text["zh"]
         if key in seen:
             continue
         seen.add(key)
-        out.append(Question(text, srcs))
+        out.append(Question(text, srcs, ask))
         if len(out) >= 8:
             break
     return out

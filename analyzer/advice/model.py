@@ -167,11 +167,19 @@ class MissingProtection:
 
 @dataclass(frozen=True)
 class Question:
+    """A question for the seller. ``text`` names and quotes the clause it is about ("Clause 4.1
+    says "…": what exactly …"); ``ask`` is the question alone, for a report that has quoted the
+    clause already and refers to it by number."""
+
     text: Text
     sources: tuple[Source, ...] = ()
+    ask: Text | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": _text(self.text), "sources": _sources(self.sources)}
+        d: dict[str, Any] = {"text": _text(self.text), "sources": _sources(self.sources)}
+        if self.ask is not None:
+            d["ask"] = _text(self.ask)
+        return d
 
 
 @dataclass(frozen=True)

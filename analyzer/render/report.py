@@ -540,6 +540,7 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
     heading("findings" if full else "top_findings")
     one_page = len(report.document.pages) <= 1  # "p. 1" of a text or web page says nothing
     shown = 0
+    numbered: dict[str, int] = {}  # the brief: a quoted clause's words -> its number
     if full:
         groups = [(sev, [[f] for f in fs]) for sev, fs in _by_severity(report)]
     else:
@@ -563,6 +564,9 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
         for g in gs:
             f = g[0]
             head = Text("  ")
+            if not full:  # the brief numbers its quoted clauses; the questions refer to them
+                numbered[_one_line(f.evidence)] = len(numbered) + 1
+                head.append(f"[{len(numbered)}] ", style="bold")
             head.append(f"[{_SEV_NAME[lang][f.severity]}] ", style=_SEV_STYLE[f.severity])
             head.append(" · ".join(dict.fromkeys(_label(x.category, lang) for x in g)), style="bold")
             if not one_page:
@@ -597,7 +601,11 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
         if summary.questions:
             heading("questions")
             for i, q in enumerate(summary.questions if full else summary.questions[:BRIEF_QUESTIONS], 1):
-                item(_t(q.text, lang), bullet=f"{i}. ")
+                k = _quoted_as(q, report, numbered)
+                if k is not None and q.ask is not None:  # the clause is quoted above: its number, not its words again
+                    item(f"[{k}] " + _t(q.ask, lang), bullet=f"{i}. ")
+                else:
+                    item(_t(q.text, lang), bullet=f"{i}. ")
                 if full:
                     refs(q.sources, indent=5)
         w = summary.way_out
@@ -675,6 +683,16 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
         recap.append(" " + _t(v.line, lang), style="bold")
         con.print(_hang(recap, 0, con.width))
     return _safe_output(buf.getvalue(), no_color)
+
+
+def _quoted_as(q: Any, report: "Report", numbered: dict[str, int]) -> int | None:
+    """The number of the quoted clause a question is about, when the brief has quoted it."""
+    if not numbered or not q.sources:
+        return None
+    s0 = q.sources[0]
+    f = next((x for x in report.findings if x.category == s0.category and x.location.start == s0.start
+              and x.location.end == s0.end), None)
+    return numbered.get(_one_line(f.evidence if f is not None else s0.evidence))
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -1,0 +1,182 @@
+"""A summary card to share in a chat app: the decision on one phone-width image.
+
+``render_card_html`` gives the card as a self-contained page (inline CSS, no script, nothing
+fetched); ``render_png`` photographs it in headless Chromium (Debian's ``chromium``, the browser
+the tests already use) at 390 CSS px and 2x scale, and trims the empty space below it. Every
+agreement-derived string is escaped, as in the HTML report.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StateError, UsageError
+from .report import (
+    _at_least,
+    _cost_rows,
+    _e,
+    _money,
+    _offer,
+    _pick,
+    _s,
+    _STATUS,
+    _summary,
+    _t,
+    report_title,
+)
+
+if TYPE_CHECKING:
+    from ..model import Report
+
+CARD_WIDTH = 390       # CSS px: a phone
+CARD_SCALE = 2         # device pixels per CSS px: sharp on a phone screen
+CARD_MAX_HEIGHT = 4000  # CSS px photographed; the empty rest is trimmed
+CARD_REASONS = 4
+CARD_QUESTIONS = 3
+BROWSER_TIMEOUT = 60   # seconds
+
+_WORDS = {
+    "exit": ("提前离开", "Leaving early"),
+    "advert": ("广告与协议不符", "The advert vs the agreement"),
+    "ask": ("付款前先问", "Ask before paying"),
+    "footer": ("terms-scan 付款前条款检查 · 不构成法律意见", "terms-scan pre-purchase check · not legal advice"),
+    "no_advice": ("未发现已知的风险条款。", "No known risky clauses found."),
+}
+
+_CSS = """
+*{box-sizing:border-box}
+html,body{margin:0;background:#f4f4f4}
+body{font:15px/1.45 "Noto Sans CJK SC","Noto Sans SC","WenQuanYi Micro Hei","PingFang SC","Microsoft YaHei",sans-serif;color:#1a1a1a}
+.card{width:390px;padding:14px 16px 12px;background:#fff;overflow-wrap:anywhere;word-break:break-word}
+h1{font-size:15px;margin:0 0 10px;color:#555;font-weight:600}
+.top{display:flex;gap:12px;align-items:flex-start}
+.grade{flex:none;width:52px;height:52px;border-radius:10px;font:700 32px/52px sans-serif;text-align:center;color:#fff;background:#777}
+.grade-A{background:#1b7f3b}.grade-B{background:#5a9e2f}.grade-C{background:#c99a00}.grade-D{background:#d2452b}.grade-E{background:#8e1414}
+.line{font-weight:700;font-size:16px}
+h2{font-size:14px;margin:12px 0 4px;color:#333;border-top:1px solid #e5e5e5;padding-top:8px}
+ul{margin:4px 0 0 0;padding-left:18px}li{margin:2px 0}
+table{width:100%;border-collapse:collapse}td{padding:2px 0;vertical-align:top}td.num{text-align:right;font-weight:700;white-space:nowrap;padding-left:8px}
+.dim{color:#666}.bad{color:#b3261e;font-weight:600}
+footer{margin-top:10px;font-size:11px;color:#888}
+"""
+
+
+def render_card_html(report: "Report", lang: str | None = None) -> str:
+    """The summary card as one self-contained page (the same words as the reports)."""
+    lang = lang or report.language
+    e = _e
+    body = [f"<h1>{e(report_title(report))}</h1>"]
+    summary = _summary(report)
+    if summary is None or not report.findings:
+        body.append(f"<p>{e(_pick(_WORDS['no_advice'], lang))}</p>")
+    else:
+        v = summary.verdict
+        grade = e(v.grade) if v.assessed and v.grade else "–"
+        cls = f"grade-{e(v.grade)}" if v.assessed and v.grade else ""
+        reasons = "".join(f"<li>{e(_t(r.text, lang))}</li>" for r in v.reasons[:CARD_REASONS])
+        body.append(f'<div class="top"><div class="grade {cls}">{grade}</div>'
+                    f'<div><div class="line">{e(_t(v.line, lang))}</div></div></div>'
+                    + (f"<ul>{reasons}</ul>" if reasons else ""))
+        body.extend(_exit_cost_html(summary.exit_cost, lang))
+        body.extend(_contradictions_html(report, lang))
+        if summary.questions:
+            items = "".join(f"<li>{e(_t(q.ask or q.text, lang))}</li>" for q in summary.questions[:CARD_QUESTIONS])
+            body.append(f"<h2>{e(_pick(_WORDS['ask'], lang))}</h2><ol>{items}</ol>")
+    body.append(f"<footer>{e(_pick(_WORDS['footer'], lang))}</footer>")
+    return (f'<!DOCTYPE html>\n<html lang="{e(lang)}"><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+            f'<meta name="viewport" content="width={CARD_WIDTH}"><title>{e(report_title(report))}</title>'
+            f"<style>{_CSS}</style></head>\n<body><div class=\"card\">" + "".join(body) + "</div></body></html>\n")
+
+
+def _exit_cost_html(ec: Any, lang: str) -> list[str]:
+    if ec is None or not (ec.rows or ec.total_commitment is not None):
+        return []
+    rows = []
+    for row in _cost_rows(ec):
+        cost = (_money(row.amount, ec.currency, lang) if row.amount is not None
+                else _at_least(row, ec.currency, lang))
+        rows.append(f"<tr><td>{_e(_t(row.label, lang))}</td><td class=\"num\">{_e(cost)}</td></tr>")
+    return [f"<h2>{_e(_pick(_WORDS['exit'], lang))}</h2><table>{''.join(rows)}</table>"]
+
+
+def _contradictions_html(report: "Report", lang: str) -> list[str]:
+    offer = _offer(report)
+    bad = [c for c in (offer.claims if offer is not None else ()) if c.status == "contradicted"]
+    if not bad:
+        return []
+    status = _pick(_STATUS["contradicted"], lang)
+    items = "".join(f'<li><span class="bad">{_e(status)}</span> {_e(_unquoted(_t(c.explanation, lang)))}</li>'
+                    for c in bad)
+    return [f"<h2>{_e(_pick(_WORDS['advert'], lang))}</h2><ul>{items}</ul>"]
+
+
+# "（第1页：“…”）" / "(p. 1: "…")": the clause quoted inside an advert explanation; a card has no room for it
+_INLINE_QUOTE = re.compile(r"\s?[（(][^（）()“”\"]{0,40}[：:]\s*[“\"][^”\"]*[”\"][）)]")
+
+
+def _unquoted(text: str) -> str:
+    return _INLINE_QUOTE.sub("", text)
+
+
+def find_browser() -> str | None:
+    """Headless Chromium: $TERMS_SCAN_CHROMIUM, else chromium / chromium-browser / google-chrome on PATH."""
+    env = os.environ.get("TERMS_SCAN_CHROMIUM")
+    if env:
+        return env if Path(env).is_file() else None
+    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+def render_png(report: "Report", lang: str | None = None, browser: str | None = None) -> bytes:
+    """The summary card as PNG bytes (780 px wide). Needs headless Chromium; nothing is fetched."""
+    browser = browser or find_browser()
+    if browser is None:
+        raise UsageError("--format png needs Chromium to draw the card (Debian: apt-get install chromium, "
+                         "or set TERMS_SCAN_CHROMIUM); --format html makes a page you can open and share")
+    with tempfile.TemporaryDirectory(prefix="terms-scan-card-") as tmp:
+        page = Path(tmp) / "card.html"
+        page.write_text(render_card_html(report, lang), encoding="utf-8")
+        shot = Path(tmp) / "card.png"
+        _photograph(browser, page, shot, Path(tmp) / "profile")
+        return _trim(shot.read_bytes())
+
+
+def _photograph(browser: str, page: Path, shot: Path, profile: Path) -> None:
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-extensions", "--disable-default-apps", "--no-pings", "--hide-scrollbars",
+           "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
+           f"--force-device-scale-factor={CARD_SCALE}", f"--window-size={CARD_WIDTH},{CARD_MAX_HEIGHT}",
+           f"--screenshot={shot}", page.as_uri()]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=BROWSER_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as err:
+        raise StateError(f"Chromium did not draw the card within {BROWSER_TIMEOUT} s") from err
+    except OSError as err:
+        raise StateError(f"cannot start Chromium ({browser}): {err.strerror or err}") from err
+    if done.returncode != 0 or not shot.is_file():
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise StateError(f"Chromium could not draw the card (exit {done.returncode}): {tail[0][:200]}")
+
+
+def _trim(png: bytes) -> bytes:
+    """Cut the page background below the card (the window is taller than any card)."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    card_w = min(img.width, CARD_WIDTH * CARD_SCALE)
+    # the card is white on a grey page: its last row is the last with white at the left edge
+    px = img.load()
+    bottom = img.height
+    while bottom > 1 and px[2, bottom - 1] != (255, 255, 255):
+        bottom -= 1
+    out = io.BytesIO()
+    img.crop((0, 0, card_w, max(bottom, 1))).save(out, format="PNG", optimize=True)
+    return out.getvalue()
