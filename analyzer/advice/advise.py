@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Any, Iterable
 
 from .model import (Channel, Combination, CostPart, CostRow, Escalation, ExitCost,
@@ -24,7 +25,7 @@ from ..model import SEVERITY_ORDER
 from ..render.money import money
 from ..engine.taxonomy import CATEGORIES
 from ..engine.normalize import fold_chars
-from ..engine.values import Mechanism, formula_terms, mechanism
+from ..engine.values import Mechanism, declining_step, fee_schedule, formula_terms, mechanism
 
 MIN_CHARS = 200  # Latin text; Chinese is denser (see _assessable)
 MIN_CHARS_ZH = 120
@@ -526,6 +527,10 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 _t("违约金：购机补贴 × 剩余月数 / %s" % (D or "合约月数"), "Penalty: device subsidy x remaining months / %s" % (D or "contract months")),
                 None, lambda n, D=D, Tn=Tn: f"subsidy x ({Tn} - {n}) / {D or Tn}", [f], miss))
             continue
+        sched = fee_schedule(ev)
+        if sched:
+            core.setdefault("schedule", _schedule_part(F, f, sched))
+            continue
         if remaining or (mech is Mechanism.REMAINING_BALANCE and percent):
             rate, rate_src, rate_name = None, None, ("月最低消费", "monthly minimum spend")
             if amount is not None and v.get("period") == "month":
@@ -536,13 +541,16 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 rate, rate_src = F.monthly, F.monthly_src
                 rate_name = ("月费", "monthly charge")
             factor = 1.0
-            pm = re.search(r"[×x*]\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*of the remain|总额的\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*(?:of|的)", ev, re.I)
+            pm = re.search(r"[×x*]\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*of the remain|(?:总额|费|额|月租|消费)的\s*(\d+(?:\.\d+)?)\s*[%％]|(\d+(?:\.\d+)?)\s*[%％]\s*(?:of|的)", ev, re.I)
             if pm:
                 factor = float(next(g for g in pm.groups() if g)) / 100
             elif percent and mech is Mechanism.REMAINING_BALANCE:
                 factor = float(percent) / 100
             terms = formula_terms(formula)
             factor *= terms.multiple  # "按剩余月份乘以月最低消费额的2倍": twice the minimum
+            if amount is not None and v.get("period") in ("once", None) and (terms.higher_of or _HIGHER_OF.search(ev)):
+                # "剩余最低消费总额的50%或200元，以较高者为准": the fixed amount is a floor
+                terms = replace(terms, at_least=max(float(amount), terms.at_least or 0.0))
             miss = term_missing()
             if re.search(r"minus VAT|excluding VAT|less VAT|不含税|扣除增值税", ev, re.I):
                 miss.append(_t("增值税部分（条款规定扣除增值税，表中数字未扣除）", "the VAT part (the clause deducts VAT; the figures here include it)"))
@@ -584,11 +592,11 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
         fixed = amount is not None and v.get("period") in ("once", None) and re.search(
             r"(违约金|解约金|手续费|fee|charge|penalty|damages)[^。；;，,]{0,40}?[$€£]?\s?\d|\d+(\.\d+)?\s*(元|美元|欧元)[^。；;，,]{0,6}(违约金|解约金)", ev, re.I)
         if fixed:
-            step = re.search(r"(?:goes down|decreases|reduces|is reduced|drops)\s+by\s+[$€£]?\s?(\d+(?:\.\d+)?)\s+(?:each|every|per|a)\s+(?:full\s+)?month", ev, re.I)
+            step = declining_step(ev)
             upto = bool(re.search(r"up to|最高|不超过", ev, re.I))
             a = float(amount)
             if step:
-                s = float(step.group(1))
+                s = step
                 core.setdefault("fixed", _Part(
                     _t(f"违约金：最高{_money_zh(a, cur)}，每月减少{_money_zh(s, cur)}", f"Penalty: up to {_money_en(a, cur)}, down {_money_en(s, cur)} a month"),
                     lambda n, a=a, s=s: max(a - s * n, 0.0), lambda n, a=a, s=s: f"{_num(a)} - {_num(s)} x {n}", [f]))
@@ -644,6 +652,29 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                                lambda n: f"({Tn} - {n}) x {_num(rate) if rate is not None else 'min'}",
                                [x for x in (src, F.term_src) if x is not None] or F.mins[:1], miss)]
     return parts, notes
+
+
+_HIGHER_OF = re.compile(r"孰高|较高者|两者取高|取其高|(?:greater|higher) of|whichever is (?:greater|higher|more)", re.I)
+
+
+def _schedule_part(F: _Facts, f: Any, sched: list[tuple[int, int, float]]) -> _Part:
+    """An exit fee set by the month you leave in ("第1-3个月内解约300元，第4-6个月200元")."""
+    cur, T = F.currency, F.term
+    last = sched[-1][1]
+
+    def fee(n: int) -> float | None:
+        hit = next((amt for a, b, amt in sched if a <= n <= b), None)
+        if hit is not None:
+            return hit
+        if n > last and T and last >= T:
+            return 0.0
+        return None  # a month the schedule does not cover: unknown, not free
+
+    zh = "；".join(f"第{a}-{b}个月{_money_zh(amt, cur)}" for a, b, amt in sched)
+    en = "; ".join(f"months {a}-{b}: {_money_en(amt, cur)}" for a, b, amt in sched)
+    miss = [] if (T and last >= T) else [_t(f"第{last}个月以后离开的费用（协议未写明）", f"the fee for leaving after month {last} (not stated)")]
+    return _Part(_t(f"违约金按离开的月份：{zh}", f"Penalty by the month you leave: {en}"), fee,
+                 lambda n: f"month {n}: " + (_num(fee(n)) if fee(n) is not None else "not stated"), [f], miss)
 
 
 def _credit_parts(F: _Facts) -> list[_Part]:

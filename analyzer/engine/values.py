@@ -243,8 +243,15 @@ def candidates(text: str) -> list[Value]:
     return out
 
 
+# "第1-3个月内解约…" (a range of month numbers), "每在网满一个月递减20元" (a step per month):
+# month numbers and units, not a duration
+_NOT_A_DURATION_BEFORE = regex.compile(r"(?:第\s*\d+\s*(?:-|—|–|~|～|至|到)\s*第?|每(?:在网|使用)?满?)\s*$")
+
+
 def _ordinal(text: str, start: int) -> bool:
-    return start > 0 and text[start - 1] in "第"
+    if start <= 0:
+        return False
+    return text[start - 1] in "第" or bool(_NOT_A_DURATION_BEFORE.search(text[max(0, start - 12):start], timeout=TIMEOUT))
 
 
 _SUBCLAUSE_CUT = regex.compile(r"[,，;；:：]|(?<=[a-z])\.\s")
@@ -471,3 +478,50 @@ def formula(text: str) -> str | None:
     if _HIGHER_OF.search(text, timeout=TIMEOUT):
         out += " (whichever is higher)"
     return out
+
+
+# An exit fee that depends on when you leave: "第1-3个月内解约须支付300元，第4-6个月内支付200元",
+# "months 1-6: $200; months 7-12: $100", "cancelling in months 13 to 24 costs $100".
+_RANGE_ZH = regex.compile(
+    rf"第?\s*(?P<a>\d+|[{CN_NUM_CHARS}]+)\s*(?:-|—|–|~|～|至|到)\s*第?\s*(?P<b>\d+|[{CN_NUM_CHARS}]+)\s*个?(?:月|期)"
+    r"[^，。；;\d]{0,16}?(?P<amt>\d+(?:\.\d+)?)\s*元")
+_RANGE_EN = regex.compile(
+    r"\bmonths?\s+(?P<a>\d+)\s*(?:-|–|—|to|through|thru)\s*(?P<b>\d+)\b[^.;$€£\d]{0,40}?[$€£]\s?(?P<amt>\d+(?:\.\d+)?)"
+    r"|[$€£]\s?(?P<amt2>\d+(?:\.\d+)?)[^.;$€£\d]{0,40}?\b(?:in|during|for)\s+months?\s+(?P<a2>\d+)\s*(?:-|–|—|to|through|thru)\s*(?P<b2>\d+)\b",
+    regex.I)
+# "reduced by $10 for each full month of service", "每满一个月递减10元"
+_STEP = regex.compile(
+    r"\b(?:goes\s+down|decreases?|declines?|reduces|is\s+reduced|will\s+be\s+reduced|reduced|drops|prorated\s+down)\s+by\s+[$€£]?\s?(?P<en>\d+(?:\.\d+)?)"
+    r"\s+(?:for\s+)?(?:each|every|per|a)\s+(?:full\s+|complete(?:d)?\s+)?month"
+    r"|每(?:在网|使用)?满?\s*(?:1|一)\s*个?(?:月|期)[^，。；;\d]{0,6}?(?:递减|减少|减收|降低|减免)\s*(?P<zh>\d+(?:\.\d+)?)\s*元",
+    regex.I)
+
+
+def _month_no(s: str) -> int | None:
+    return int(s) if s.isdigit() else cn_to_int(s)
+
+
+def fee_schedule(text: str) -> list[tuple[int, int, float]]:
+    """Month ranges and the exit fee in each, in order ([(1, 3, 300.0), (4, 6, 200.0), …]), when a
+    clause states at least two; [] otherwise. Ranges must not overlap or run backwards."""
+    out: list[tuple[int, int, float]] = []
+    for m in _RANGE_ZH.finditer(text, timeout=TIMEOUT):
+        a, b = _month_no(m.group("a")), _month_no(m.group("b"))
+        if a is not None and b is not None:
+            out.append((a, b, float(m.group("amt"))))
+    for m in _RANGE_EN.finditer(text, timeout=TIMEOUT):
+        a, b = int(m.group("a") or m.group("a2")), int(m.group("b") or m.group("b2"))
+        out.append((a, b, float(m.group("amt") or m.group("amt2"))))
+    out.sort()
+    if len(out) < 2 or any(a > b or a < 1 for a, b, _ in out) or any(
+            nxt[0] <= cur[1] for cur, nxt in zip(out, out[1:])):
+        return []
+    return out
+
+
+def declining_step(text: str) -> float | None:
+    """The amount an exit fee goes down by for each month served, or None."""
+    m = _STEP.search(text, timeout=TIMEOUT)
+    if not m:
+        return None
+    return float(m.group("en") or m.group("zh"))

@@ -423,6 +423,66 @@ def test_exit_cost_applies_the_multiplier_and_the_cap():
     assert capped[12].amount == 1416 and capped[1].amount == 2000
 
 
+# Exit-cost constructs (issue 11), one clause of our own each, zh and en; leaving after month n
+# means n months served. Each was computed wrongly before: the percentage after "额的" ignored,
+# "whichever is higher" ignored, a month-range schedule read as its first amount, a fee that
+# declines "for each full month" read as a constant, the ETF's "greater of $100" taken as a
+# monthly minimum spend of $100.
+EXIT_CONSTRUCTS = {
+    "percent_and_floor_zh": (
+        "本套餐合约期24个月，每月最低消费50元。用户提前解约的，应按剩余月份乘以月最低消费额的30%支付违约金，最低不少于100元。",
+        {1: 23 * 50 * 0.3, 6: 18 * 50 * 0.3, 12: 12 * 50 * 0.3}),
+    "higher_of_zh": (
+        "本套餐合约期12个月，每月最低消费50元。提前解约的，违约金为剩余月份最低消费总额的50%或200元，以较高者为准。",
+        {1: 275, 3: 225, 6: 200}),  # month 6: 6 x 50 x 50% = 150 < 200
+    "higher_of_en": (
+        "The minimum term is 24 months at $40 per month. If you cancel early you must pay an early termination fee "
+        "equal to the greater of $100 or 50% of the remaining monthly charges.",
+        {1: 460, 12: 240}),
+    "schedule_zh": (
+        "本协议合约期12个月，每月最低消费30元。合约期内提前解约的，第1-3个月内解约须支付违约金300元，"
+        "第4-6个月内解约支付200元，第7-12个月内解约支付100元。",
+        {1: 300, 3: 300, 6: 200}),
+    "schedule_en": (
+        "Your plan has a 12-month minimum term. If you cancel, the cancellation fee is $150 in months 1-6 and $75 in months 7-12.",
+        {1: 150, 6: 150}),
+    "declining_en": (
+        "Your plan has a 24-month minimum term at $30 a month. If you cancel during the minimum term, an early "
+        "termination fee applies: $200, reduced by $10 for each full month of service completed.",
+        {1: 190, 6: 140, 12: 80}),
+    "declining_zh": (
+        "本协议合约期12个月。提前解约的，须支付违约金240元，每在网满一个月递减20元。",
+        {1: 220, 6: 120}),
+    "twice_capped_en": (
+        "Your plan has a 12-month minimum term and a minimum monthly charge of $25. If you end the contract early you "
+        "will pay twice the monthly charge for each remaining month, capped at $300.",
+        {1: 300, 6: 300}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXIT_CONSTRUCTS))
+def test_exit_cost_constructs(name):
+    text, expected = EXIT_CONSTRUCTS[name]
+    ec = summary(text).exit_cost
+    assert ec is not None
+    for month, amount in expected.items():
+        r = row(ec, month)
+        assert r.amount == pytest.approx(amount), (month, r.formula)
+        assert sum(p.amount for p in r.parts) == pytest.approx(r.amount)  # the parts add up
+
+
+def test_schedule_months_are_not_a_lock_in_length():
+    """"第1-3个月内解约" and "每在网满一个月" are month numbers, not a 3- or 1-month term."""
+    for name in ("schedule_zh", "declining_zh"):
+        fs = scan(EXIT_CONSTRUCTS[name][0]).findings
+        assert {f.values.get("months") for f in fs if f.category == "lock_in"} <= {12, None}
+
+
+def test_a_greater_of_exit_fee_is_not_a_minimum_spend():
+    fs = scan(EXIT_CONSTRUCTS["higher_of_en"][0]).findings
+    assert not [f for f in fs if f.category == "minimum_spend"]
+
+
 def test_a_pasted_excerpt_with_findings_gets_a_verdict_marked_excerpt():
     """A buyer pastes two clauses: 5 high-severity findings and no verdict ("文本太短") was the
     answer below ~120 characters (issue 11). It is now judged, and says it saw an excerpt only."""

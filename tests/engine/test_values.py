@@ -269,3 +269,23 @@ def test_gifted_credit_amount_is_the_monthly_instalment(scanner):
     assert "period" not in dict(next(v for v in candidates("40元当月到账，其余360元分12个月返还") if v.value == 360).extra)
     assert dict(candidates("月租30元")[0].extra)["period"] == "month"
     assert dict(candidates("当月会费299元")[0].extra)["period"] == "month"
+
+
+def test_fee_schedule_by_month_range():
+    from analyzer.engine.values import fee_schedule
+
+    assert fee_schedule("第1-3个月内解约须支付违约金300元，第4-6个月内解约支付200元，第7-12个月内支付100元") == [
+        (1, 3, 300.0), (4, 6, 200.0), (7, 12, 100.0)]
+    assert fee_schedule("the fee is $150 in months 1-6 and $75 in months 7 to 12") == [(1, 6, 150.0), (7, 12, 75.0)]
+    assert fee_schedule("months 1 through 12: $200; months 13 through 24: $100") == [(1, 12, 200.0), (13, 24, 100.0)]
+    assert fee_schedule("第1-3个月内解约须支付违约金300元") == []  # one range is not a schedule
+    assert fee_schedule("第1-6个月300元，第4-12个月200元") == []  # overlapping ranges
+
+
+def test_declining_step():
+    from analyzer.engine.values import declining_step
+
+    assert declining_step("$200, reduced by $10 for each full month of service completed") == 10
+    assert declining_step("the fee decreases by $5 every month") == 5
+    assert declining_step("违约金240元，每在网满一个月递减20元") == 20
+    assert declining_step("违约金240元，按月收取") is None
