@@ -225,12 +225,33 @@ _PROMO_STD = re.compile(r"(恢复|按|起)[^。；;]{0,10}?\d+(\.\d+)?\s*元\s*/
 _MONTHLY = [
     re.compile(r"(\d+(?:\.\d+)?)\s*元\s*/\s*月"),
     re.compile(r"(?:每月|月租|月费|月基本费|月付)[^\d。；;，,]{0,6}(\d+(?:\.\d+)?)\s*元"),
+    re.compile(r"(?:会员费|会费|服务费|订阅费)[^\d。；;，,]{0,4}每月\s*(\d+(?:\.\d+)?)\s*元"),
     re.compile(r"(?<!by )[$€£]\s?(\d+(?:\.\d{1,2})?)\s*(?:/|per|a)\s*(?:month|mo\b)", re.I),
 ]
 _TIERS = [
     re.compile(r"前\s*(?P<n>\d+)\s*个月[^。；;]{0,16}?(?P<p1>\d+(?:\.\d+)?)\s*元[^。；;]{0,24}?(?:之后|此后|起|期满后|恢复|结束后)[^。；;]{0,12}?(?P<p2>\d+(?:\.\d+)?)\s*元"),
     re.compile(r"[$€£]\s?(?P<p1>\d+(?:\.\d+)?)\s*(?:a|per|/)\s*month[^.]{0,30}?first (?P<n>\d+) months[^$€£]{0,80}?[$€£]\s?(?P<p2>\d+(?:\.\d+)?)\s*(?:a|per|/)\s*month", re.I),
 ]
+
+
+_PERIOD_REF = re.compile(r"(?:在|于)(?P<zh>有效期|服务期|会籍期|合同期|协议期|使用期|期限)内"
+                         r"|\b(?:during|within|before the end of)\s+the\s+(?P<en>membership period|subscription period|"
+                         r"service period|initial term|term)\b", re.I)
+
+
+def _period_length(word: str, ev: str) -> int | None:
+    """The length in months a clause gives the named period ("有效期12个月", "有效期为一年")."""
+    if re.fullmatch(r"[a-z ]+", word, re.I):
+        m = re.search(rf"\b{word}\b[^.;]{{0,20}}?\b(\d+)\s*(month|year)s?\b|\b(\d+)[- ](month|year)s?\s+{word}\b", ev, re.I)
+        if not m:
+            return None
+        n, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return int(n) * (12 if unit.lower() == "year" else 1)
+    m = re.search(rf"{word}\s*(?:为|是|:|：)?\s*(\d+|[一二三四五六七八九十两]+)\s*(个月|个?自然月|年)", ev)
+    if not m:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else _cn_int(m.group(1))
+    return n * (12 if m.group(2) == "年" else 1) if n and 0 < n <= 120 else None
 
 
 def _tier_in(ev: str) -> tuple[float, int, float] | None:
@@ -355,6 +376,8 @@ class _Facts:
             best = [(m, f) for f in self.etfs + self.acts if (m := _int_months(f.values.get("months")))
                     and re.search(r"(%d[- ]?(month|个月)[- ]?(term|contract|commitment|agreement|minimum|plan|合约|在网|协议))|((合约期?|在网|协议期|服务期|term|contract|commitment)[^。.;；]{0,8}%d\s*(个月|months?))" % (m, m), f.evidence, re.I)
                     and not re.search(r"欠费|arrears|past due", f.evidence)]
+        if not best:
+            best = self._term_by_reference()
         if best:
             self.term, self.term_src = max(best, key=lambda x: x[0])
             return
@@ -363,6 +386,23 @@ class _Facts:
             if ph:
                 self.term_ph, self.term_src = ph, f
                 return
+
+    def _term_by_reference(self) -> list[tuple[int, Any]]:
+        """A leaving clause that names its period ("在有效期内申请退卡的…", "during the membership
+        period") and another clause that gives that period's length ("会员卡有效期12个月")."""
+        out: list[tuple[int, Any]] = []
+        for f in self.etfs + self.lock:
+            m = _PERIOD_REF.search(f.evidence)
+            if not m:
+                continue
+            word = m.group("zh") or m.group("en")
+            for g in self.findings:
+                n = _period_length(word, g.evidence)
+                if n:
+                    out.append((n, g))
+            if out:
+                break
+        return out
 
     # monthly minimum -------------------------------------------------------------------------
     def _minimum(self) -> None:
@@ -399,6 +439,12 @@ class _Facts:
             for f in self.lock + self.etfs + self.mins:
                 m = _monthly_in(f.evidence)
                 if m:
+                    self.monthly, self.monthly_src = m, f
+                    break
+        if self.monthly is None:  # a membership or subscription priced by the month in another clause
+            for f in self.findings:
+                m = _monthly_in(f.evidence)
+                if m and f.category in ("auto_renewal", "activation_definition", "extra_fees", "installment_credit"):
                     self.monthly, self.monthly_src = m, f
                     break
         if self.monthly is None:
@@ -1029,8 +1075,8 @@ def questions(F: _Facts, ec: ExitCost | None, combos: list[Combination]) -> list
             s0 = row.parts[0].sources[0]
             f = next((x for x in F.findings if x.category == s0.category and x.location.start == s0.start
                       and x.location.end == s0.end), f)
-        n = row.month if row else 6
-        if row and row.amount is not None:
+        n = row.month if row and row.month is not None else 6
+        if row and row.amount is not None and row.month is not None:
             add(1, f, f"如果我在第{n}个月后离开，具体要付多少钱？按条款计算是{_money_zh(row.amount, cur)}，对吗？",
                 f"what exactly would I pay if I cancel after month {n}? By the clause it comes to {_money_en(row.amount, cur)}: is that right?", [F.term_src])
         else:

@@ -233,6 +233,39 @@ _VALUE_WORDS = {
 _PER = {"day": ("每天", "a day"), "month": ("每月", "a month"), "year": ("每年", "a year")}
 
 
+_MECHANISM_ZH = {
+    "PRICE_DIFFERENCE": "差价 × 剩余月数 / 合约月数",
+    "REMAINING_MINIMUM": "剩余月数 × 月最低消费",
+    "REMAINING_CHARGE": "剩余月数 × 月费",
+    "FIXED_PER_MONTH": "固定金额 × 剩余月数",
+    "MINIMUM_MULTIPLE": "月最低消费的倍数",
+    "COMMITTED_TOTAL": "约定消费总额 − 已消费",
+    "REMAINING_BALANCE": "剩余未付款项一次付清",
+    "REPAY_GIFTS": "退还已享受的优惠和赠送",
+    "REPAY_CREDITS": "退还已获得的优惠和抵扣",
+}
+
+
+def _formula_words(text: Any, lang: str) -> str:
+    """A ``formula`` value in the reader's language: "剩余月数 × 月最低消费 × 2（最高500元）",
+    not the machine form "remaining months x monthly minimum spend x 2 (at most 500)"."""
+    from ..engine.values import formula_terms
+
+    t = formula_terms(text)
+    if t.mechanism is None:
+        return str(text)
+    if lang != "zh":
+        return str(text)
+    out = _MECHANISM_ZH.get(t.mechanism.name, str(text))
+    if t.multiple != 1:
+        out += f" × {_num(t.multiple)}"
+    bounds = [f"最高{_num(t.at_most)}" if t.at_most is not None else "",
+              f"最低{_num(t.at_least)}" if t.at_least is not None else "",
+              "以较高者为准" if t.higher_of else ""]
+    bounds = [b for b in bounds if b]
+    return out + (f"（{'，'.join(bounds)}）" if bounds else "")
+
+
 def _fmt_values(values: dict, lang: str = "en") -> str:
     """A finding's values as a buyer reads them: "59元/月", "24个月", "40 GB", "3‰ a day" —
     never the JSON keys ("data_gb=40", "percent=0.3, period=day")."""
@@ -256,7 +289,7 @@ def _fmt_values(values: dict, lang: str = "en") -> str:
             val = v.pop(key)
             parts.append((w_zh if zh else w_en).format(v=_num(val) if isinstance(val, (int, float)) else val))
     if "formula" in v:
-        parts.append(str(v.pop("formula")))
+        parts.append(_formula_words(v.pop("formula"), lang))
     if per in _PER and not parts:
         parts.append(_PER[per][0] if zh else _PER[per][1])  # "month-to-month": a period, no amount
     for k, val in v.items():  # a key from an extra pattern library: shown as it is
@@ -328,6 +361,36 @@ def _at_least(row: Any, currency: str | None, lang: str) -> str:
     return (f"至少{_money(known, currency, lang)}" if lang == "zh" else f"at least {_money(known, currency, lang)}")
 
 
+_ARITH_ZH = [
+    (re.compile(r"\s?\(at most ([\d.,]+)\)"), r"（最高\1）"),
+    (re.compile(r"\s?\(at least ([\d.,]+)\)"), r"（最低\1）"),
+    (re.compile(r"\s?\(term completed\)"), "（合约期已满）"),
+    (re.compile(r"\(all paid out\)"), "（已全部返还）"),
+    (re.compile(r"(?:early termination|exit) fee \(not stated\)"), "违约金（未写明）"),
+    (re.compile(r"penalty \(blank in the agreement\)"), "违约金（协议中为空白）"),
+    (re.compile(r"remaining balance \(device or plan\) at month (\d+)"), r"第\1个月时剩余未付款项"),
+    (re.compile(r"committed total - spent by month (\d+)"), r"约定消费总额 − 第\1个月前已消费"),
+    (re.compile(r"\(retail price - contract price\)"), "（零售价 − 合约价）"),
+    (re.compile(r"\bmonthly instalment\b"), "每月分期"),
+    (re.compile(r"\bsubsidy\b"), "购机补贴"),
+    (re.compile(r"^month (\d+): "), r"第\1个月："),
+    (re.compile(r"\bnot stated\b"), "未写明"),
+    (re.compile(r"% x base\b"), "% x 基数"),
+    (re.compile(r" x min\b"), " x 月最低消费"),
+    (re.compile(r" x monthly\b"), " x 月费"),
+]
+
+
+def _arith(formula: str, lang: str) -> str:
+    """A cost formula in the reader's language: the arithmetic stays, its words are translated
+    ("(12 - 1) x 199 x 20%（最低300）", not "(at least 300)" in a Chinese report)."""
+    if lang != "zh" or not formula:
+        return formula
+    for rx, repl in _ARITH_ZH:
+        formula = rx.sub(repl, formula)
+    return formula
+
+
 def _cost_adds(row: Any, currency: str | None, lang: str) -> str:
     """How a row's cost adds up, in the terminal's one line: "897元 + 110元 + 10元" for several
     parts, the formula for one ("39 x 24"); nothing when it would only repeat the cost."""
@@ -336,7 +399,7 @@ def _cost_adds(row: Any, currency: str | None, lang: str) -> str:
         return " + ".join(_money(p.amount, currency, lang) if p.amount is not None else "?" for p in parts)
     shown = _money(row.amount, currency, lang) if row.amount is not None else ""
     f = row.formula
-    return "" if not f or f == shown or f.replace(",", "") == _num(row.amount or 0).replace(",", "") or "term completed" in f else f
+    return "" if not f or f == shown or f.replace(",", "") == _num(row.amount or 0).replace(",", "") or "term completed" in f else _arith(f, lang)
 
 
 def _cost_legend(ec: Any, lang: str) -> list[tuple[str, list[Any]]]:
@@ -350,7 +413,7 @@ def _cost_legend(ec: Any, lang: str) -> list[tuple[str, list[Any]]]:
         f = p.formula
         if row.month is not None:
             f = re.sub(rf"(?<![\d.]){row.month}(?![\d.])", "n", f)
-        out.append((f"{_t(p.label, lang)}" + (f" = {f}" if f else ""), list(p.sources)))
+        out.append((f"{_t(p.label, lang)}" + (f" = {_arith(f, lang)}" if f else ""), list(p.sources)))
     return out
 
 
@@ -358,11 +421,11 @@ def _cost_how(row: Any, currency: str | None, lang: str) -> list[str]:
     """Lines explaining a cost row: its formula, its parts, what is missing."""
     lines = []
     if row.formula:
-        lines.append(row.formula)
+        lines.append(_arith(row.formula, lang))
     if len(row.parts) > 1 or (row.parts and row.parts[0].formula != row.formula):
         for p in row.parts:
             amt = _money(p.amount, currency, lang) if p.amount is not None else "?"
-            lines.append(f"{_t(p.label, lang)}: {amt}" + (f" = {p.formula}" if p.formula else ""))
+            lines.append(f"{_t(p.label, lang)}: {amt}" + (f" = {_arith(p.formula, lang)}" if p.formula else ""))
     if row.missing:
         lines.append(_s("missing_values", lang) + "; ".join(_t(m, lang) for m in row.missing))
     return lines
@@ -1302,7 +1365,7 @@ def render_html(report: "Report", lang: str | None = None, *, standalone: bool =
             for row in _cost_rows(ec):
                 how = []
                 if row.formula:
-                    how.append(f'<div class="formula">{e(row.formula)}</div>')
+                    how.append(f'<div class="formula">{e(_arith(row.formula, lang))}</div>')
                 for line in _cost_how(row, ec.currency, lang)[1 if row.formula else 0:]:
                     cls = "missing" if line.startswith(_s("missing_values", lang)) else "part"
                     how.append(f'<div class="{cls}">{e(line)}</div>')

@@ -592,3 +592,26 @@ def test_a_subscription_is_told_where_its_renewal_is_paid_and_product_can_be_giv
     gym = advise(report, product="membership")
     assert not any(c.source == "payment" for c in gym.way_out.channels)
     assert any("预付式消费" in e.text["zh"] for e in gym.way_out.escalation)
+
+
+GYM = ("星动健身会员卡协议\n一、会员卡有效期12个月，自开卡之日起计算，会员费每月199元，按月自动扣款。\n"
+       "二、会员在有效期内申请退卡的，须支付剩余月份会费总额的20%作为违约金，最低不少于300元。\n"
+       "三、开卡时须一次性缴纳入会费500元，入会费不予退还。\n")
+
+
+def test_a_membership_term_named_by_the_leaving_clause_is_read():
+    """Regression: a gym card's exit fee "在有效期内申请退卡的…剩余月份会费总额的20%" with
+    "会员卡有效期12个月, 会员费每月199元" elsewhere gave "term not stated", "(T - n) x min" and
+    a question "如果我在第None个月后离开"."""
+    s = summary(GYM)
+    ec = s.exit_cost
+    assert ec.term_months == 12
+    assert row(ec, 1).amount == pytest.approx(11 * 199 * 0.2)
+    assert row(ec, 6).amount == 300  # 6 x 199 x 20% = 238.8 < the floor of 300
+    texts = " ".join(q.text["zh"] for q in s.questions)
+    assert "None" not in texts and "第6个月后离开" in texts
+
+
+def test_a_question_about_an_unknown_month_says_no_month():
+    s = summary("会员协议。会员在合约期内提前退出的，须支付违约金，具体金额以门店公示为准。本合约期自开卡之日起计算。")
+    assert all("None" not in q.text["zh"] and "None" not in q.text["en"] for q in s.questions)

@@ -629,3 +629,20 @@ def test_text_and_web_pages_cite_the_section_not_page_one():
     out = render_terminal(report, width=100, color=False, full=True)
     assert "【违约责任】" in out and "【合约期】" in out and "第1页" not in out
     assert "(【违约责任】)" in render_markdown(report)
+
+
+def test_chinese_cost_formulas_have_no_english_words():
+    """Regression: a Chinese report showed "(12 - 1) x 199 x 20% (at least 300)" and the value
+    "remaining months x monthly minimum spend (at least 300)" in English."""
+    import analyzer
+    from analyzer.render.report import render_markdown, render_terminal
+
+    text = ("会员卡有效期12个月，会员费每月199元。会员在有效期内申请退卡的，须支付剩余月份会费总额的20%作为违约金，"
+            "最低不少于300元。")
+    r = analyzer.scan(text)
+    for out in (render_terminal(r, "zh", width=100, color=False, full=True), render_markdown(r, "zh")):
+        assert "（最低300）" in out
+        for word in ("at least", "at most", "remaining months", "monthly minimum", "term completed", "not stated"):
+            assert word not in out, word
+    en = render_terminal(r, "en", width=100, color=False, full=True)
+    assert "(at least 300)" in en
