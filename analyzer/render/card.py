@@ -8,7 +8,6 @@ agreement-derived string is escaped, as in the HTML report.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +26,7 @@ from .report import (
     _STATUS,
     _summary,
     _t,
+    _unquoted,
     report_title,
 )
 
@@ -114,14 +114,6 @@ def _contradictions_html(report: "Report", lang: str) -> list[str]:
     items = "".join(f'<li><span class="bad">{_e(status)}</span> {_e(_unquoted(_t(c.explanation, lang)))}</li>'
                     for c in bad)
     return [f"<h2>{_e(_pick(_WORDS['advert'], lang))}</h2><ul>{items}</ul>"]
-
-
-# "（第1页：“…”）" / "(p. 1: "…")": the clause quoted inside an advert explanation; a card has no room for it
-_INLINE_QUOTE = re.compile(r"\s?[（(][^（）()“”\"]{0,40}[：:]\s*[“\"][^”\"]*[”\"][）)]")
-
-
-def _unquoted(text: str) -> str:
-    return _INLINE_QUOTE.sub("", text)
 
 
 def find_browser() -> str | None:

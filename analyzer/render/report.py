@@ -329,6 +329,15 @@ def _ref_labels(sources: Iterable[Any], lang: str) -> list[tuple[str, list[Any]]
     return list(groups.items())
 
 
+# "（第1页：“…”）" / "(p. 1: "…")": a clause quoted inside an advert explanation; the brief and
+# the summary card have quoted the clause already or have no room for it
+_INLINE_QUOTE = re.compile(r"\s?[（(][^（）()“”\"]{0,40}[：:]\s*[“\"][^”\"]*[”\"][）)]")
+
+
+def _unquoted(text: str) -> str:
+    return _INLINE_QUOTE.sub("", text)
+
+
 def _quoted_in(s: Any, text: str) -> bool:
     """Does ``text`` (an explanation) already quote this source's clause?"""
     ev = _one_line(s.evidence)
@@ -718,6 +727,16 @@ def render_terminal(report: "Report", lang: str | None = None, width: int | None
                 claim = T(_pick(_CLAIM_KIND.get(c.kind, (c.kind, c.kind)), lang) + "\n")
                 claim.stylize("bold", 0, len(claim) - 1)
                 claim.append(_one_line(c.advert))
+                if not full:  # the brief: the clauses by number or by reference, not quoted again
+                    vs = T(_unquoted(_t(c.explanation, lang)))
+                    nums = sorted({k for s in c.sources if (k := numbered.get(_one_line(s.evidence)))})
+                    rest = [s for s in _dedup_sources(c.sources) if not numbered.get(_one_line(s.evidence))]
+                    ref = ", ".join([f"[{k}]" for k in nums] + [label for label, _ in _ref_labels(rest, lang)])
+                    if ref:
+                        vs.append(f"\n→ {ref}", style="dim")
+                    table.add_row(claim, T(_pick(_STATUS.get(c.status, (c.status, c.status)), lang),
+                                           _STATUS_STYLE.get(c.status, "")), vs)
+                    continue
                 vs = T(_t(c.explanation, lang))
                 for s in _dedup_sources(c.sources):
                     if _quoted_in(s, _t(c.explanation, lang)):

@@ -11,7 +11,8 @@ import shutil
 import pytest
 
 import analyzer
-from analyzer.render.card import CARD_SCALE, CARD_WIDTH, _unquoted, render_card_html, render_png
+from analyzer.render.card import CARD_SCALE, CARD_WIDTH, render_card_html, render_png
+from analyzer.render.report import _unquoted
 
 # our own example: a lock-in, a minimum, an exit fee, a non-refundable first top-up, a promo price
 AGREEMENT = (

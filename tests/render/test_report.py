@@ -646,3 +646,22 @@ def test_chinese_cost_formulas_have_no_english_words():
             assert word not in out, word
     en = render_terminal(r, "en", width=100, color=False, full=True)
     assert "(at least 300)" in en
+
+
+def test_brief_advert_check_refers_to_clauses_instead_of_quoting_them_again():
+    """Regression: in the brief, a contradicted claim quoted the same exit-fee clause twice in
+    one cell (once per reason) on top of the clause list; now it names the clauses."""
+    import analyzer
+    from analyzer.render.report import render_terminal
+
+    text = ("StreamMax Terms\n1. The introductory price of $4.99 per month applies for the first 3 months; after that "
+            "the standard price of $14.99 per month applies.\n2. Annual plans: if you cancel an annual plan before the "
+            "end of the 12-month term, you will be charged an early cancellation fee equal to 50% of the remaining "
+            "monthly payments.\n")
+    r = analyzer.scan(text).with_offer("Only $4.99/month, cancel anytime")
+    brief = render_terminal(r, "en", width=80, color=False, full=False)
+    block = brief[brief.index("Advert against agreement"):]
+    assert "contradicted" in block and "→" in block
+    assert "if you cancel an annual plan" not in block
+    full = render_terminal(r, "en", width=80, color=False, full=True)
+    assert "if you cancel an annual plan" in full[full.index("Advert against agreement"):]
