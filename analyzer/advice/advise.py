@@ -592,6 +592,9 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
                 factor = float(next(g for g in pm.groups() if g)) / 100
             elif percent and mech is Mechanism.REMAINING_BALANCE:
                 factor = float(percent) / 100
+            less = re.search(r"(?:\bless|\bminus|\bdiscounted by|减去|扣除|减免)\s*(\d+(?:\.\d+)?)\s*[%％]", ev, re.I)
+            if less and not pm:  # "the charges remaining, less 4% for the costs we save"
+                factor = 1 - float(less.group(1)) / 100
             terms = formula_terms(formula)
             factor *= terms.multiple  # "按剩余月份乘以月最低消费额的2倍": twice the minimum
             if amount is not None and v.get("period") in ("once", None) and (terms.higher_of or _HIGHER_OF.search(ev)):
@@ -701,6 +704,22 @@ def _etf_mechanisms(F: _Facts) -> tuple[list[_Part], list[dict[str, str]]]:
 
 
 _HIGHER_OF = re.compile(r"孰高|较高者|两者取高|取其高|(?:greater|higher) of|whichever is (?:greater|higher|more)", re.I)
+
+
+_AFTER_PROMO = re.compile(r"恢复|标准|之后|此后|起按|期满后|结束后|after|then|regular|standard|thereafter|from month", re.I)
+
+
+def _standard_price(F: _Facts, p: Any) -> float | None:
+    """The monthly price after a promotion: the second step of a two-step price, else the amount
+    of a promotion clause that speaks of "after"/"standard" ("from month 13 the price is £45"),
+    never the promotional price itself ("£32 a month for the first 12 months")."""
+    if F.tier:
+        return F.tier[2]
+    for f in [p] + [x for x in F.promos if x is not p]:
+        a = f.values.get("amount")
+        if isinstance(a, (int, float)) and f.values.get("period") == "month" and _AFTER_PROMO.search(f.evidence):
+            return float(a)
+    return None
 
 
 def _schedule_part(F: _Facts, f: Any, sched: list[tuple[int, int, float]]) -> _Part:
@@ -929,7 +948,7 @@ def combinations(F: _Facts) -> list[Combination]:
         for p in F.promos:
             pm = _int_months(p.values.get("months"))
             if pm and pm < T and re.search(r"前\s*(\d+|[一二三四五六七八九十]+)\s*个?月|首\s*(\d+|[一二三四五六七八九十]+)\s*个?月|优惠期|体验期|first (\d+ months|year|month)|\d+[- ]month (promotion|promotional|introductory|discount)|introductory period|promotional period", p.evidence, re.I):
-                std = p.values.get("amount") if p.values.get("period") == "month" else None
+                std = _standard_price(F, p)
                 std_zh = f"标准价{_money_zh(std, cur)}/月" if std else "标准价（协议未写明金额）"
                 std_en = f"the standard price of {_money_en(std, cur)} a month" if std else "the standard price (amount not stated)"
                 out.append(Combination(

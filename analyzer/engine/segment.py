@@ -63,6 +63,10 @@ _VALUE_LINE = regex.compile(
 )
 _CELL_SEP = regex.compile(r"\s*\|\s*")
 _SEPARATOR_CELL = regex.compile(r":?-{2,}:?")
+# a plain run-in title: numbered ("1. Minimum term."), or of two words or more ("Cancellation
+# Fee."); a one-word answer ("Yes.") is a sentence
+_PLAIN_RUNIN = regex.compile(r"^\s*(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z])[.)]\s+(?P<t>[A-Z][A-Za-z'’&/ -]{1,40})"
+                             r"|(?P<t>(?!(?:Yes|No|Note|Okay|OK|Thanks?|Sorry)\b)[A-Z][A-Za-z'’&/-]*(?:\s+[A-Za-z'’&/-]+){1,4}))\.$")
 _LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
 _VALUE_MAX = 80
 
@@ -186,6 +190,13 @@ def split_sentences(text: str) -> list[Sentence]:
             # a bold run-in label split off its clause ("* **Cancellation Fee**.", "a) **Monthly
             # Fee**."): a title of what follows, not a statement of its own
             is_heading = True
+        plain = _PLAIN_RUNIN.match(s) if not is_heading and not label else None
+        if (plain and len(plain.group("t").split()) <= 5 and not _CLAUSE_VERB.search(s)
+                and not _STATEMENT.search(plain.group("t")) and n_span + 1 < len(spans)
+                and "\n" not in text[b:spans[n_span + 1][0]] and "\f" not in text[b:spans[n_span + 1][0]]):
+            # "1. Minimum term. Your service has a minimum term of 18 months": a plain run-in
+            # title, followed by its clause on the same line, titles that clause
+            is_heading, label = True, plain
         if is_heading:
             section = (label.group("t") if label else s).strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading, cells))

@@ -615,3 +615,25 @@ def test_a_membership_term_named_by_the_leaving_clause_is_read():
 def test_a_question_about_an_unknown_month_says_no_month():
     s = summary("会员协议。会员在合约期内提前退出的，须支付违约金，具体金额以门店公示为准。本合约期自开卡之日起计算。")
     assert all("None" not in q.text["zh"] and "None" not in q.text["en"] for q in s.questions)
+
+
+BROADBAND = ("FastNet Home Broadband Agreement\n1. Minimum term. Your broadband service has a minimum term of 18 months "
+             "starting on the activation date.\n2. Monthly charges. You will pay £32 a month for the first 12 months; from "
+             "month 13 the price is £45 a month.\n3. Leaving early. If you end the service during the minimum term you must "
+             "pay an early termination charge equal to the monthly charges remaining until the end of the minimum term, "
+             "less 4% for the costs we save.\n")
+
+
+def test_remaining_charges_less_a_percentage():
+    """Regression: "the monthly charges remaining …, less 4% for the costs we save" was the full
+    remaining charges (£462 after month 6)."""
+    ec = summary(BROADBAND).exit_cost
+    assert row(ec, 6).amount == pytest.approx((6 * 32 + 6 * 45) * 0.96)
+    assert "96%" in row(ec, 6).formula
+
+
+def test_promotion_combination_names_the_price_after_the_promotion():
+    """Regression: "for the other 6 months you pay the standard price of £32" (the promotional
+    price); the price after the promotion is £45."""
+    combo = next(c for c in summary(BROADBAND).combinations if c.id == "promo_ends_in_lock_in")
+    assert "£45" in combo.explanation["en"] and "£32" not in combo.explanation["en"]

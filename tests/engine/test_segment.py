@@ -184,3 +184,26 @@ def test_a_bold_run_in_label_is_a_title_not_a_clause():
     assert got[0][1] is True and got[1] == ("After requesting cancellation you will be charged $50.", False, "Cancellation Fee")
     assert split_sentences("a) **Monthly Rental Fee**. A fee of $5 applies.")[0].heading
     assert not split_sentences("* **We may require a refundable deposit**")[0].heading
+
+
+def test_a_plain_run_in_label_titles_the_clause_on_its_line():
+    """Regression: "1. Minimum term. Your broadband service has a minimum term of 18 months"
+    made "1. Minimum term." a sentence of its own, a lock-in finding quoting only the label."""
+    got = [(s.text, s.heading, s.section) for s in split_sentences(
+        "1. Minimum term. Your broadband service has a minimum term of 18 months.\n"
+        "2. Leaving early. If you end the service early you pay the remaining charges.")]
+    assert got[0][1] is True and got[1] == (
+        "Your broadband service has a minimum term of 18 months.", False, "Minimum term")
+    assert got[3][2] == "Leaving early"
+    # a short sentence that states something, or a label alone on its line, is not a run-in title
+    assert not split_sentences("Fees apply. You pay $5.")[0].heading
+    assert not split_sentences("We may suspend. The service stops.")[0].heading
+    assert [s.text for s in split_sentences("Minimum term.\nThe term is 12 months.")][0] == "Minimum term."
+
+
+def test_a_run_in_label_is_not_a_finding():
+    import analyzer
+
+    r = analyzer.scan("1. Minimum term. Your broadband service has a minimum term of 18 months starting on the activation date.")
+    assert [f.evidence for f in r.findings if f.category == "lock_in"] == [
+        "Your broadband service has a minimum term of 18 months starting on the activation date."]
