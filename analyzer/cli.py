@@ -9,7 +9,7 @@
 
 Exit codes (``analyzer.errors.ExitCode``): 0 ok, 1 a finding at or above --fail-on,
 2 usage error, 3 unreadable, unsupported or too large input (or a scan that could not finish),
-4 internal error (a bug), 5 the disk or the history database failed (full, read-only, corrupt). Errors are one line on
+4 internal error (a bug), 5 the disk, the history database or its run lock failed (full, read-only, corrupt, held by another run). Errors are one line on
 stderr, never a traceback (set TERMS_SCAN_DEBUG=1 to see one).
 """
 from __future__ import annotations
@@ -62,14 +62,38 @@ class Kind(str, Enum):
     html = "html"
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Read an agreement before you pay: find lock-ins, minimum spends, exit fees and other hidden costs. "
-                  "Weekly scans of published agreements: terms-scan watch|history|diff --help.")
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings=_CONTEXT,
+                  help="Read an agreement before you pay: find lock-ins, minimum spends, exit fees and other hidden costs.")
+_EPILOG = ("Weekly scans of published agreements, each with its own --help:  \n\n"
+           "terms-scan watch SOURCES.yaml   fetch, keep every version, report what changed  \n\n"
+           "terms-scan history ID           the recorded versions of a source  \n\n"
+           "terms-scan diff ID --from N --to M   what changed between two versions")
 
 
-@app.command()
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"terms-scan {__version__}")
+        raise typer.Exit(0)
+
+
+def _complete_source(ctx: object, param: object, incomplete: str) -> list:
+    """Shell completion of the first argument: a subcommand its letters begin; otherwise
+    nothing, so that the shell completes a file name (the script uses ``complete -o default``)."""
+    from click.shell_completion import CompletionItem
+
+    if not incomplete or "/" in incomplete or "." in incomplete:
+        return []
+    return [CompletionItem(c, help=h) for c, h in WATCH_HELP.items() if c.startswith(incomplete)]
+
+
+@app.command(epilog=_EPILOG)
 def scan(
-    source: str = typer.Argument(..., help="Agreement file (PDF, text, Markdown, HTML), or - for standard input."),
+    source: str = typer.Argument(..., help="Agreement file (PDF, text, Markdown, HTML), or - for standard input.",
+                                 shell_complete=_complete_source),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     lang: Optional[Lang] = typer.Option(None, "--lang", help="Document language (detected when not given)."),
     lang_out: Optional[Lang] = typer.Option(None, "--lang-out", help="Report language (default: the document's)."),
@@ -84,6 +108,7 @@ def scan(
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
     product: Optional[Product] = typer.Option(None, "--product", help="What is bought, when the words of the advice should not be guessed from the text: mobile (a phone line or data card), broadband, membership (gym, course, prepaid card), subscription (an app or online service), service."),
     full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
 ) -> None:
     """Scan one agreement and report the clauses that cost money or lock you in."""
@@ -155,7 +180,10 @@ def scan(
 # ``terms-scan watch|history|diff``: a second app, chosen in main() by the first argument, so
 # that ``terms-scan FILE`` (the single-command app above) keeps working unchanged.
 
-WATCH_COMMANDS = ("watch", "history", "diff")
+WATCH_HELP = {"watch": "fetch the sources, keep every version, report what changed",
+              "history": "the recorded versions of one source",
+              "diff": "what changed between two versions of a source"}
+WATCH_COMMANDS = tuple(WATCH_HELP)
 
 
 class DigestFormat(str, Enum):
@@ -164,7 +192,8 @@ class DigestFormat(str, Enum):
     md = "md"
 
 
-watch_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+watch_app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                        context_settings=_CONTEXT,
                         help="Weekly scans of published agreements: fetch, keep every version, report what changed.")
 
 _DB_HELP = "History database (default: the user data directory, e.g. ~/.local/share/terms-scan/history.sqlite)."
@@ -366,8 +395,10 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    words = os.environ.get("COMP_WORDS", "").split() if os.environ.get("_TERMS_SCAN_COMPLETE") else []
     try:
-        if args and args[0] in WATCH_COMMANDS:
+        if (args and args[0] in WATCH_COMMANDS) or (len(words) > 2 and words[1] in WATCH_COMMANDS):
+            # (shell completion sends no arguments: the words being completed choose the app)
             # a file named like a subcommand is still scanned when given as ./watch
             rv = watch_app(args=args, prog_name="terms-scan", standalone_mode=False)
         else:

@@ -109,7 +109,7 @@ def _worker_start(initializer: Callable[..., None] | None, initargs: tuple) -> N
 
 def _run_dask(fn: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
               connect_timeout: float) -> Iterator[tuple[int, Any]]:
-    from .errors import UsageError
+    from .errors import StateError, UsageError
 
     try:
         from dask.distributed import Client
@@ -119,7 +119,7 @@ def _run_dask(fn: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
     try:
         client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")
     except Exception as err:
-        raise UsageError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
+        raise StateError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
     try:
         futures = client.map(fn, list(jobs), pure=False)
         index = {fut.key: i for i, fut in enumerate(futures)}

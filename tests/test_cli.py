@@ -385,3 +385,34 @@ def test_product_option_sets_the_words_of_the_advice(run_cli, tmp_path):
     label = lambda d: d["summary"]["exit_cost"]["rows"][0]["label"]["zh"]
     assert "离网" in label(as_phone) and "退出" in label(as_gym)
     assert run_cli(str(f), "--product", "car").returncode == 2
+
+
+def test_version_short_help_and_the_weekly_commands_in_help(run_cli):
+    """Issue 10: one command line that shows all it can do: --version, -h, and the weekly-scan
+    commands listed in the main --help."""
+    from analyzer import __version__
+
+    v = run_cli("--version")
+    assert v.returncode == 0 and v.stdout.decode().strip() == f"terms-scan {__version__}"
+    h = run_cli("-h", env={"COLUMNS": "120"})
+    assert h.returncode == 0
+    out = h.stdout.decode()
+    for word in ("--format", "--full", "terms-scan watch SOURCES.yaml", "terms-scan history ID", "terms-scan diff ID"):
+        assert word in out, word
+    assert run_cli("watch", "-h").returncode == 0 and b"--fail-on-change" in run_cli("watch", "-h").stdout
+
+
+def test_shell_completion(run_cli):
+    """Tab completion: a subcommand from its first letters, the options of the scan and of the
+    weekly commands; a file name is left to the shell (nothing offered)."""
+    def complete(words: str, cword: int) -> list[str]:
+        p = run_cli(env={"_TERMS_SCAN_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)})
+        assert p.returncode == 0, p.stderr
+        return p.stdout.decode().split()
+
+    assert complete("terms-scan wa", 1) == ["watch"]
+    assert complete("terms-scan agr", 1) == []  # a file: the shell's own completion
+    assert "--format" in complete("terms-scan x.txt --fo", 2)
+    assert "--db" in complete("terms-scan history --d", 2)
+    script = run_cli("--show-completion", "bash")
+    assert script.returncode == 0 and b"_TERMS_SCAN_COMPLETE" in script.stdout

@@ -161,7 +161,7 @@ class History:
             self.conn.close()
             msg = str(err)
             if "not a database" in msg or "malformed" in msg or "no such" in msg:
-                raise UsageError(f"{self.path}: not a terms-scan history database ({err})") from err
+                raise StateError(f"{self.path}: not a terms-scan history database ({err})") from err
             # a read-only file or folder, a locked or full disk: the database may be fine
             raise StateError(f"cannot use the history database {self.path}: {err} "
                              "(check the file's and its folder's permissions and the free space)") from err
@@ -179,7 +179,7 @@ class History:
             if row[0] is None:
                 self.conn.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
             elif row[0] > SCHEMA_VERSION:
-                raise UsageError(f"{self.path}: made by a newer terms-scan (history schema {row[0]}, "
+                raise StateError(f"{self.path}: made by a newer terms-scan (history schema {row[0]}, "
                                  f"this one reads {SCHEMA_VERSION}); upgrade terms-scan")
             elif row[0] < SCHEMA_VERSION:
                 self._migrate(row[0])
@@ -222,17 +222,17 @@ class History:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the exclusive run lock (``flock`` on ``<db>.lock``) for the block; raises
-        UsageError at once when another run holds it. The kernel releases it when the process
+        StateError at once when another run holds it. The kernel releases it when the process
         dies, so a killed run never leaves a stale lock."""
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:
-            raise UsageError(f"cannot create the lock file {self.lock_path}: {err.strerror or err}") from err
+            raise StateError(f"cannot create the lock file {self.lock_path}: {err.strerror or err}") from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             os.close(fd)
-            raise UsageError(f"another terms-scan watch run holds the lock on {self.path} "
+            raise StateError(f"another terms-scan watch run holds the lock on {self.path} "
                              f"(lock file {self.lock_path}); try again when it has finished") from err
         try:
             os.ftruncate(fd, 0)

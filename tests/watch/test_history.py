@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from analyzer.errors import UsageError
+from analyzer.errors import StateError, UsageError
 from analyzer.watch.fetch import EXTRACTOR_VERSION, FetchResult
 from analyzer.watch.history import SCHEMA_VERSION, History, default_db_path
 
@@ -95,7 +95,7 @@ def _try_lock(path, queue):
     try:
         with History(path).lock():
             queue.put("locked")
-    except UsageError as err:
+    except StateError as err:
         queue.put(str(err))
 
 
@@ -120,10 +120,26 @@ def test_lock_is_exclusive_and_released(tmp_path):
 def test_not_a_database(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(UsageError, match="not a terms-scan history database"):
+    with pytest.raises(StateError, match="not a terms-scan history database"):
         History(bad)
 
 
 def test_default_path_is_in_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert default_db_path() == tmp_path / "data" / "terms-scan" / "history.sqlite"
+
+
+def test_database_problems_exit_with_the_state_code(tmp_path, capsys):
+    """Regression (issue 10): a damaged history database or a held run lock was a usage error
+    (exit 2, "you called it wrongly"); it is the environment: StateError, exit 5."""
+    from analyzer.cli import main
+    from analyzer.errors import ExitCode
+
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    assert main(["history", "some-source", "--db", str(bad)]) == ExitCode.STATE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a terms-scan history database" in err
+    db = tmp_path / "h.sqlite"
+    History(db).close()
+    assert issubclass(StateError, Exception) and StateError.exit_code == ExitCode.STATE

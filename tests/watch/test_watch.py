@@ -24,7 +24,7 @@ import pytest
 
 from analyzer.cli import main
 from analyzer.watch.digest import render_digest
-from analyzer.errors import UsageError
+from analyzer.errors import StateError, UsageError
 from analyzer.watch.history import History
 from analyzer.watch.run import TEST_PAUSE_ENV, run_watch
 
@@ -335,7 +335,7 @@ def test_two_runs_cannot_interleave(tmp_path, site):
     site.set("/haoka", AGREEMENT_V1.encode(), type="text/plain; charset=utf-8")
     h = History(db)
     with h.lock():
-        with pytest.raises(UsageError, match="another terms-scan watch run holds the lock"):
+        with pytest.raises(StateError, match="another terms-scan watch run holds the lock"):
             run_watch(sources, db=db)
     assert statuses(run_watch(sources, db=db)) == {"haoka": "new"}
 
@@ -455,7 +455,7 @@ def test_dask_missing_scheduler_is_a_usage_error(tmp_path, site):
     pytest.importorskip("dask.distributed", reason="Dask is optional")
     sources = write_sources(tmp_path, site, ["haoka"])
     site.set("/haoka", AGREEMENT_V1.encode(), type="text/plain; charset=utf-8")
-    with pytest.raises(UsageError, match="cannot connect to the Dask scheduler"):
+    with pytest.raises(StateError, match="cannot connect to the Dask scheduler"):
         run_watch(sources, db=tmp_path / "h.sqlite", scheduler="tcp://127.0.0.1:9", timeout=1.0)
 
 
