@@ -112,13 +112,29 @@ class Pattern:
         return f"{self.category}/{self.id}"
 
 
+def bundled_dir() -> Path:
+    """The pattern library that ships with the package: ``analyzer/_patterns`` inside an
+    installed wheel (found through importlib.resources, never a ``patterns`` folder that another
+    package put beside it in site-packages), else ``patterns/`` of this project's own source
+    checkout (an editable install or a clone on PYTHONPATH)."""
+    from importlib.resources import files
+
+    package = Path(str(files("analyzer")))
+    inside = package / "_patterns"
+    if inside.is_dir():
+        return inside
+    checkout = package.parent
+    project = checkout / "pyproject.toml"
+    if project.is_file() and (checkout / "patterns").is_dir() and \
+            regex.search(r'(?m)^name\s*=\s*"terms-scan"', project.read_text(encoding="utf-8", errors="replace")):
+        return checkout / "patterns"
+    raise PatternError(f"the bundled pattern library is missing from {package} (reinstall terms-scan)")
+
+
 def default_dirs() -> list[Path]:
     """The bundled library, plus any directories listed in TERMS_SCAN_PATTERNS (os.pathsep)."""
-    package = Path(__file__).resolve().parents[1]  # analyzer/
-    source = package.parent / "patterns"  # a source checkout or an editable install
-    bundled = source if source.is_dir() else package / "_patterns"
     extra = [Path(p) for p in os.environ.get("TERMS_SCAN_PATTERNS", "").split(os.pathsep) if p]
-    return [bundled, *extra]
+    return [bundled_dir(), *extra]
 
 
 def _fail(path: Path, fld: str, msg: str) -> PatternError:

@@ -200,3 +200,35 @@ def test_regression_pattern_file_parses_without_libyaml(path):
     # the library reads with libyaml's loader when present; a plain-text '?' inside a flow
     # mapping parsed there but not with PyYAML's pure-Python loader (no libyaml)
     yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+
+
+def test_bundled_patterns_come_from_the_package_not_a_neighbouring_folder(tmp_path):
+    """Regression (issue 10): an installed terms-scan took ``site-packages/patterns`` (any other
+    package's folder of that name) before its own ``analyzer/_patterns``. The package is copied
+    into a fake site-packages with such a folder beside it; the bundled library must be its own."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    site = tmp_path / "site-packages"
+    shutil.copytree(root / "analyzer", site / "analyzer", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "patterns", site / "analyzer" / "_patterns")
+    (site / "patterns").mkdir()  # another package's folder
+    (site / "patterns" / "evil.yaml").write_text("id: evil\n", encoding="utf-8")
+    code = "from analyzer.engine.patterns import default_dirs; print(default_dirs()[0])"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                       env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert Path(p.stdout.strip()) == site / "analyzer" / "_patterns"
+    # without its library (a broken install), a clear error, not someone else's folder
+    shutil.rmtree(site / "analyzer" / "_patterns")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                       env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert p.returncode != 0 and "bundled pattern library is missing" in p.stderr
+
+
+def test_bundled_patterns_of_a_source_checkout():
+    from analyzer.engine.patterns import bundled_dir
+
+    assert bundled_dir() == Path(__file__).resolve().parents[2] / "patterns"
