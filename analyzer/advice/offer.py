@@ -26,9 +26,9 @@ from typing import Any, Iterable
 import regex
 
 from ..engine import values as V
-from .model import Claim, OfferCheck, Source
-from ..render.money import money
 from ..engine.normalize import cn_to_int, normalize
+from ..render.money import money
+from .model import Claim, OfferCheck, Source
 
 TIMEOUT = 0.5
 STATUS_ORDER = {"unverified": 0, "confirmed": 1, "qualified": 2, "contradicted": 3}
