@@ -12,23 +12,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import StateError, UsageError
-from .report import (
-    _at_least,
-    _cost_rows,
-    _e,
-    _money,
-    _offer,
-    _pick,
-    _s,
-    _STATUS,
-    _summary,
-    _t,
-    _unquoted,
-    report_title,
-)
+from .highlight import _e
+from .view import ReportView, build_view, unquoted
 
 if TYPE_CHECKING:
     from ..model import Report
@@ -39,14 +27,6 @@ CARD_MAX_HEIGHT = 4000  # CSS px photographed; the empty rest is trimmed
 CARD_REASONS = 4
 CARD_QUESTIONS = 3
 BROWSER_TIMEOUT = 60   # seconds
-
-_WORDS = {
-    "exit": ("提前离开", "Leaving early"),
-    "advert": ("广告与协议不符", "The advert vs the agreement"),
-    "ask": ("付款前先问", "Ask before paying"),
-    "footer": ("terms-scan 付款前条款检查 · 不构成法律意见", "terms-scan pre-purchase check · not legal advice"),
-    "no_advice": ("未发现已知的风险条款。", "No known risky clauses found."),
-}
 
 _CSS = """
 *{box-sizing:border-box}
@@ -68,52 +48,44 @@ footer{margin-top:10px;font-size:11px;color:#888}
 
 def render_card_html(report: "Report", lang: str | None = None) -> str:
     """The summary card as one self-contained page (the same words as the reports)."""
-    lang = lang or report.language
+    v = build_view(report, lang)
     e = _e
-    body = [f"<h1>{e(report_title(report))}</h1>"]
-    summary = _summary(report)
-    if summary is None or not report.findings:
-        body.append(f"<p>{e(_pick(_WORDS['no_advice'], lang))}</p>")
+    body = [f"<h1>{e(v.title)}</h1>"]
+    if v.verdict is None or not report.findings:
+        body.append(f"<p>{e(v.s('no_findings'))}</p>")
     else:
-        v = summary.verdict
-        grade = e(v.grade) if v.assessed and v.grade else "–"
-        cls = f"grade-{e(v.grade)}" if v.assessed and v.grade else ""
-        reasons = "".join(f"<li>{e(_t(r.text, lang))}</li>" for r in v.reasons[:CARD_REASONS])
+        vd = v.verdict
+        grade = e(vd.grade) if vd.assessed and vd.grade else "–"
+        cls = f"grade-{e(vd.grade)}" if vd.assessed and vd.grade else ""
+        reasons = "".join(f"<li>{e(r.text)}</li>" for r in vd.reasons[:CARD_REASONS])
         body.append(f'<div class="top"><div class="grade {cls}">{grade}</div>'
-                    f'<div><div class="line">{e(_t(v.line, lang))}</div></div></div>'
+                    f'<div><div class="line">{e(vd.line)}</div></div></div>'
                     + (f"<ul>{reasons}</ul>" if reasons else ""))
-        body.extend(_exit_cost_html(summary.exit_cost, lang))
-        body.extend(_contradictions_html(report, lang))
-        if summary.questions:
-            items = "".join(f"<li>{e(_t(q.ask or q.text, lang))}</li>" for q in summary.questions[:CARD_QUESTIONS])
-            body.append(f"<h2>{e(_pick(_WORDS['ask'], lang))}</h2><ol>{items}</ol>")
-    body.append(f"<footer>{e(_pick(_WORDS['footer'], lang))}</footer>")
-    return (f'<!DOCTYPE html>\n<html lang="{e(lang)}"><head><meta charset="utf-8">'
+        body.extend(_exit_cost_html(v))
+        body.extend(_contradictions_html(v))
+        if v.questions:
+            items = "".join(f"<li>{e(q.ask or q.text)}</li>" for q in v.questions[:CARD_QUESTIONS])
+            body.append(f"<h2>{e(v.s('card_ask'))}</h2><ol>{items}</ol>")
+    body.append(f"<footer>{e(v.s('card_footer'))}</footer>")
+    return (f'<!DOCTYPE html>\n<html lang="{e(v.lang)}"><head><meta charset="utf-8">'
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
-            f'<meta name="viewport" content="width={CARD_WIDTH}"><title>{e(report_title(report))}</title>'
+            f'<meta name="viewport" content="width={CARD_WIDTH}"><title>{e(v.title)}</title>'
             f"<style>{_CSS}</style></head>\n<body><div class=\"card\">" + "".join(body) + "</div></body></html>\n")
 
 
-def _exit_cost_html(ec: Any, lang: str) -> list[str]:
-    if ec is None or not (ec.rows or ec.total_commitment is not None):
+def _exit_cost_html(v: ReportView) -> list[str]:
+    if v.exit_cost is None:
         return []
-    rows = []
-    for row in _cost_rows(ec):
-        cost = (_money(row.amount, ec.currency, lang) if row.amount is not None
-                else _at_least(row, ec.currency, lang))
-        rows.append(f"<tr><td>{_e(_t(row.label, lang))}</td><td class=\"num\">{_e(cost)}</td></tr>")
-    return [f"<h2>{_e(_pick(_WORDS['exit'], lang))}</h2><table>{''.join(rows)}</table>"]
+    rows = "".join(f"<tr><td>{_e(r.label)}</td><td class=\"num\">{_e(r.cost)}</td></tr>" for r in v.exit_cost.rows)
+    return [f"<h2>{_e(v.s('card_exit'))}</h2><table>{rows}</table>"]
 
 
-def _contradictions_html(report: "Report", lang: str) -> list[str]:
-    offer = _offer(report)
-    bad = [c for c in (offer.claims if offer is not None else ()) if c.status == "contradicted"]
+def _contradictions_html(v: ReportView) -> list[str]:
+    bad = [c for c in (v.offer.claims if v.offer is not None else ()) if c.status == "contradicted"]
     if not bad:
         return []
-    status = _pick(_STATUS["contradicted"], lang)
-    items = "".join(f'<li><span class="bad">{_e(status)}</span> {_e(_unquoted(_t(c.explanation, lang)))}</li>'
-                    for c in bad)
-    return [f"<h2>{_e(_pick(_WORDS['advert'], lang))}</h2><ul>{items}</ul>"]
+    items = "".join(f'<li><span class="bad">{_e(c.status_word)}</span> {_e(unquoted(c.explanation))}</li>' for c in bad)
+    return [f"<h2>{_e(v.s('card_advert'))}</h2><ul>{items}</ul>"]
 
 
 def find_browser() -> str | None:

@@ -276,7 +276,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
     from ..safetext import SafeConsole as Console
     from ..safetext import SafeText as Text
 
-    from ..render.report import _hang
+    from ..render.cjkwrap import hang as _hang
 
     no_color = color is False or (color is None and bool(os.environ.get("NO_COLOR")))
     buf = io.StringIO()
@@ -332,7 +332,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                          "red" if ln.startswith("-") and not ln.startswith("---") else
                          "cyan" if ln.startswith("@@") else "dim")
                 con.print(Text("    " + ln, style=style), overflow="fold")
-    from ..render.report import _safe_output
+    from ..render.cjkwrap import safe_output as _safe_output
 
     return _safe_output(buf.getvalue(), no_color)
 
@@ -344,7 +344,7 @@ def _fence(text: str, info: str = "") -> list[str]:
 
 
 def render_markdown(d: Digest, lang: str = "en") -> str:
-    from ..render.report import md_escape
+    from ..render.markdown import md_escape
 
     out = [f"# {_s('title', lang)}", "", md_escape(f"{d.generated_at} — {_counts_line(d, lang)}"), ""]
     for sd in d.sources:
