@@ -1,8 +1,12 @@
-"""Extract text with provenance from PDF, plain text (any common encoding), Markdown and HTML."""
+"""Extract text with provenance from PDF, Word (.docx), plain text (any common encoding),
+Markdown and HTML; any other file (an image, an archive, a program, an old .doc) is refused
+with one line that names the file, says what it is and what terms-scan reads."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,11 +30,12 @@ def extract_path(path: Path, kind: str | None = None) -> Document:
 
 def _kind_from_name(name: str) -> str | None:
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    return {"pdf": "pdf", "htm": "html", "html": "html", "xhtml": "html", "md": "markdown",
+    return {"pdf": "pdf", "docx": "docx", "htm": "html", "html": "html", "xhtml": "html", "md": "markdown",
             "markdown": "markdown", "txt": "text", "text": "text"}.get(suffix)
 
 
 def sniff_kind(data: bytes) -> str:
+    """pdf, html or text (what ``terms-scan watch`` fetches); see :func:`sniff_format` for files."""
     if data[:1024].lstrip().startswith(_PDF_MAGIC):
         return "pdf"
     head = data[:4096]
@@ -43,18 +48,140 @@ def sniff_kind(data: bytes) -> str:
     return "text"
 
 
+SUPPORTED = "terms-scan reads PDF, Word (.docx), text, Markdown and HTML"
+_CONVERT = "save it as .docx or PDF and scan that"
+_OCR = f"{SUPPORTED} (images need OCR, not yet available)"
+# magic bytes at offset 0 -> (what the file is, what to do); checked after PDF and ZIP
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", _OCR),
+    (b"\xff\xd8\xff", "a JPEG image", _OCR),
+    (b"GIF87a", "a GIF image", _OCR),
+    (b"GIF89a", "a GIF image", _OCR),
+    (b"II*\x00", "a TIFF image", _OCR),
+    (b"MM\x00*", "a TIFF image", _OCR),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old or password-protected Microsoft Office file "
+     "(Word 97-2003 .doc, .xls, .ppt, or a .docx with a password)", f"{_CONVERT} (without a password)"),
+    (b"{\\rtf", "an RTF document", _CONVERT),
+    (b"\x7fELF", "an ELF executable (a program, not a document)", SUPPORTED),
+    (b"\x1f\x8b", "a gzip archive", f"{SUPPORTED}; unpack it first"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", f"{SUPPORTED}; unpack it first"),
+    (b"Rar!\x1a\x07", "a RAR archive", f"{SUPPORTED}; unpack it first"),
+    (b"\xfd7zXZ\x00", "an xz archive", f"{SUPPORTED}; unpack it first"),
+    (b"SQLite format 3\x00", "an SQLite database", SUPPORTED),
+    (b"\xcf\xfa\xed\xfe", "a Mach-O executable (a program, not a document)", SUPPORTED),
+    (b"\xce\xfa\xed\xfe", "a Mach-O executable (a program, not a document)", SUPPORTED),
+)
+# magic numbers that could also begin a text: the binary bytes after them are part of the test
+_MAGIC_RX: tuple[tuple[re.Pattern[bytes], str, str], ...] = (
+    (re.compile(rb"BZh[1-9]1AY&SY"), "a bzip2 archive", f"{SUPPORTED}; unpack it first"),
+    (re.compile(rb"ID3[\x02-\x04]\x00"), "an MP3 audio file", SUPPORTED),
+    (re.compile(rb"OggS\x00"), "an Ogg audio or video file", SUPPORTED),
+)
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# ISO media brands (bytes 8-12 after "ftyp"): still images; anything else is audio or video
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+
+def sniff_format(data: bytes, name_kind: str | None = None) -> str | None:
+    """"pdf" or "zip" (a Word file or another ZIP-based format) when the first bytes say so,
+    else None (text, Markdown, HTML, or another binary format: see :func:`_what_binary`)."""
+    if data[:1024].lstrip().startswith(_PDF_MAGIC):
+        return "pdf"
+    if data.startswith(_ZIP_MAGIC) or (name_kind == "docx" and data[:2] == b"PK"):
+        return "zip"
+    return None
+
+
+def _what_binary(data: bytes) -> tuple[str, str] | None:
+    """(what the file is, what to do) for a known binary format that is not PDF or ZIP."""
+    for magic, what, hint in _MAGIC:
+        if data.startswith(magic):
+            return what, hint
+    for rx, what, hint in _MAGIC_RX:
+        if rx.match(data):
+            return what, hint
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in _HEIF_BRANDS:
+            return "a HEIC/HEIF image", _OCR
+        if brand in (b"avif", b"avis"):
+            return "an AVIF image", _OCR
+        return "an MP4/QuickTime audio or video file", SUPPORTED
+    if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return {b"WEBP": ("a WebP image", _OCR), b"WAVE": ("a WAV audio file", SUPPORTED),
+                b"AVI ": ("an AVI video", SUPPORTED)}[data[8:12]]
+    if data[:2] == b"BM" and len(data) > 18 and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124):
+        return "a BMP image", _OCR
+    if data[:2] == b"MZ" and len(data) > 64:
+        pe = int.from_bytes(data[60:64], "little")
+        if data[pe:pe + 4] == b"PE\x00\x00":
+            return "a Windows executable (a program, not a document)", SUPPORTED
+    return None
+
+
+# ZIP-based formats: a member that identifies them -> (what, hint); docx is read, the rest refused
+_ZIP_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("xl/workbook.xml", "an Excel workbook (.xlsx)", f"{SUPPORTED}; save the sheet as PDF"),
+    ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)", f"{SUPPORTED}; save it as PDF"),
+)
+_ZIP_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": ("an OpenDocument text (.odt)", _CONVERT),
+    b"application/epub+zip": ("an EPUB e-book", f"{SUPPORTED}; save it as PDF"),
+}
+
+
+def _zip_kind(data: bytes, source: str) -> str:
+    """"docx" for a Word file; InputError naming any other ZIP-based format."""
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            info = zf.getinfo("mimetype") if "mimetype" in names else None
+            # an OpenDocument names its kind in a short "mimetype" member (never encrypted)
+            small = info is not None and info.file_size < 200 and not info.flag_bits & 1
+            mimetype = zf.read(info).strip() if small else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, zlib.error) as err:
+        raise InputError(f"{source}: a damaged ZIP archive or Word file ({err}); {SUPPORTED}") from err
+    if "word/document.xml" in names:
+        return "docx"
+    what, hint = _ZIP_MIMETYPES.get(mimetype) or next(
+        ((w, h) for member, w, h in _ZIP_KINDS if member in names), ("a ZIP archive", f"{SUPPORTED}; unpack it first"))
+    raise InputError(f"{source}: {what}; {hint}")
+
+
 def extract_bytes(data: bytes, source: str = "<stdin>", kind: str | None = None) -> Document:
-    """Extract text from raw bytes; ``kind`` is pdf, text, markdown or html (sniffed when None)."""
+    """Extract text from raw bytes; ``kind`` is pdf, docx, text, markdown or html (sniffed when
+    None; the bytes of a PDF or a ZIP win over the kind given)."""
     if not data or not data.strip():
-        raise InputError(f"{source}: the input is empty; give an agreement as PDF, text, Markdown or HTML")
+        raise InputError(f"{source}: the input is empty; give an agreement as PDF, Word (.docx), text, Markdown or HTML")
     sha = hashlib.sha256(data).hexdigest()
-    sniffed = sniff_kind(data)
-    if kind is None or (sniffed == "pdf") != (kind == "pdf"):
-        kind = sniffed if kind is None or sniffed == "pdf" else kind
+    fmt = sniff_format(data, kind)
+    if fmt == "zip":
+        fmt = _zip_kind(data, source)
+    if fmt is None:
+        binary = _what_binary(data)
+        if binary is not None:
+            raise InputError(f"{source}: {binary[0]}; {binary[1]}")
+    kind = fmt or (None if kind == "docx" else kind)
     if kind == "pdf":
-        pages = _pdf_pages(data, source)
-        return Document(source, sha, "pdf", pages)
-    text, encoding = decode_text(data)
+        return Document(source, sha, "pdf", _pdf_pages(data, source))
+    if kind == "docx":
+        from .word import docx_text
+
+        return Document(source, sha, "docx", (Page(1, docx_text(data, source, MAX_BYTES)),))
+    return _text_document(data, source, sha, kind)
+
+
+def _text_document(data: bytes, source: str, sha: str, kind: str | None) -> Document:
+    try:
+        text, encoding = decode_text(data)
+    except InputError as err:
+        raise InputError(f"{source}: {err}") from err
+    if kind is None:
+        kind = "html" if _HTML_SNIFF.match(text[:4096].encode("utf-8", "replace")) else "text"
     if kind == "text" and _HTML_SNIFF.match(text[:4096].encode("utf-8", "replace")):
         kind = "html"
     if kind == "html":
@@ -101,7 +228,7 @@ def decode_text(data: bytes, strict: bool = True) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
         enc = _utf16_guess(data)
         if enc is None:
-            raise InputError("the input looks binary (not text, HTML or PDF); convert it to PDF or text first")
+            raise InputError(f"binary data of an unknown kind (not text, HTML, PDF or Word); {SUPPORTED}")
         return data.decode(enc, errors="replace"), enc
     try:
         return data.decode("utf-8"), "utf-8"
@@ -182,40 +309,214 @@ def _quiet_pdf_libraries() -> None:
 
 
 def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
-    import io
+    """The text of every page: PDFium first (a few ms a page), pdfplumber (about 0.1 s a page)
+    only for the pages whose fast text looks wrong (see :func:`_fast_text_wrong`).
 
-    try:
-        import pdfplumber
-        from pdfminer.pdfparser import PDFSyntaxError
-    except ImportError as err:  # pragma: no cover - a core dependency
-        raise InputError("reading PDF needs pdfplumber: pip install pdfplumber") from err
+    PDFium reads the pages one after another: a pool of processes costs more to start (fork,
+    each worker opening the file again) than it saves on an agreement's pages (measured, issue
+    12); the pages pdfplumber reads again still go to a pool when there are many (``_pdf_workers``).
+    ``TERMS_SCAN_PDF_ENGINE=pdfplumber`` reads every page with pdfplumber (the extraction before
+    issue 12), for comparisons."""
     _quiet_pdf_libraries()
-    pages: list[Page] = []
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            count = len(pdf.pages)
-            workers = _pdf_workers(count)
-            if workers > 1:
-                texts = _pages_in_parallel(data, count, workers)
-            else:
-                texts = [_page_text(page) for page in pdf.pages]
-        pages = [Page(i, t) for i, t in enumerate(texts, start=1)]
-    except PDFSyntaxError as err:
-        raise InputError(f"{source}: not a readable PDF ({err})") from err
-    except Exception as err:  # pdfminer raises many kinds on damaged files
-        if isinstance(err, (OSError, MemoryError)) or type(err).__module__.startswith(("multiprocessing", "concurrent")):
-            raise  # the machine or a worker pool failed, not the PDF: not "damaged" (issue 10)
-        if "password" in str(err).lower() or type(err).__name__ == "PDFPasswordIncorrect":
-            raise InputError(f"{source}: the PDF is encrypted; remove the password and try again") from err
-        raise InputError(f"{source}: damaged or unsupported PDF ({type(err).__name__})") from err
-    if not pages:
+    if os.environ.get("TERMS_SCAN_PDF_ENGINE", "").lower() == "pdfplumber":
+        texts: list[str | None] = [None] * _pdfium_page_count(data, source)
+    else:
+        texts = _pdfium_texts(data, source)
+    redo = [i for i, t in enumerate(texts) if t is None or _fast_text_wrong(t)]
+    if redo:
+        slow = _plumber_texts(data, source, redo)
+        for i in redo:
+            texts[i] = _better_text(texts[i], slow.get(i))
+    if not texts:
         raise InputError(f"{source}: the PDF has no pages")
+    unread = [i for i, t in enumerate(texts, start=1) if t is None]
+    if unread:
+        raise InputError(f"{source}: damaged or unsupported PDF (page {unread[0]} cannot be read)")
+    pages = tuple(Page(i, t or "") for i, t in enumerate(texts, start=1))
     if sum(len(p.text.strip()) for p in pages) < 10:
         raise InputError(
             f"{source}: the PDF has no text layer (scanned or photographed?); "
             "run OCR on it first (e.g. ocrmypdf) and scan the result"
         )
-    return tuple(pages)
+    return pages
+
+
+def _open_pdfium(data: bytes, source: str) -> Any:
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        raise _pdfium_input_error(err, source) from err
+
+
+def _pdfium_input_error(err: Exception, source: str) -> InputError:
+    import pypdfium2.raw as pdfium_c
+
+    code = getattr(err, "err_code", None)
+    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) or "password" in str(err).lower():
+        return InputError(f"{source}: the PDF is encrypted; remove the password and try again")
+    reason = re.search(r"\(PDFium: ([^)]*)\)", str(err))
+    return InputError(f"{source}: damaged or unsupported PDF ({reason.group(1) if reason else err})")
+
+
+# PDFium is not thread-safe: one document at a time in a process (scans in parallel are
+# processes; this guards the Python API called from threads)
+_PDFIUM_LOCK = threading.Lock()
+
+
+def _pdfium_page_count(data: bytes, source: str) -> int:
+    with _PDFIUM_LOCK:
+        pdf = _open_pdfium(data, source)
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+
+
+def _pdfium_texts(data: bytes, source: str) -> list[str | None]:
+    """Each page's text as PDFium reads it; None for a page it cannot load, or that is empty
+    although it draws text (pdfplumber gets a second look at those)."""
+    with _PDFIUM_LOCK:
+        pdf = _open_pdfium(data, source)
+        try:
+            return [_pdfium_page_text(pdf, i) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+
+
+def _pdfium_page_text(pdf: Any, index: int) -> str | None:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return None
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = _tidy_fast_text(textpage.get_text_bounded())
+        finally:
+            textpage.close()
+        if not text.strip() and any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,))):
+            return None
+        return text
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        page.close()
+
+
+# PDFium marks a hyphen that ends a line as a soft hyphen (U+0002 from the bounded text, U+FFFE
+# from a range) and joins the two lines; pdfplumber gives the hyphen and the line break
+_SOFT_HYPHEN = re.compile(r"[\x02\ufffe](?:\r\n|\r|\n)?")
+
+
+def _tidy_fast_text(text: str) -> str:
+    """PDFium's text in pdfplumber's form: LF line ends, no form feeds (they separate pages in
+    ``Document.text``), no white space (a no-break space, an ideographic space…) at either end
+    of a line and no blank lines."""
+    text = _SOFT_HYPHEN.sub("-\n", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = _LINE_END_SPACE.sub("\n", text)
+    return text.strip()
+
+
+_LINE_END_SPACE = re.compile(r"[^\S\n]*\n\s*")  # white space around a line break, and blank lines
+
+
+# characters that are no text: U+FFFD, private-use code points (glyphs without a Unicode
+# mapping), control characters, and pdfminer's "(cid:123)" for a glyph it cannot map
+_GARBAGE = re.compile(r"[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b\x0e-\x1f]|\(cid:\d+\)")
+
+
+def _garbage_count(text: str) -> int:
+    return len(_GARBAGE.findall(text))
+
+
+def _fast_text_wrong(text: str) -> bool:
+    """Does PDFium's text of a page need pdfplumber's second look? Unmapped glyphs (at least
+    3, and 2% of the visible characters), or a line of glyphs drawn twice ("合合同同")."""
+    bad = _garbage_count(text)
+    if bad >= 3 and bad * 50 >= len(text) - text.count(" ") - text.count("\n"):
+        return True
+    return any(_doubled_line(line) for line in text.split("\n"))
+
+
+def _doubled_line(line: str) -> bool:
+    """A line made of pairs of the same character ("本本套套餐餐每每月月"), of at least three
+    different characters (a rule "------" or "……" is no doubling)."""
+    s = line.replace(" ", "")
+    if len(s) < 6:
+        return False
+    pairs, i, kinds = 0, 0, set()
+    while i < len(s) - 1:
+        if s[i] == s[i + 1]:
+            pairs += 1
+            kinds.add(s[i])
+            i += 2
+        else:
+            i += 1
+    return pairs * 2 >= 0.8 * len(s) and len(kinds) >= 3
+
+
+def _better_text(fast: str | None, slow: str | None) -> str | None:
+    """pdfplumber's text of a page unless it is missing or worse than PDFium's."""
+    if slow is None:
+        return fast
+    if fast is None or not fast.strip():
+        return slow
+    return slow if _garbage_count(slow) <= _garbage_count(fast) else fast
+
+
+def _plumber_texts(data: bytes, source: str, indexes: list[int]) -> dict[int, str | None]:
+    """pdfplumber's text of the pages at ``indexes`` (0-based); None for a page it cannot read."""
+    try:
+        import pdfplumber  # noqa: F401 - a core dependency
+    except ImportError as err:  # pragma: no cover
+        raise InputError("reading PDF needs pdfplumber: pip install pdfplumber") from err
+    workers = _pdf_workers(len(indexes))
+    if workers > 1:
+        texts = _pages_in_parallel(data, indexes, workers)
+    else:
+        texts = _extract_pages((data, indexes))
+    return dict(zip(indexes, texts))
+
+
+def _pdfminer_errors() -> tuple[type[BaseException], ...]:
+    """What pdfminer and pdfplumber raise on a file they cannot read: their own errors, and
+    plain KeyError, TypeError… from deep inside (those only count when raised there: see
+    :func:`_pdf_library_failed`)."""
+    import struct
+    import zlib
+
+    from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    return (PSException, PdfminerException, MalformedPDFException, ValueError, KeyError, TypeError,
+            IndexError, AttributeError, AssertionError, ArithmeticError, RecursionError, struct.error, zlib.error)
+
+
+def _pdf_library_failed(err: BaseException) -> bool:
+    """Was ``err`` raised inside pdfminer or pdfplumber (a file they cannot read)? The same
+    KeyError or TypeError raised by our own code (or by the machine) is not the PDF's fault
+    and is not turned into "damaged PDF" (issue 10): the innermost frame of ours or theirs
+    on the way to the error decides."""
+    return isinstance(err, _pdfminer_errors()[:3]) or raised_inside(err, ("pdfminer.", "pdfplumber."))
+
+
+def raised_inside(err: BaseException, libraries: tuple[str, ...]) -> bool:
+    """Is the innermost frame of terms-scan or of these libraries (module name prefixes) on
+    the way to ``err`` one of the libraries'? (Frames of the standard library, which they
+    call, do not count.)"""
+    tb, last = err.__traceback__, ""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.startswith((*libraries, "analyzer.")):
+            last = module
+        tb = tb.tb_next
+    return last.startswith(libraries)
 
 
 def _page_text(page: Any) -> str:
@@ -250,23 +551,43 @@ def _pdf_workers(count: int) -> int:
     return max(1, min(cores, count // PAGES_PER_WORKER))
 
 
-def _extract_page_range(args: tuple[bytes, int, int]) -> list[str]:
+def _extract_pages(args: tuple[bytes, list[int]]) -> list[str | None]:
+    """pdfplumber's text of some pages (0-based indexes); None for a page it cannot read."""
     import io
 
     import pdfplumber
 
-    data, start, end = args
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return [_page_text(pdf.pages[i]) for i in range(start, end)]
+    data, indexes = args
+    out: list[str | None] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for i in indexes:
+                out.append(_plumber_page_text(pdf, i))
+    except _pdfminer_errors() as err:
+        if not _pdf_library_failed(err):
+            raise
+    return out + [None] * (len(indexes) - len(out))
 
 
-def _pages_in_parallel(data: bytes, count: int, workers: int) -> list[str]:
-    """Pages split into contiguous ranges, one per worker process, texts back in order."""
+def _plumber_page_text(pdf: Any, index: int) -> str | None:
+    try:
+        pages = pdf.pages
+        # PDFium repairs some damaged files and finds pages that pdfminer does not see
+        return _page_text(pages[index]) if index < len(pages) else None
+    except _pdfminer_errors() as err:
+        if _pdf_library_failed(err):
+            return None
+        raise
+
+
+def _pages_in_parallel(data: bytes, indexes: list[int], workers: int) -> list[str | None]:
+    """Pages split into contiguous runs, one per worker process, texts back in order."""
     from ..procs import map_parallel
 
+    count = len(indexes)
     bounds = [round(count * k / workers) for k in range(workers + 1)]
-    jobs = [(data, bounds[k], bounds[k + 1]) for k in range(workers)]
-    parts = map_parallel(_extract_page_range, jobs, workers)
+    jobs = [(data, indexes[bounds[k]:bounds[k + 1]]) for k in range(workers)]
+    parts = map_parallel(_extract_pages, jobs, workers)
     return [t for part in parts for t in part]
 
 

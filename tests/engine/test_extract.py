@@ -288,22 +288,24 @@ def test_doubled_glyph_check():
 
 
 def test_pdf_pages_in_parallel_give_the_same_pages_in_order(pdf_maker, monkeypatch):
-    """Page extraction spread over worker processes keeps every page, in order."""
-    from analyzer.engine.extract import extract_path
-
+    """pdfplumber's page extraction spread over worker processes (the fallback, here forced
+    for every page) keeps every page, in order, and gives what PDFium gives for these pages."""
     pdf = pdf_maker([f"第{i}页 本协议合约期为{i}个月。" for i in range(1, 13)], "twelve.pdf")
+    fast = extract_path(pdf)
+    monkeypatch.setenv("TERMS_SCAN_PDF_ENGINE", "pdfplumber")
     monkeypatch.setenv("TERMS_SCAN_PDF_WORKERS", "1")
     serial = extract_path(pdf)
     monkeypatch.setenv("TERMS_SCAN_PDF_WORKERS", "3")
     parallel = extract_path(pdf)
-    assert parallel.pages == serial.pages
+    assert parallel.pages == serial.pages == fast.pages
     assert [p.number for p in parallel.pages] == list(range(1, 13))
     assert "第12页" in parallel.pages[11].text
 
 
 def test_a_system_error_while_reading_a_pdf_is_not_called_a_damaged_pdf(pdf_maker, monkeypatch):
     """The broad except around the PDF libraries turned any failure (a worker pool that could
-    not start, a disk error) into "damaged or unsupported PDF" (issue 10)."""
+    not start, a disk error) into "damaged or unsupported PDF" (issue 10): not in the fallback
+    to pdfplumber either."""
     import analyzer.engine.extract as extract
 
     pdf = pdf_maker(["The minimum term is 24 months."])
@@ -311,7 +313,290 @@ def test_a_system_error_while_reading_a_pdf_is_not_called_a_damaged_pdf(pdf_make
     def broken(page):
         raise OSError(5, "Input/output error")
 
+    monkeypatch.setenv("TERMS_SCAN_PDF_ENGINE", "pdfplumber")
     monkeypatch.setattr(extract, "_page_text", broken)
     monkeypatch.setattr(extract, "_pdf_workers", lambda count: 1)
     with pytest.raises(OSError):
         extract.extract_path(pdf)
+    monkeypatch.setattr(extract, "_page_text", lambda page: (_ for _ in ()).throw(TypeError("our own bug")))
+    with pytest.raises(TypeError, match="our own bug"):  # a TypeError of ours is no damaged PDF either
+        extract.extract_path(pdf)
+
+
+def test_a_system_error_in_pdfium_is_not_called_a_damaged_pdf(pdf_maker, monkeypatch):
+    import analyzer.engine.extract as extract
+
+    pdf = pdf_maker(["The minimum term is 24 months."])
+    monkeypatch.setattr(extract, "_pdfium_page_text", lambda doc, i: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    with pytest.raises(OSError):
+        extract.extract_path(pdf)
+
+
+# --------------------------------------------------------------------------- fast PDF text (issue 12)
+
+# invented clauses, Chinese and English, several findings on known pages
+EQUIV_PAGES = [
+    "第一条 总则\n本协议由用户与服务提供方在平等自愿的基础上签订。用户可以随时查询账单和通话记录。",
+    "第二条 合约期\n乙方承诺在网二十四个月，合约期内不得销户、转网或过户。提前解约的，乙方应一次性支付违约金300元。",
+    "第三条 资费\n本套餐每月最低消费58元，不足部分按58元收取。套餐到期后自动续约，按原资费每月扣费。",
+    "Section 4. Term. This agreement has a minimum term of 24 months. If you cancel before the end of the "
+    "minimum term, an early termination fee of $200 applies, reduced by $10 for each month of service.",
+    "Section 5. Renewal. Your plan renews automatically every month and you will be charged $39 until you cancel. "
+    "A late payment fee of $15 applies to any overdue balance.",
+]
+
+
+def _findings_by_engine(path, monkeypatch, scanner) -> dict[str, list[tuple[str, int]]]:
+    out = {}
+    for engine in ("pdfium", "pdfplumber"):
+        monkeypatch.setenv("TERMS_SCAN_PDF_ENGINE", engine)
+        report = scanner.scan_document(extract_path(path))
+        out[engine] = sorted((f.category, f.location.page) for f in report.findings)
+    return out
+
+
+def test_pdfium_and_pdfplumber_give_the_same_findings_on_invented_clauses(pdf_maker, monkeypatch, scanner):
+    got = _findings_by_engine(pdf_maker(EQUIV_PAGES, "invented.pdf"), monkeypatch, scanner)
+    assert got["pdfium"] == got["pdfplumber"]
+    cats = dict(got["pdfium"])
+    pages = {c: {p for c2, p in got["pdfium"] if c2 == c} for c in cats}
+    assert 2 in pages["lock_in"] and 2 in pages["early_termination_fee"] and 3 in pages["minimum_spend"]
+    assert 4 in pages["early_termination_fee"] and 5 in pages["auto_renewal"]
+
+
+def _corpus_agreements() -> list:
+    from conftest import CORPORA
+
+    folder = CORPORA / "agreements"
+    if not folder.is_dir():
+        return []
+    # every Chinese agreement and the shorter English ones (pdfplumber takes ~0.15 s an English page);
+    # `python bench/bench.py --pdf-compare` covers all of them
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".txt", ".md") and (p.name.startswith("zh-") or p.stat().st_size < 20_000))
+
+
+@pytest.mark.parametrize("path", _corpus_agreements(), ids=lambda p: p.name)
+def test_pdfium_and_pdfplumber_give_the_same_findings_on_the_shared_corpora(path, pdf_maker, monkeypatch, scanner):
+    """The shared agreements printed to PDF: the findings (category, page) from PDFium's text
+    are those from pdfplumber's."""
+    got = _findings_by_engine(pdf_maker([path.read_text(encoding="utf-8")], path.stem + ".pdf"), monkeypatch, scanner)
+    assert got["pdfium"], f"{path.name}: no findings"
+    assert got["pdfium"] == got["pdfplumber"]
+
+
+def test_pdfium_reads_the_pages_without_pdfplumber(pdf_maker, monkeypatch):
+    import analyzer.engine.extract as extract
+
+    calls = []
+    monkeypatch.setattr(extract, "_plumber_texts", lambda *a: calls.append(a) or {})
+    doc = extract_path(pdf_maker([PAGE1, PAGE2, PAGE3]))
+    assert calls == [] and [p.number for p in doc.pages] == [1, 2, 3]
+    assert "本套餐每月最低消费30元，不足部分按30元收取。" in doc.pages[1].text
+    assert "\r" not in doc.text and "\ufffd" not in doc.text
+
+
+def test_only_the_pages_whose_fast_text_looks_wrong_go_to_pdfplumber(pdf_maker, monkeypatch):
+    import analyzer.engine.extract as extract
+
+    real = extract._pdfium_page_text
+    garbage = {1: "\ufffd\ufffd\ufffd\ufffd 30\ufffd\ufffd", 2: "本本套套餐餐每每月月最最低低消消费费"}
+    monkeypatch.setattr(extract, "_pdfium_page_text", lambda pdf, i: garbage.get(i) or real(pdf, i))
+    asked = []
+    real_plumber = extract._plumber_texts
+    monkeypatch.setattr(extract, "_plumber_texts", lambda data, src, idx: asked.append(idx) or real_plumber(data, src, idx))
+    doc = extract_path(pdf_maker([PAGE1, PAGE2, PAGE3, PAGE1]))
+    assert asked == [[1, 2]]  # 0-based: pages 2 and 3
+    assert "本套餐每月最低消费30元，不足部分按30元收取。" in doc.pages[1].text
+    assert doc.pages[2].text.startswith("第三条")
+    assert doc.pages[0].text == doc.pages[3].text
+
+
+def test_a_page_pdfium_cannot_load_is_read_by_pdfplumber_or_refused(pdf_maker, monkeypatch):
+    import analyzer.engine.extract as extract
+
+    real = extract._pdfium_page_text
+    monkeypatch.setattr(extract, "_pdfium_page_text", lambda pdf, i: None if i == 1 else real(pdf, i))
+    path = pdf_maker([PAGE1, PAGE2])
+    assert "最低消费30元" in extract_path(path).pages[1].text
+    monkeypatch.setattr(extract, "_plumber_texts", lambda data, src, idx: {i: None for i in idx})
+    with pytest.raises(InputError, match="page 2 cannot be read"):
+        extract_path(path)
+
+
+def test_an_empty_page_that_draws_text_gets_a_second_look(tmp_path, monkeypatch):
+    """A page whose text objects give PDFium no text (only spaces here) goes to pdfplumber."""
+    pytest.importorskip("reportlab")
+    from reportlab.pdfgen import canvas
+
+    from _pdf import FONT, _register
+    import analyzer.engine.extract as extract
+
+    _register()
+    path = tmp_path / "blank-text.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, PAGE2)
+    c.showPage()
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, "      ")
+    c.showPage()
+    c.save()
+    asked = []
+    real_plumber = extract._plumber_texts
+    monkeypatch.setattr(extract, "_plumber_texts", lambda data, src, idx: asked.append(idx) or real_plumber(data, src, idx))
+    doc = extract_path(path)
+    assert asked == [[1]] and doc.pages[1].text == "" and "最低消费30元" in doc.pages[0].text
+
+
+@pytest.mark.parametrize("text,wrong", [
+    ("本套餐每月最低消费30元，不足部分按30元收取。", False),
+    ("The minimum term is 24 months.\nAn early termination fee applies.", False),
+    ("——————————\n…………\n第一条 总则 .......... 3", False),  # rules and leaders are no doubling
+    ("常常有人人问：合约期多久？", False),  # a few doubled characters in ordinary text
+    ("\ue001 bullet one\n\ue001 bullet two " + "正文" * 200, False),  # a few private-use bullets
+    ("合合约约期期二二十十四四个个月月", True),
+    ("(cid:12)(cid:34)(cid:56)(cid:78) 元", True),
+    ("\ufffd\ufffd\ufffd\ufffd", True),
+    ("\ue001\ue002\ue003\ue004\ue005", True),
+    ("abc\x01\x03\x04\x05def", True),
+])
+def test_fast_text_wrong(text, wrong):
+    from analyzer.engine.extract import _fast_text_wrong
+
+    assert _fast_text_wrong(text) is wrong
+
+
+def test_pdfium_text_in_pdfplumber_form():
+    from analyzer.engine.extract import _tidy_fast_text
+
+    raw = " 第一条 总则 \r\n\r\n \xa0\r\n\u3000\u3000本协议有效期为二十四个月。\r\nThe termi\x02nation fee\fapplies.\ufffe\r\nnext "
+    assert _tidy_fast_text(raw) == "第一条 总则\n本协议有效期为二十四个月。\nThe termi-\nnation fee\napplies.-\nnext"
+
+
+def test_an_english_hyphen_at_a_line_end_is_kept(tmp_path):
+    """PDFium joins "termi-" / "nation" and marks the hyphen; the text keeps "termi-\nnation"
+    like pdfplumber (normalization then joins the word)."""
+    pytest.importorskip("reportlab")
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "hyphen.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 11)
+    c.drawString(60, 760, "If you cancel within the minimum term of 24 months, an early termi-")
+    c.drawString(60, 744, "nation fee of $200 applies.")
+    c.showPage()
+    c.save()
+    text = extract_path(path).text
+    assert "early termi-\nnation fee of $200 applies." in text
+    assert any(f.category == "early_termination_fee" for f in scan(path).findings)
+
+
+def test_encrypted_pdf_is_refused_with_its_name(tmp_path):
+    pytest.importorskip("reportlab")
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    from _pdf import FONT, _register
+
+    _register()
+    path = tmp_path / "locked.pdf"
+    c = canvas.Canvas(str(path), encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="owner"))
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, PAGE2)
+    c.showPage()
+    c.save()
+    with pytest.raises(InputError, match=r"locked\.pdf: the PDF is encrypted; remove the password") as ei:
+        extract_path(path)
+    assert "\n" not in str(ei.value)
+
+
+def test_a_text_scan_imports_no_pdf_or_word_library(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "a.txt"
+    p.write_text(ZH, encoding="utf-8")
+    code = ("import sys, analyzer; from pathlib import Path; analyzer.scan(Path(sys.argv[1])); "
+            "print(sorted(m for m in ('pypdfium2', 'pdfplumber', 'pdfminer', 'docx', 'lxml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- unsupported files (issue 12)
+
+_RND = bytes(random.Random(3).randrange(256) for _ in range(2000))
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+BINARIES = {
+    "shot.png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + _RND, "a PNG image", "OCR"),
+    "photo.jpg": (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + _RND, "a JPEG image", "OCR"),
+    "anim.gif": (b"GIF89a" + _RND, "a GIF image", "OCR"),
+    "pic.webp": (b"RIFF\x00\x10\x00\x00WEBPVP8 " + _RND, "a WebP image", "OCR"),
+    "IMG_0001.HEIC": (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + _RND, "a HEIC/HEIF image", "OCR"),
+    "scan.tif": (b"II*\x00" + _RND, "a TIFF image", "OCR"),
+    "scan.bmp": (b"BM" + (2054).to_bytes(4, "little") + b"\x00" * 8 + (40).to_bytes(4, "little") + _RND, "a BMP image", "OCR"),
+    "bundle.zip": (_zip({"a.txt": b"hello", "b.png": b"\x89PNG"}), "a ZIP archive", "unpack it first"),
+    "program": (b"\x7fELF\x02\x01\x01\x00" + _RND, "an ELF executable", ""),
+    "setup.exe": (b"MZ" + b"\x00" * 58 + (64).to_bytes(4, "little") + b"PE\x00\x00" + _RND, "a Windows executable", ""),
+    "logs.gz": (b"\x1f\x8b\x08\x00" + _RND, "a gzip archive", "unpack it first"),
+    "contract.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + _RND, "Word 97-2003 .doc", "save it as .docx or PDF"),
+    "contract.odt": (_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}),
+                     "an OpenDocument text (.odt)", "save it as .docx or PDF"),
+    "prices.xlsx": (_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"}), "an Excel workbook", "PDF"),
+    "contract.rtf": (b"{\\rtf1\\ansi \\b \\'ba\\'cf\\'d4\\'bc}", "an RTF document", "save it as .docx or PDF"),
+}
+
+
+@pytest.mark.parametrize("name", list(BINARIES))
+def test_an_unsupported_file_names_itself_its_type_and_what_is_read(name, tmp_path):
+    data, what, hint = BINARIES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError) as ei:
+        extract_path(path)
+    msg = str(ei.value)
+    assert msg.startswith(f"{path}: ") and what in msg and hint in msg and "\n" not in msg
+    if "save it as" not in hint:
+        assert "terms-scan reads PDF, Word (.docx), text, Markdown and HTML" in msg
+    assert ei.value.exit_code == 3
+    with pytest.raises(InputError, match=what.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        extract_bytes(data, "<stdin>", "text")  # the bytes win over a kind given for them
+
+
+def test_an_image_on_the_command_line_is_one_line(run_cli, tmp_path):
+    path = tmp_path / "shot.png"
+    path.write_bytes(BINARIES["shot.png"][0])
+    p = run_cli(str(path))
+    assert p.returncode == 3
+    err = p.stderr.decode().strip()
+    assert len(err.splitlines()) == 1
+    assert "shot.png: a PNG image; terms-scan reads PDF, Word (.docx), text, Markdown and HTML (images need OCR" in err
+
+
+def test_unknown_binary_data_names_the_file(tmp_path):
+    path = tmp_path / "blob.dat"
+    path.write_bytes(b"\x00\x01\x02\x03\xff\xfe\xfd" * 200 + b"\x00" * 50)
+    with pytest.raises(InputError) as ei:
+        extract_path(path)
+    msg = str(ei.value)
+    assert msg.startswith(f"{path}: binary data of an unknown kind")
+    assert "terms-scan reads PDF, Word (.docx), text, Markdown and HTML" in msg
+
+
+def test_text_that_starts_like_a_magic_number_is_still_text():
+    for text in ("BM是本协议的简称，合约期为二十四个月，期间不得销户。\n", "MZ套餐：每月最低消费三十元，合约期为二十四个月。\n",
+                 "ID3 plan: the minimum term is 24 months and an early termination fee applies.\n"):
+        assert extract_bytes(text.encode("utf-8"), "a.txt").kind == "text"
