@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from .errors import InputError, TermsScanError, UsageError
+from .errors import InputError, UsageError
+from .model import Document
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine.pipeline import Scanner
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # A one-line string ending in one of these (and not naming an existing file) is taken for a
 # mistyped path rather than for agreement text: scanning "agreemnt.pdf" as text would give an
 # empty report instead of saying that the file is missing.
-_PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|txt|text|md|markdown|html?|xhtml)$", re.I)
+_PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|docx|txt|text|md|markdown|html?|xhtml|png|jpe?g|webp|bmp|tiff?|gif)$", re.I)
 
 _scanners: dict[tuple[str, ...], "Scanner"] = {}
 
@@ -95,21 +96,24 @@ def _as_path(source: str) -> Path | None:
     return None
 
 
-def scan(source: str | os.PathLike | bytes, lang: str | None = None, kind: str | None = None, *,
-         patterns: Iterable[str | os.PathLike] = ()) -> "Report":
+def scan(source: "str | os.PathLike | bytes | Document | list[str | os.PathLike]", lang: str | None = None,
+         kind: str | None = None, *, patterns: Iterable[str | os.PathLike] = ()) -> "Report":
     """Scan one agreement and return its ``Report``.
 
     ``source``
-        a ``Path`` (or any ``os.PathLike``): the file is read (PDF, text, Markdown, HTML);
+        a ``Path`` (or any ``os.PathLike``): the file is read (PDF, Word .docx, text, Markdown, HTML,
+        or an image read by OCR with the ``[ocr]`` extra);
         a ``str``: the agreement text itself, unless it is a single line naming an existing
         file (then that file is read; a single line ending in ``.pdf``/``.txt``/``.md``/
         ``.html`` that names no file raises ``InputError("…: no such file")``); pass a
         ``Path`` to be explicit;
-        ``bytes``: the raw content of a file (encoding and kind are detected).
+        ``bytes``: the raw content of a file (encoding and kind are detected);
+        a ``list`` of paths: the pages of ONE agreement, in order (screenshots: image N is page N);
+        a ``Document`` already extracted (``analyzer.engine.extract``).
     ``lang``
         the document's language, ``"zh"`` or ``"en"`` (detected when None).
     ``kind``
-        ``"pdf"``, ``"text"``, ``"markdown"`` or ``"html"`` (detected when None).
+        ``"pdf"``, ``"docx"``, ``"image"``, ``"text"``, ``"markdown"`` or ``"html"`` (detected when None).
     ``patterns``
         extra pattern directories, as ``terms-scan --patterns DIR``.
 
@@ -129,6 +133,12 @@ def scan(source: str | os.PathLike | bytes, lang: str | None = None, kind: str |
         return scanner.scan_text(source, lang=lang)
     if isinstance(source, os.PathLike):
         return scanner.scan_path(Path(os.fspath(source)).expanduser(), lang, kind)
+    if isinstance(source, Document):
+        return scanner.scan_document(source, lang)
+    if isinstance(source, (list, tuple)) and source and all(isinstance(x, (str, os.PathLike)) for x in source):
+        from .engine.extract import extract_paths
+
+        return scanner.scan_document(extract_paths([Path(os.fspath(x)).expanduser() for x in source], kind), lang)
     raise UsageError(f"scan() takes text, a path or bytes, not {type(source).__name__}")
 
 
@@ -216,8 +226,8 @@ def scan_many(paths: Iterable[str | os.PathLike], workers: int | None = None, pr
     Arguments are checked (``UsageError``) before anything is scanned.
     """
     _check_lang(lang)
-    if kind not in (None, "pdf", "text", "markdown", "html"):
-        raise UsageError(f"unknown kind {kind!r}: use pdf, text, markdown or html")
+    if kind not in (None, "pdf", "docx", "image", "text", "markdown", "html"):
+        raise UsageError(f"unknown kind {kind!r}: use pdf, docx, image, text, markdown or html")
     if isinstance(paths, (str, bytes, os.PathLike)):
         raise UsageError("scan_many() takes a list of paths; for one file use scan()")
     items = [Path(os.fspath(p)).expanduser() for p in paths]

@@ -14,6 +14,7 @@ stderr, never a traceback (set TERMS_SCAN_DEBUG=1 to see one).
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from enum import Enum
@@ -57,6 +58,8 @@ class Product(str, Enum):
 
 class Kind(str, Enum):
     pdf = "pdf"
+    docx = "docx"
+    image = "image"
     text = "text"
     markdown = "markdown"
     html = "html"
@@ -92,8 +95,11 @@ def _complete_source(ctx: object, param: object, incomplete: str) -> list:
 
 @app.command(epilog=_EPILOG)
 def scan(
-    source: str = typer.Argument(..., help="Agreement file (PDF, text, Markdown, HTML), or - for standard input.",
-                                 shell_complete=_complete_source),
+    sources: list[str] = typer.Argument(..., metavar="FILE...",
+                                        help="Agreement file (PDF, Word .docx, text, Markdown, HTML, or an image read by OCR), "
+                                             "or - for standard input. Several images are one agreement in screenshots; "
+                                             "several other files are scanned one by one (--as-one: as one agreement).",
+                                        shell_complete=_complete_source),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     lang: Optional[Lang] = typer.Option(None, "--lang", help="Document language (detected when not given)."),
     lang_out: Optional[Lang] = typer.Option(None, "--lang-out", help="Report language (default: the document's)."),
@@ -110,18 +116,23 @@ def scan(
     full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
+    as_one: bool = typer.Option(False, "--as-one", help="The files (or a folder's files, in name order) are the pages of ONE agreement."),
 ) -> None:
-    """Scan one agreement and report the clauses that cost money or lock you in."""
+    """Scan an agreement and report the clauses that cost money or lock you in."""
+    from .engine.extract import MAX_BYTES, extract_bytes, extract_paths
     from .engine.pipeline import Scanner
-
-    from .engine.extract import MAX_BYTES, extract_bytes, extract_path
     from .safeio import read_file, read_stream, same_file
 
     lang_v = lang.value if lang else None
     kind_v = kind.value if kind else None
     if offer is not None and offer_file is not None:
         raise UsageError("give the advert either with --offer or with --offer-file, not both")
-    inputs = tuple(p for p in ([] if source == "-" else [Path(source)]) + ([offer_file] if offer_file else []))
+    paths = _expand(sources, as_one)
+    from_folder = any(Path(x).is_dir() for x in sources if x != "-")
+    if paths is not None and len(paths) > 1 and not (as_one or (_all_images(paths) and not from_folder)):
+        _scan_each(paths, format, lang_v, kind_v, tuple(str(p) for p in patterns), time_limit, output, allow_incomplete, fail_on)
+        return
+    inputs = tuple((paths or []) + ([offer_file] if offer_file else []))
     if format is Format.png and output is None and sys.stdout.isatty():
         raise UsageError("--format png writes an image: give -o card.png (or redirect standard output to a file)")
     if output is not None and any(same_file(output, p) for p in inputs):
@@ -131,11 +142,11 @@ def scan(
     if offer is not None and len(offer) > MAX_OFFER_CHARS:
         raise InputError(f"the advert is {len(offer):,} characters; an advert's claims fit in "
                          f"{MAX_OFFER_CHARS:,} (give the advert, not the agreement)")
-    if source == "-":
+    if paths is None:
         stdin = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
         doc = extract_bytes(read_stream(stdin, MAX_BYTES), "<stdin>", kind_v)
     else:
-        doc = extract_path(Path(source), kind_v)
+        doc = extract_paths(paths, kind_v)
     # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
     report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
 
@@ -315,6 +326,95 @@ def _open_history(db: Optional[Path]):
     if not path.is_file():
         raise UsageError(f"no history database at {path} (run terms-scan watch first, or give --db)")
     return History(path)
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+
+
+def _expand(sources: list[str], as_one: bool) -> list[Path] | None:
+    """The files to read (None: standard input). A folder stands for its files in name order
+    (with --as-one, or when it is the only argument); "-" only alone."""
+    if "-" in sources:
+        if len(sources) > 1:
+            raise UsageError("- (standard input) cannot be combined with files")
+        return None
+    out: list[Path] = []
+    for src in sources:
+        p = Path(src)
+        if p.is_dir() and (as_one or len(sources) == 1 and any(p.iterdir())):
+            files = sorted((x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")),
+                           key=lambda x: _natural(x.name))
+            if not files:
+                raise InputError(f"{p}: the folder has no files")
+            out += files
+        else:
+            out.append(p)
+    return out
+
+
+def _natural(name: str) -> list:
+    """"shot2.png" before "shot10.png"."""
+    import re
+
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
+def _all_images(paths: list[Path]) -> bool:
+    return all(p.suffix.lower() in _IMAGE_SUFFIXES for p in paths)
+
+
+def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | None, patterns: tuple[str, ...],
+               time_limit: float, output: Optional[Path], allow_incomplete: bool, fail_on: Optional[Level]) -> None:
+    """Several agreements one by one: one summary line each (JSON: one report a line); a file
+    that cannot be read is a line saying why, and the batch goes on. The exit code is the worst."""
+    from .engine.extract import extract_path
+    from .engine.pipeline import Scanner
+
+    if format not in (Format.text, Format.json):
+        raise UsageError(f"--format {format.value} makes one report: give one file, or --as-one for one agreement "
+                         "in several files (several files one by one: --format text or json)")
+    scanner = Scanner(patterns)
+    lines, worst = [], int(ExitCode.OK)
+    for p in paths:
+        try:
+            report = scanner.scan_document(extract_path(p, kind), lang, budget=time_limit)
+        except TermsScanError as err:
+            msg = _one_line(str(err))
+            msg = msg[len(str(p)) + 2:] if msg.startswith(f"{p}: ") else msg
+            lines.append(json.dumps({"source": str(p), "error": msg}, ensure_ascii=False)
+                         if format is Format.json else f"{_one_line(str(p))}: error: {msg}")
+            worst = max(worst, int(err.exit_code))
+            continue
+        lines.append(report.to_json(indent=None) if format is Format.json else _summary_line(report))
+        if not report.complete and not allow_incomplete:
+            worst = max(worst, int(ExitCode.BAD_INPUT))
+        elif fail_on is not None and report.at_or_above(fail_on.value) and worst == int(ExitCode.OK):
+            worst = int(ExitCode.FINDINGS)
+    _write_or_print("\n".join(lines) + "\n", output, tuple(paths))
+    if worst:
+        raise typer.Exit(worst)
+
+
+def _summary_line(report: object) -> str:
+    """One line for a batch: the file, its grade, its high-severity count, the cost of leaving
+    after month 6 and the verdict."""
+    from .render.view import build_view
+
+    v = build_view(report)  # type: ignore[arg-type]
+    high = sum(1 for f in report.findings if f.severity == "high")  # type: ignore[attr-defined]
+    bits = [_one_line(v.source)]
+    if v.verdict is not None:
+        bits.append(v.verdict.grade_text)
+    bits.append(("高风险 %d" if v.lang == "zh" else "high %d") % high)
+    if v.exit_cost is not None:
+        row = next((r for r in v.exit_cost.rows if r.row.month == 6), None)
+        if row is not None:
+            bits.append(f"{row.label} {row.cost}")
+    if v.verdict is not None and v.verdict.assessed:
+        bits.append(_one_line(v.verdict.line))
+    from .safetext import visible
+
+    return visible(" · ".join(bits), one_line=True)
 
 
 def page_long_output(text: str, height: int | None = None) -> bool:

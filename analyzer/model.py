@@ -11,6 +11,7 @@ SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
 class Page:
     number: int  # 1-based
     text: str
+    ocr_confidence: float | None = None  # read by OCR: the recognizer's mean confidence (0..1)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,10 @@ class Report:
             "schema": SCHEMA,
             "tool": {"name": "terms-scan", "version": _version(), "patterns": self.patterns_version},
             "document": {"source": d.source, "sha256": d.sha256, "kind": d.kind, "language": self.language,
-                         "pages": len(d.pages), "chars": self.chars, "encoding": d.encoding},
+                         "pages": len(d.pages), "chars": self.chars, "encoding": d.encoding,
+                         **({"ocr": [{"page": p.number, "confidence": round(p.ocr_confidence, 3)}
+                                     for p in d.pages if p.ocr_confidence is not None]}
+                            if any(p.ocr_confidence is not None for p in d.pages) else {})},
             "findings": [f.to_dict() for f in self.findings],
             "protections": [p.to_dict() for p in self.protections],
             "warnings": list(self.warnings),

@@ -38,7 +38,7 @@ def read_file(path: Path, limit: int, what: str = "file") -> bytes:
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path}: is a directory; give one agreement {what} (PDF, text, Markdown or HTML)")
+        raise InputError(f"{path}: is a directory; give one agreement {what} (PDF, Word .docx, text, Markdown, HTML or an image)")
     if not stat.S_ISREG(st.st_mode):
         kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
                 else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")

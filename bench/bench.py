@@ -206,6 +206,9 @@ def main() -> int:
                     help="only the large-input rows (issue 9): a real agreement inside 5 MB and 20 MB of filler; "
                          "targets: the same findings as the agreement alone (or an incomplete report), "
                          "within 60 s, peak memory <= 20 x the input")
+    ap.add_argument("--ocr", action="store_true",
+                    help="only OCR (issue 12): the 10-page PDF rendered to an image-only PDF (a scan) and its first "
+                         "3 pages as PNG screenshots, read by OCR; seconds per page and peak memory")
     ap.add_argument("--pdf-compare", action="store_true",
                     help="only compare the findings of PDFium and pdfplumber text on the corpora printed to PDF")
     a = ap.parse_args()
@@ -213,6 +216,8 @@ def main() -> int:
         return large(a)
     if a.pdf_compare:
         return pdf_compare()
+    if a.ocr:
+        return ocr_bench(a)
 
     OUT.mkdir(exist_ok=True)
     pdf = make_pdf(OUT / "zh-10pages.pdf")
@@ -387,6 +392,52 @@ def large(a) -> int:
                   f"{len(got):9} {len(keys):6}  {'ok' if ok else 'MISSED'}"
                   + ("" if same or not rep["complete"] else "  (complete but findings differ)"))
     return 1 if failed and a.check else 0
+
+
+
+def make_scanned(pdf: Path, out_pdf: Path, pngs_dir: Path, scale: float = 2.0) -> list[Path]:
+    """The PDF's pages as images: an image-only PDF (no text layer) and one PNG a page."""
+    import pypdfium2 as pdfium
+
+    pngs_dir.mkdir(exist_ok=True)
+    doc = pdfium.PdfDocument(str(pdf))
+    imgs = [doc[i].render(scale=scale).to_pil().convert("RGB") for i in range(len(doc))]
+    doc.close()
+    imgs[0].save(out_pdf, format="PDF", save_all=True, append_images=imgs[1:], resolution=72 * scale)
+    pngs = []
+    for i, im in enumerate(imgs, start=1):
+        pngs.append(pngs_dir / f"page-{i}.png")
+        im.save(pngs[-1])
+    return pngs
+
+
+def ocr_bench(a) -> int:
+    """OCR throughput: a scanned 10-page PDF and 3 screenshots, cold, with seconds per page."""
+    try:
+        import onnxruntime  # noqa: F401
+        import rapidocr  # noqa: F401
+    except ImportError:
+        print("bench: the [ocr] extra is not installed (pip install 'terms-scan[ocr]')")
+        return 1
+    OUT.mkdir(exist_ok=True)
+    pdf = make_pdf(OUT / "zh-10pages.pdf")
+    scanned = OUT / "zh-10pages-scanned.pdf"
+    pngs = make_scanned(pdf, scanned, OUT / "zh-pages")
+    ts = terms_scan_cmd()
+    n = max(1, min(a.n, 3))
+    text = measure(ts + [str(pdf), "--format", "json"], n)
+    scan = measure(ts + [str(scanned), "--format", "json"], n)
+    shots = measure(ts + [str(p) for p in pngs[:3]] + ["--format", "json"], n)
+    print(f"{n} runs per row, median; OCR workers: {os.environ.get('TERMS_SCAN_OCR_WORKERS', '2')}")
+    print(f"{'command':44} {'median s':>9} {'cpu s':>7} {'s/page':>7} {'cpu s/page':>11} {'peak MB':>8}")
+    for label, r, pages in (("text PDF, 10 pages (no OCR)", text, 10), ("scanned PDF, 10 pages (OCR)", scan, 10),
+                            ("3 PNG screenshots (OCR)", shots, 3)):
+        print(f"{label:44} {r['median']:9.2f} {r['cpu']:7.2f} {r['median'] / pages:7.2f} {r['cpu'] / pages:11.2f} "
+              f"{r['peak_mb']:8.1f}")
+    findings = {label: check_output(ts + args) for label, args in
+                (("text PDF", [str(pdf)]), ("scanned PDF", [str(scanned)]))}
+    print("findings: " + ", ".join(f"{k} {v}" for k, v in findings.items()))
+    return 0
 
 
 if __name__ == "__main__":

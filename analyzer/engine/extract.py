@@ -28,10 +28,35 @@ def extract_path(path: Path, kind: str | None = None) -> Document:
     return extract_bytes(data, source=str(path), kind=kind or _kind_from_name(path.name))
 
 
+def extract_paths(paths: list[Path], kind: str | None = None) -> Document:
+    """Several files as ONE agreement, in the order given: a long agreement in screenshots
+    (image N is page N; the images are read by OCR together, in parallel), or the parts of an
+    agreement in several files (each file's pages follow the previous file's)."""
+    from ..safeio import read_file
+
+    if len(paths) == 1:
+        return extract_path(paths[0], kind)
+    datas = [read_file(p, MAX_BYTES, "file") for p in paths]
+    images = [(d, str(p)) for d, p in zip(datas, paths, strict=True) if (_what_binary(d) or ("", ""))[0] in _IMAGES]
+    if len(images) == len(paths):
+        pages = image_pages(images, "images")
+        kinds = {"image"}
+    else:
+        docs = [extract_bytes(d, str(p), kind or _kind_from_name(p.name)) for d, p in zip(datas, paths, strict=True)]
+        pages = tuple(Page(n, pg.text, pg.ocr_confidence)
+                      for n, pg in enumerate((pg for doc in docs for pg in doc.pages), start=1))
+        kinds = {doc.kind for doc in docs}
+    sha = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for d in datas)).hexdigest()
+    source = f"{paths[0]} … {paths[-1]} ({len(paths)} files)"
+    return Document(source, sha, kinds.pop() if len(kinds) == 1 else "mixed", pages)
+
+
 def _kind_from_name(name: str) -> str | None:
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     return {"pdf": "pdf", "docx": "docx", "htm": "html", "html": "html", "xhtml": "html", "md": "markdown",
-            "markdown": "markdown", "txt": "text", "text": "text"}.get(suffix)
+            "markdown": "markdown", "txt": "text", "text": "text", "png": "image", "jpg": "image",
+            "jpeg": "image", "webp": "image", "bmp": "image", "tif": "image", "tiff": "image",
+            "gif": "image"}.get(suffix)
 
 
 def sniff_kind(data: bytes) -> str:
@@ -50,7 +75,10 @@ def sniff_kind(data: bytes) -> str:
 
 SUPPORTED = "terms-scan reads PDF, Word (.docx), text, Markdown and HTML"
 _CONVERT = "save it as .docx or PDF and scan that"
-_OCR = f"{SUPPORTED} (images need OCR, not yet available)"
+_OCR = f"{SUPPORTED}, and images (PNG, JPEG, WebP, BMP, TIFF, GIF) with OCR"
+_CONVERT_IMAGE = f"convert it to JPEG or PNG (a phone's share or export does it); {SUPPORTED}"
+# images Pillow reads: terms-scan reads their text with OCR (the [ocr] extra)
+_IMAGES = {"a PNG image", "a JPEG image", "a GIF image", "a TIFF image", "a WebP image", "a BMP image"}
 # magic bytes at offset 0 -> (what the file is, what to do); checked after PDF and ZIP
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image", _OCR),
@@ -103,9 +131,9 @@ def _what_binary(data: bytes) -> tuple[str, str] | None:
     if data[4:8] == b"ftyp":
         brand = data[8:12]
         if brand in _HEIF_BRANDS:
-            return "a HEIC/HEIF image", _OCR
+            return "a HEIC/HEIF image", _CONVERT_IMAGE
         if brand in (b"avif", b"avis"):
-            return "an AVIF image", _OCR
+            return "an AVIF image", _CONVERT_IMAGE
         return "an MP4/QuickTime audio or video file", SUPPORTED
     if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
         return {b"WEBP": ("a WebP image", _OCR), b"WAVE": ("a WAV audio file", SUPPORTED),
@@ -163,9 +191,11 @@ def extract_bytes(data: bytes, source: str = "<stdin>", kind: str | None = None)
         fmt = _zip_kind(data, source)
     if fmt is None:
         binary = _what_binary(data)
+        if binary is not None and binary[0] in _IMAGES and kind not in ("text", "markdown", "html"):
+            return Document(source, sha, "image", image_pages([(data, source)], binary[0]))
         if binary is not None:
             raise InputError(f"{source}: {binary[0]}; {binary[1]}")
-    kind = fmt or (None if kind == "docx" else kind)
+    kind = fmt or (None if kind in ("docx", "image") else kind)
     if kind == "pdf":
         return Document(source, sha, "pdf", _pdf_pages(data, source))
     if kind == "docx":
@@ -334,11 +364,63 @@ def _pdf_pages(data: bytes, source: str) -> tuple[Page, ...]:
         raise InputError(f"{source}: damaged or unsupported PDF (page {unread[0]} cannot be read)")
     pages = tuple(Page(i, t or "") for i, t in enumerate(texts, start=1))
     if sum(len(p.text.strip()) for p in pages) < 10:
-        raise InputError(
-            f"{source}: the PDF has no text layer (scanned or photographed?); "
-            "run OCR on it first (e.g. ocrmypdf) and scan the result"
-        )
+        from . import ocr
+
+        ocr.require(source, "the PDF has no text layer (scanned or photographed)")
+        return _ocr_pdf_pages(data, source, len(pages))
     return pages
+
+
+OCR_SCALE = 2.0  # a scanned page rendered at 144 dpi: enough for the recognizer, ~1.6 MP an A4 page
+
+
+def _ocr_pdf_pages(data: bytes, source: str, count: int) -> tuple[Page, ...]:
+    """A scanned PDF: every page rendered by PDFium and read by OCR."""
+    import io
+
+    jobs = []
+    with _PDFIUM_LOCK:
+        pdf = _open_pdfium(data, source)
+        try:
+            for i in range(count):
+                img = pdf[i].render(scale=OCR_SCALE).to_pil()
+                buf = io.BytesIO()
+                img.convert("RGB").save(buf, format="PNG")
+                jobs.append((buf.getvalue(), f"{source} page {i + 1}"))
+        finally:
+            pdf.close()
+    return _ocr_pages(jobs, source, "the PDF has no text layer and OCR found no text on its pages (blank pages?)")
+
+
+def image_pages(images: list[tuple[bytes, str]], what: str = "an image") -> tuple[Page, ...]:
+    """Images as pages, read by OCR (image N = page N); InputError without the [ocr] extra."""
+    from . import ocr
+
+    ocr.require(images[0][1], what)
+    return _ocr_pages(images, images[0][1])
+
+
+def _ocr_pages(jobs: list[tuple[bytes, str]], source: str,
+               empty: str = "no text found by OCR (is it a picture of the agreement?)") -> tuple[Page, ...]:
+    from ..procs import in_worker, map_parallel
+    from . import ocr
+
+    workers = 1 if in_worker() else min(len(jobs), _cores(), OCR_WORKERS)
+    results = map_parallel(ocr.ocr_job, jobs, workers) if workers > 1 else [ocr.ocr_job(j) for j in jobs]
+    pages = tuple(Page(i, text, round(conf, 4)) for i, (text, conf) in enumerate(results, start=1))
+    if sum(len(p.text.strip()) for p in pages) < 10:
+        raise InputError(f"{source}: {empty}")
+    return pages
+
+
+OCR_WORKERS = int(os.environ.get("TERMS_SCAN_OCR_WORKERS", "2"))  # each holds ~1 GB of models
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _open_pdfium(data: bytes, source: str) -> Any:

@@ -152,6 +152,7 @@ class Scanner:
                           f"skipped ({names}): their clauses may be missing")
         if incomplete:
             warnings.append(incomplete)
+        warnings += _ocr_warnings(doc)
         report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
                         tuple(warnings), self.patterns_version, incomplete=incomplete,
                         # kept for a text read in one piece (nearly every agreement); a longer
@@ -233,3 +234,14 @@ def default_scanner() -> Scanner:
     if _default is None:
         _default = Scanner()
     return _default
+
+
+LOW_OCR_CONFIDENCE = 0.85  # below this a page read by OCR may have misread words or numbers
+
+
+def _ocr_warnings(doc: Document) -> list[str]:
+    """A line for every page read by OCR with a low confidence: its quotes and numbers may be
+    misread, so the buyer checks them against the image."""
+    return [f"page {p.number} was read by OCR with a low confidence ({p.ocr_confidence:.2f}): "
+            "check its quotes and figures against the image"
+            for p in doc.pages if p.ocr_confidence is not None and p.ocr_confidence < LOW_OCR_CONFIDENCE]

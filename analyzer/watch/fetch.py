@@ -304,11 +304,14 @@ _CONTENT_KINDS = {
 
 
 def content_kind(source: WatchSource, content: bytes, content_type: str | None) -> str:
-    """html, pdf, text or markdown: the source's kind, else the Content-Type, else sniffed.
-    PDF magic bytes win over a label; a page labelled text that starts like HTML is HTML."""
+    """html, pdf, docx, text or markdown: the source's kind, else the Content-Type, else sniffed.
+    PDF and Word magic bytes win over a label; a page labelled text that starts like HTML is HTML."""
     sniffed = sniff_kind(content)
     if sniffed == "pdf":
         return "pdf"
+    if content[:2] == b"PK" and (b"word/document.xml" in content[:65536] or (content_type or "").startswith(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml")):
+        return "docx"  # a Word file (its magic wins over a label, like a PDF's)
     if source.kind:
         return source.kind if source.kind != "pdf" else sniffed
     mime = (content_type or "").split(";")[0].strip().lower()
@@ -406,8 +409,8 @@ def extract_text(source: WatchSource, content: bytes, content_type: str | None) 
         raise InputError(f"{source.id}: the document is empty")
     kind = content_kind(source, content, content_type)
     try:
-        if kind == "pdf":
-            text = extract_bytes(content, source=source.id, kind="pdf").text
+        if kind in ("pdf", "docx"):
+            text = extract_bytes(content, source=source.id, kind=kind).text
         else:
             text = _decode(content, content_type)
             if _garbled(text[:20000]):

@@ -115,8 +115,8 @@ def _scan(source: WatchSource, text: str, content: bytes | None = None, content_
     from ..engine.pipeline import default_scanner
 
     kind = content_kind(source, content, content_type) if content else "text"
-    if kind == "pdf":
-        doc = extract_bytes(content, source=source.id, kind="pdf")
+    if kind in ("pdf", "docx"):
+        doc = extract_bytes(content, source=source.id, kind=kind)
     else:
         doc = extract_bytes(text.encode("utf-8"), source.id, "text")
         if content:

@@ -3,7 +3,7 @@
     - id: unicom-guangzhou              # [a-z0-9][a-z0-9._-]*, unique
       url: https://example.com/agreement.html   # or  path: local/copy.html (relative to this file)
       lang: zh                          # optional: zh | en
-      kind: html                        # optional: html | pdf | text | markdown (sniffed otherwise)
+      kind: html                        # optional: html | pdf | docx | text | markdown (sniffed otherwise)
       select: "div.agreement"           # optional CSS selector(s): keep only these parts of the page
       remove: [".ad", "#cookie-banner"] # optional CSS selector(s): drop these parts first
       name: China Unicom service agreement   # optional human title (digest, feed)
@@ -24,7 +24,7 @@ from ..errors import UsageError
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 LANGS = ("zh", "en")
-KINDS = ("html", "pdf", "text", "markdown")
+KINDS = ("html", "pdf", "docx", "text", "markdown")
 FIELDS = ("id", "url", "path", "lang", "kind", "select", "remove", "name")
 MAX_ID = 100
 

@@ -85,7 +85,7 @@ def test_mapping_form(tmp_path):
     ("- id: a\n  url: [1, 2]\n", ["field 'url'", "string"]),
     ("- id: a\n  path: ''\n", ["field 'path'"]),
     ("- id: a\n  url: https://e.com/a\n  lang: fr\n", ["field 'lang'", "zh, en", "'fr'"]),
-    ("- id: a\n  url: https://e.com/a\n  kind: docx\n", ["field 'kind'", "html", "'docx'"]),
+    ("- id: a\n  url: https://e.com/a\n  kind: doc\n", ["field 'kind'", "html", "'doc'"]),
     ("- id: a\n  url: https://e.com/a\n  select: 3\n", ["field 'select'", "CSS selector"]),
     ("- id: a\n  url: https://e.com/a\n  remove: {a: b}\n", ["field 'remove'", "CSS selector"]),
     ("- id: a\n  url: https://e.com/a\n  select: [main, 3]\n", ["field 'select'", "in the list"]),
