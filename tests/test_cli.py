@@ -416,3 +416,44 @@ def test_shell_completion(run_cli):
     assert "--db" in complete("terms-scan history --d", 2)
     script = run_cli("--show-completion", "bash")
     assert script.returncode == 0 and b"_TERMS_SCAN_COMPLETE" in script.stdout
+
+
+def test_several_files_are_scanned_one_by_one_and_a_bad_one_does_not_stop_the_batch(run_cli, tmp_path):
+    """Issue 12: several agreements give one summary line each; an unreadable file is a line
+    saying why and the batch goes on; the exit code is the worst (3 for the bad file)."""
+    a = tmp_path / "a.txt"
+    a.write_text(HIGH, encoding="utf-8")
+    b = tmp_path / "b.txt"
+    b.write_text("Your plan has a 24-month minimum term. An early termination fee of $200 applies.\n", encoding="utf-8")
+    bad = tmp_path / "c.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"broken" * 30)
+    p = run_cli(str(a), str(b), str(bad))
+    assert p.returncode == 3
+    lines = p.stdout.decode().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{a} · ") and "高风险" in lines[0]
+    assert lines[1].startswith(f"{b} · ") and "Grade" in lines[1]
+    assert lines[2].startswith(f"{bad}: error: ") and str(bad) not in lines[2][len(str(bad)) + 2:]
+    ok = run_cli(str(a), str(b), "--format", "json")
+    assert ok.returncode == 0
+    assert [json.loads(x)["document"]["source"] for x in ok.stdout.decode().splitlines()] == [str(a), str(b)]
+    md = run_cli(str(a), str(b), "--format", "md")
+    assert md.returncode == 2 and "--as-one" in one_line_error(md)
+
+
+def test_as_one_reads_a_folder_in_name_order_as_one_agreement(run_cli, tmp_path):
+    d = tmp_path / "parts"
+    d.mkdir()
+    (d / "part2.txt").write_text("第二部分：合约期内提前解约的，须支付违约金300元。\n", encoding="utf-8")
+    (d / "part10.txt").write_text("第三部分：首充金额不予退还。\n", encoding="utf-8")
+    (d / "part1.txt").write_text("第一部分：本协议合约期为24个月，每月最低消费39元。\n", encoding="utf-8")
+    p = run_cli(str(d), "--as-one", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["document"]["pages"] == 3 and "(3 files)" in rep["document"]["source"]
+    first = {}
+    for f in rep["findings"]:
+        first.setdefault(f["category"], f["location"]["page"])
+    assert first["lock_in"] == 1 and first["early_termination_fee"] == 2  # part1, part2, part10
+    assert first["refund_restriction"] == 3
+    assert run_cli("-", str(d / "part1.txt"), input=HIGH).returncode == 2
