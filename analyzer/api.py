@@ -22,8 +22,9 @@ import pickle
 import re
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
 from .model import Document
@@ -37,10 +38,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # empty report instead of saying that the file is missing.
 _PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|docx|txt|text|md|markdown|html?|xhtml|png|jpe?g|webp|bmp|tiff?|gif)$", re.I)
 
-_scanners: dict[tuple[str, ...], "Scanner"] = {}
+_scanners: dict[tuple[str, ...], Scanner] = {}
 
 
-def _scanner(patterns: Iterable[str | os.PathLike] = ()) -> "Scanner":
+def _scanner(patterns: Iterable[str | os.PathLike] = ()) -> Scanner:
     """The process's scanner for these extra pattern directories (created once, then kept)."""
     from .engine.pipeline import Scanner, default_scanner
 
@@ -55,7 +56,7 @@ def _scanner(patterns: Iterable[str | os.PathLike] = ()) -> "Scanner":
     return scanner
 
 
-def _warm(scanner: "Scanner", langs: Iterable[str]) -> None:
+def _warm(scanner: Scanner, langs: Iterable[str]) -> None:
     """Compile every regex of the patterns for these languages, once per scanner.
 
     The library compiles a validated pattern file's regexes lazily, when a document first
@@ -96,8 +97,8 @@ def _as_path(source: str) -> Path | None:
     return None
 
 
-def scan(source: "str | os.PathLike | bytes | Document | list[str | os.PathLike]", lang: str | None = None,
-         kind: str | None = None, *, patterns: Iterable[str | os.PathLike] = ()) -> "Report":
+def scan(source: str | os.PathLike | bytes | Document | list[str | os.PathLike], lang: str | None = None,
+         kind: str | None = None, *, patterns: Iterable[str | os.PathLike] = ()) -> Report:
     """Scan one agreement and return its ``Report``.
 
     ``source``
@@ -160,7 +161,7 @@ def _picklable(err: BaseException) -> BaseException:
         return RuntimeError(f"internal error: {type(err).__name__}: {err}")
 
 
-def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> "Report | BaseException":
+def _scan_one(job: tuple[str, str | None, str | None, tuple[str, ...]]) -> Report | BaseException:
     """Scan one file; an error is returned (as a value), never raised."""
     path, lang, kind, patterns = job
     try:
@@ -207,7 +208,7 @@ class _Progress:
 
 def scan_many(paths: Iterable[str | os.PathLike], workers: int | None = None, progress: bool = True,
               lang: str | None = None, kind: str | None = None, *,
-              patterns: Iterable[str | os.PathLike] = ()) -> Iterator[tuple[Path, "Report | Exception"]]:
+              patterns: Iterable[str | os.PathLike] = ()) -> Iterator[tuple[Path, Report | Exception]]:
     """Scan many files in parallel; yields ``(path, result)`` pairs in the order of ``paths``.
 
     ``result`` is the file's ``Report``, or, when that file could not be scanned, the
@@ -239,7 +240,7 @@ def scan_many(paths: Iterable[str | os.PathLike], workers: int | None = None, pr
 
 
 def _scan_many(items: Sequence[Path], workers: int | None, progress: bool, lang: str | None,
-               kind: str | None, pats: tuple[str, ...]) -> Iterator[tuple[Path, "Report | Exception"]]:
+               kind: str | None, pats: tuple[str, ...]) -> Iterator[tuple[Path, Report | Exception]]:
     n = min(workers or available_cores(), len(items)) or 1
     bar = _Progress(len(items), progress)
     jobs = [(str(p), lang, kind, pats) for p in items]
@@ -266,7 +267,7 @@ def _pandas() -> Any:
     return pandas
 
 
-def findings_frame(report: "Report") -> Any:
+def findings_frame(report: Report) -> Any:
     """One row per finding: source, category, severity, confidence, page, start, end,
     pattern, one column per value key found (amount, currency, period, months, days,
     percent, data_gb, speed_kbps, formula; in that order; missing values are NaN/None),
@@ -295,7 +296,7 @@ def findings_frame(report: "Report") -> Any:
     return frame
 
 
-def exit_cost_frame(report: "Report", lang: str | None = None) -> Any:
+def exit_cost_frame(report: Report, lang: str | None = None) -> Any:
     """The exit-cost table: one row per "leave after month N" (and the total commitment):
     month, label, amount (NaN when it cannot be computed), currency, formula, missing."""
     pd = _pandas()
@@ -317,7 +318,7 @@ def exit_cost_frame(report: "Report", lang: str | None = None) -> Any:
     return frame
 
 
-def html_fragment(report: "Report", lang: str | None = None) -> str:
+def html_fragment(report: Report, lang: str | None = None) -> str:
     """The HTML report's body as a fragment for a notebook: its CSS scoped to one wrapper
     ``<div>``, ids prefixed so that several reports in one notebook do not collide, no
     ``<html>``/``<head>``, no script; all document text escaped (as in the full page)."""

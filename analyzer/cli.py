@@ -19,7 +19,6 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -101,18 +100,18 @@ def scan(
                                              "several other files are scanned one by one (--as-one: as one agreement).",
                                         shell_complete=_complete_source),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-    lang: Optional[Lang] = typer.Option(None, "--lang", help="Document language (detected when not given)."),
-    lang_out: Optional[Lang] = typer.Option(None, "--lang-out", help="Report language (default: the document's)."),
-    kind: Optional[Kind] = typer.Option(None, "--kind", help="Input kind (detected from the name and content when not given)."),
-    fail_on: Optional[Level] = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    lang: Lang | None = typer.Option(None, "--lang", help="Document language (detected when not given)."),
+    lang_out: Lang | None = typer.Option(None, "--lang-out", help="Report language (default: the document's)."),
+    kind: Kind | None = typer.Option(None, "--kind", help="Input kind (detected from the name and content when not given)."),
+    fail_on: Level | None = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     patterns: list[Path] = typer.Option([], "--patterns", help="Extra pattern directory (repeatable)."),
     with_keywords: bool = typer.Option(False, "--keywords", help="Add each finding's keywords (jieba / spaCy tokens; slower start)."),
-    offer: Optional[str] = typer.Option(None, "--offer", help="The advert's claims, to check against the agreement (e.g. \"29元/月 100G通用流量 无合约\")."),
-    offer_file: Optional[Path] = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
+    offer: str | None = typer.Option(None, "--offer", help="The advert's claims, to check against the agreement (e.g. \"29元/月 100G通用流量 无合约\")."),
+    offer_file: Path | None = typer.Option(None, "--offer-file", help="Read the advert's text from this file."),
     time_limit: float = typer.Option(45.0, "--time-limit", help="Seconds the clause search may take; past it the report is marked incomplete."),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Exit 0 (not 3) when the scan could not read everything within its limits."),
-    product: Optional[Product] = typer.Option(None, "--product", help="What is bought, when the words of the advice should not be guessed from the text: mobile (a phone line or data card), broadband, membership (gym, course, prepaid card), subscription (an app or online service), service."),
+    product: Product | None = typer.Option(None, "--product", help="What is bought, when the words of the advice should not be guessed from the text: mobile (a phone line or data card), broadband, membership (gym, course, prepaid card), subscription (an app or online service), service."),
     full: bool = typer.Option(False, "--full", help="The whole terminal report (every clause, missing protections, all questions, how to get out); by default a first screen: verdict, exit cost, the most serious clauses, advert contradictions, three questions."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
@@ -213,14 +212,14 @@ _DB_HELP = "History database (default: the user data directory, e.g. ~/.local/sh
 @watch_app.command("watch")
 def watch_cmd(
     sources: Path = typer.Argument(..., help="sources.yaml: one entry per document (id, url or path, lang, kind, select, remove)."),
-    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
     format: DigestFormat = typer.Option(DigestFormat.text, "--format", "-f", help="Digest format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the digest to this file."),
-    feed: Optional[Path] = typer.Option(None, "--feed", help="Also write an Atom feed (one entry per source whose terms changed)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (default: the number of cores)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the digest to this file."),
+    feed: Path | None = typer.Option(None, "--feed", help="Also write an Atom feed (one entry per source whose terms changed)."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: the number of cores)."),
     rescan: bool = typer.Option(False, "--rescan", help="Fetch nothing: re-derive text and findings of the stored versions with the current extractor and patterns (a technical upgrade, not a change in the terms)."),
     fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any source changed in its terms."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server to connect or send the next bytes; a whole request may take at most max(60, 6 x this)."),
     lang: Lang = typer.Option(Lang.en, "--lang-out", help="Digest language."),
     allow_path: list[Path] = typer.Option([], "--allow-path", help="A folder that path: sources may read besides the sources file's own folder (repeatable)."),
@@ -255,7 +254,7 @@ def watch_cmd(
 @watch_app.command("history")
 def history_cmd(
     source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
-    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """List the recorded versions of one source: number, date, kind, sha256, findings."""
     history = _open_history(db)
@@ -284,9 +283,9 @@ def diff_cmd(
     source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
     from_version: int = typer.Option(..., "--from", help="The earlier version number."),
     to_version: int = typer.Option(..., "--to", help="The later version number."),
-    db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
     format: DigestFormat = typer.Option(DigestFormat.text, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
 ) -> None:
     """Clause-level diff of two recorded versions of one source."""
     from .watch.diff import diff_findings, is_formatting_only, text_diff
@@ -319,7 +318,7 @@ def diff_cmd(
     _write_or_print(text, output)
 
 
-def _open_history(db: Optional[Path]):
+def _open_history(db: Path | None):
     from .watch.history import History, default_db_path
 
     path = db if db is not None else default_db_path()
@@ -364,7 +363,7 @@ def _all_images(paths: list[Path]) -> bool:
 
 
 def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | None, patterns: tuple[str, ...],
-               time_limit: float, output: Optional[Path], allow_incomplete: bool, fail_on: Optional[Level]) -> None:
+               time_limit: float, output: Path | None, allow_incomplete: bool, fail_on: Level | None) -> None:
     """Several agreements one by one: one summary line each (JSON: one report a line); a file
     that cannot be read is a line saying why, and the batch goes on. The exit code is the worst."""
     from .engine.extract import extract_path
@@ -456,7 +455,7 @@ def page_long_output(text: str, height: int | None = None) -> bool:
     return True
 
 
-def _write_or_print(text: str | bytes, output: Optional[Path], inputs: tuple[Path, ...] = ()) -> None:
+def _write_or_print(text: str | bytes, output: Path | None, inputs: tuple[Path, ...] = ()) -> None:
     """To the -o file (atomically: the old file or the new one, never half) or standard output."""
     if output is None:
         try:

@@ -49,7 +49,7 @@ class Location:
         return {"page": self.page, "start": self.start, "end": self.end}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Location":
+    def from_dict(cls, d: dict[str, Any]) -> Location:
         return cls(int(d.get("page") or 1), int(d.get("start") or 0), int(d.get("end") or 0))
 
 
@@ -90,7 +90,7 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Finding":
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
         """The finding a report's JSON describes (``to_dict`` read back): stored reports of the
         weekly watch are compared as typed findings, not as dictionaries."""
         explanation = dict(d.get("explanation") or {})
@@ -126,7 +126,7 @@ class Protection:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Protection":
+    def from_dict(cls, d: dict[str, Any]) -> Protection:
         return cls(category=d["category"], evidence=d.get("evidence") or "", clause=d.get("clause") or "",
                    location=Location.from_dict(d.get("location") or {}), pattern=d.get("pattern") or "",
                    explanation=dict(d.get("explanation") or {}))
@@ -188,7 +188,7 @@ class Report:
 
         return json_dumps(self.to_dict(), indent)
 
-    def with_keywords(self, top: int = 6) -> "Report":
+    def with_keywords(self, top: int = 6) -> Report:
         """A copy whose findings carry their clause keywords (jieba / spaCy tokens)."""
         from dataclasses import replace
 
@@ -197,7 +197,7 @@ class Report:
         found = tuple(replace(f, keywords=tuple(keywords(f.evidence, self.language, top))) for f in self.findings)
         return replace(self, findings=found)
 
-    def with_offer(self, advert: str) -> "Report":
+    def with_offer(self, advert: str) -> Report:
         """A copy that also checks an advert's claims against this agreement."""
         from dataclasses import replace
 

@@ -12,7 +12,8 @@ import os
 import signal
 import threading
 import time
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 _WORKER_ENV = "TERMS_SCAN_IN_WORKER"

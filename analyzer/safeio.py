@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -119,10 +120,8 @@ def write_atomic(path: Path, text: str | bytes, inputs: tuple[Path, ...] = ()) -
             f.flush()
             os.fsync(f.fileno())
         if path.exists():
-            try:
+            with contextlib.suppress(OSError):
                 os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-            except OSError:
-                pass
         else:
             umask = os.umask(0)
             os.umask(umask)
@@ -133,10 +132,8 @@ def write_atomic(path: Path, text: str | bytes, inputs: tuple[Path, ...] = ()) -
         raise _write_error(path, err) from err
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _write_error(path: Path, err: OSError) -> Exception:

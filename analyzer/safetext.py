@@ -75,7 +75,7 @@ def _make_classes() -> tuple[type, type]:
         def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
             super().__init__(visible(text), *args, **kwargs)
 
-        def append(self, text: Any, style: Any = None) -> "SafeText":  # type: ignore[override]
+        def append(self, text: Any, style: Any = None) -> SafeText:  # type: ignore[override]
             if isinstance(text, str):
                 text = visible(text)
             return super().append(text, style)

@@ -82,7 +82,7 @@ def _reportlab():
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfgen import canvas
     except ImportError:
-        raise SystemExit("bench: reportlab is needed to make the PDF: pip install reportlab")
+        raise SystemExit("bench: reportlab is needed to make the PDF: pip install reportlab") from None
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return A4, pdfmetrics, canvas
@@ -110,9 +110,9 @@ def _wrap(text: str, width: float, size: float, limit: int | None = None) -> lis
 
 
 def _draw(path: Path, lines: list[str], per_page: int, size: float, margin: float, lead: float) -> Path:
-    A4, _, canvas = _reportlab()
-    w, h = A4
-    c = canvas.Canvas(str(path), pagesize=A4)
+    a4, _, canvas = _reportlab()
+    w, h = a4
+    c = canvas.Canvas(str(path), pagesize=a4)
     for p in range(max(1, -(-len(lines) // per_page))):
         c.setFont(FONT, size)
         y = h - margin
@@ -127,8 +127,8 @@ def _draw(path: Path, lines: list[str], per_page: int, size: float, margin: floa
 def make_pdf(path: Path, pages: int = 10, size: float = 10.5, text: str | None = None) -> Path:
     """Fill exactly ``pages`` A4 pages with Chinese corpus text, wrapped to the page width (with
     ``text``: all of it, on as many pages as it takes)."""
-    A4, _, _ = _reportlab()
-    w, h = A4
+    a4, _, _ = _reportlab()
+    w, h = a4
     margin, lead = 56, size * 1.5
     per_page = int((h - 2 * margin) // lead)
     if text is not None:
@@ -240,7 +240,7 @@ def main() -> int:
     print(f"targets: cold scan < {TARGET_SECONDS} s, peak memory < {TARGET_MB} MB; the 10-page PDF <= "
           f"{TARGET_PDF_SECONDS} s and <= {TARGET_PDF_X_PDFTOTEXT:g}x pdftotext -> " + ("all met" if not failed else "MISSED"))
     if a.json:
-        a.json.write_text(json.dumps({"runs": a.n, "rows": {l: r for l, r, _ in rows}, "findings": info,
+        a.json.write_text(json.dumps({"runs": a.n, "rows": {label: r for label, r, _ in rows}, "findings": info,
                                       "targets": {"seconds": TARGET_SECONDS, "mb": TARGET_MB,
                                                   "pdf_seconds": TARGET_PDF_SECONDS,
                                                   "pdf_x_pdftotext": TARGET_PDF_X_PDFTOTEXT},

@@ -49,7 +49,7 @@ def alternatives(p) -> list[str]:
     if data.get("match"):
         m = data["match"]
         return [m] if isinstance(m, str) else list(m)
-    return ["{@%s}" % data["concepts"][0]]
+    return ["{@" + data["concepts"][0] + "}"]
 
 
 def main() -> None:

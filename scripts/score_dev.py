@@ -11,11 +11,9 @@ figures quoted in notes; this one is for the edit-measure loop on development da
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from collections import defaultdict
-from contextlib import redirect_stdout
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -318,7 +318,6 @@ def test_a_long_agreement_in_filler_keeps_every_finding(scanner):
     assert set(map(_key, alone.findings)) == set(map(_key, big.findings))
     assert len(alone.findings) >= 10
     # locations point into the long text: the quoted evidence is where the report says
-    text = big.document.text
     for f in big.findings:
         assert f.location.start >= len(half) - 5
 
@@ -334,9 +333,9 @@ def test_time_budget_marks_the_report_incomplete(scanner, run_cli, tmp_path):
     path.write_text(big, encoding="utf-8")
     p = run_cli(str(path), "--time-limit", "0.2")
     assert p.returncode == 3 and b"incomplete scan" in p.stderr
-    assert "扫描未完成".encode("utf-8") in p.stdout  # a line under the verdict, not only a warning
+    assert "扫描未完成".encode() in p.stdout  # a line under the verdict, not only a warning
     q = run_cli(str(path), "--time-limit", "0.2", "--allow-incomplete", "-f", "md")
-    assert q.returncode == 0 and "扫描未完成".encode("utf-8") in q.stdout
+    assert q.returncode == 0 and "扫描未完成".encode() in q.stdout
     assert run_cli(str(path), "--time-limit", "nan").returncode == 2
 
 

@@ -60,8 +60,9 @@ def test_json_keeps_the_data_but_escapes_controls():
 def test_safe_text_and_console_cannot_be_bypassed():
     import io
 
-    from analyzer.safetext import SafeConsole, SafeText
     from rich.table import Table
+
+    from analyzer.safetext import SafeConsole, SafeText
 
     buf = io.StringIO()
     con = SafeConsole(file=buf, width=80, no_color=True, force_terminal=False, markup=False)

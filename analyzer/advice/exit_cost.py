@@ -4,8 +4,9 @@ gifts forfeited or repaid), and each row adds its parts up (``exit_cost(facts)``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from ..engine.values import (
     Mechanism,
@@ -63,7 +64,7 @@ class _Clause:
     remaining: bool
 
     @classmethod
-    def of(cls, f: Any) -> "_Clause":
+    def of(cls, f: Any) -> _Clause:
         v, ev = f.values, f.evidence
         formula = v.get("formula", "") or ""
         mech = mechanism(formula)
@@ -97,9 +98,9 @@ def _tn(F: Facts) -> str:
 
 def _arrears(F: Facts, c: _Clause) -> _Slot | None:
     """A penalty for unpaid bills when the account is closed, not a price of leaving."""
-    if re.search(r"欠费|arrears|past due|unpaid", c.ev, re.I) and not _REMAINING.search(c.ev.split("欠费")[-1] if "欠费" in c.ev else ""):
-        if c.mech is Mechanism.COMMITTED_TOTAL or not c.formula:
-            return "other", "arrears", _Part(_t("欠费被销号时追缴", "if the account is closed for arrears"), None, None, [c.f], core=False)
+    if (re.search(r"欠费|arrears|past due|unpaid", c.ev, re.I) and not _REMAINING.search(c.ev.split("欠费")[-1] if "欠费" in c.ev else "")
+            and (c.mech is Mechanism.COMMITTED_TOTAL or not c.formula)):
+        return "other", "arrears", _Part(_t("欠费被销号时追缴", "if the account is closed for arrears"), None, None, [c.f], core=False)
     return None
 
 
@@ -471,9 +472,10 @@ def exit_cost(F: Facts) -> ExitCost | None:
         cond = re.search(r"每次|/次|补|移机|赔偿|未退还|逾期|滞纳|迟|丢失|损坏|late|returned|declined|restocking|reconnect|transfer|转让|转卡|停卡|per GB|each|per billing|下限|上限|if you|如您|如需|若|not return|unreturn|upgrade", ev, re.I)
         if not oneoff or cond:
             continue
-        if isinstance(a, (int, float)) and f.values.get("period") == "once" and (a, f.evidence) not in [(x, y.evidence) for x, y in fees]:
-            if not any(abs(float(a) - x) < 1e-9 for x, _ in fees):
-                fees.append((float(a), f))
+        if (isinstance(a, (int, float)) and f.values.get("period") == "once"
+                and (a, f.evidence) not in [(x, y.evidence) for x, y in fees]
+                and not any(abs(float(a) - x) < 1e-9 for x, _ in fees)):
+            fees.append((float(a), f))
     refundable = [(a, f) for a, f in fees if re.search(r"押金|deposit", f.evidence, re.I)
                   and re.search(r"退还|返还|returned|refund", f.evidence, re.I) and not _NONREF.search(f.evidence)]
     tparts, tmiss = [], []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..engine.normalize import fold_chars
 from ..engine.values import (
@@ -340,7 +341,9 @@ class Facts:
                   and re.search(r"无合约|不设合约|没有合约|无违约金|不收取(任何)?违约金|no (annual )?contract|no minimum term|no term commitment", p.evidence, re.I)
                   and not re.search(r"如果|如|若|期满后|if |unless|during|cooling|when |not subject", p.evidence, re.I)]
         if strong:
-            bare = lambda f: not any(f.values.get(k) for k in ("amount", "months", "formula", "percent"))
+            def bare(f: Any) -> bool:
+                return not any(f.values.get(k) for k in ("amount", "months", "formula", "percent"))
+
             self.lock = [f for f in self.lock if not bare(f)]
             self.etfs = [f for f in self.etfs if not bare(f)]
         self._term()
@@ -363,7 +366,7 @@ class Facts:
             best = [(m, f) for f in self.mins if (m := _int_months(f.values.get("months")))]
         if not best:
             best = [(m, f) for f in self.etfs + self.acts if (m := _int_months(f.values.get("months")))
-                    and re.search(r"(%d[- ]?(month|个月)[- ]?(term|contract|commitment|agreement|minimum|plan|合约|在网|协议))|((合约期?|在网|协议期|服务期|term|contract|commitment)[^。.;；]{0,8}%d\s*(个月|months?))" % (m, m), f.evidence, re.I)
+                    and re.search(rf"({m}[- ]?(month|个月)[- ]?(term|contract|commitment|agreement|minimum|plan|合约|在网|协议))|((合约期?|在网|协议期|服务期|term|contract|commitment)[^。.;；]{{0,8}}{m}\s*(个月|months?))", f.evidence, re.I)
                     and not re.search(r"欠费|arrears|past due", f.evidence)]
         if not best:
             best = self._term_by_reference()

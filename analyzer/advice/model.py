@@ -52,7 +52,7 @@ class Source:
     end: int
 
     @classmethod
-    def of(cls, finding: Any) -> "Source":
+    def of(cls, finding: Any) -> Source:
         """A Finding or a Protection (both carry category, evidence and location); the advice's
         folded reading of one cites the finding itself, verbatim."""
         finding = getattr(finding, "original", finding)

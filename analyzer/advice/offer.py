@@ -20,8 +20,9 @@ a finding category), the source's category is the claim kind ("price" or "data")
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import regex
 

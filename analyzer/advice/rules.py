@@ -3,7 +3,8 @@ agreement does not state, and the questions to ask before paying."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .exit_cost import _standard_price
 from .facts import (

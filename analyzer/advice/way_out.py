@@ -68,7 +68,7 @@ def _channels(F: Facts) -> list[Channel]:
     if not found:
         weak = {k: len(rx.findall(text)) for k, rx in _OPERATOR_WEAK}
         found = [c for c in counts if weak.get(c[1])]
-    for _, key, hot, app_zh, app_en in sorted(found, key=lambda c: -c[0])[:3]:
+    for _, _key, hot, app_zh, app_en in sorted(found, key=lambda c: -c[0])[:3]:
         out.append(Channel(hot, "hotline", "operator"))
         out.append(Channel(app_zh if F.lang == "zh" else app_en, "app", "operator"))
     seen = {c.name for c in out}

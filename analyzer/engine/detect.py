@@ -15,8 +15,8 @@ from typing import Any
 
 import regex
 
-from . import values as values_mod
 from ..model import Document, Finding, Location, Protection
+from . import values as values_mod
 from .normalize import NormText
 from .patterns import Pattern
 from .segment import Sentence

@@ -563,7 +563,7 @@ def _plumber_texts(data: bytes, source: str, indexes: list[int]) -> dict[int, st
         texts = _pages_in_parallel(data, indexes, workers)
     else:
         texts = _extract_pages((data, indexes))
-    return dict(zip(indexes, texts))
+    return dict(zip(indexes, texts, strict=False))
 
 
 def _pdfminer_errors() -> tuple[type[BaseException], ...]:

@@ -16,8 +16,7 @@ from ..errors import UsageError
 
 USER_DICT = Path(__file__).parent / "data" / "userdict.txt"
 
-_ZH_STOP = set("的 了 和 与 及 或 在 是 为 对 将 由 按 向 从 于 其 并 等 该 本 此 之 以 被 把 也 都 而 如 若 时 后 前 中 内 上 下 "
-               "甲方 乙方 用户 客户 我们 您 你 公司 协议 规定 约定 相关 进行 应当 可以 需要 有权 应 须 如果 因 个".split())
+_ZH_STOP = set(["的", "了", "和", "与", "及", "或", "在", "是", "为", "对", "将", "由", "按", "向", "从", "于", "其", "并", "等", "该", "本", "此", "之", "以", "被", "把", "也", "都", "而", "如", "若", "时", "后", "前", "中", "内", "上", "下", "甲方", "乙方", "用户", "客户", "我们", "您", "你", "公司", "协议", "规定", "约定", "相关", "进行", "应当", "可以", "需要", "有权", "应", "须", "如果", "因", "个"])
 _DOMAIN_EN = {"fee", "fees", "term", "contract", "minimum", "cancel", "cancellation", "terminate", "termination",
               "refund", "renew", "renews", "renewal", "promotional", "credit", "credits", "arbitration",
               "deposit", "activation", "charge", "charges", "penalty", "months", "commitment", "throttle",

@@ -14,9 +14,7 @@ the original through ``NormText.orig``. What changes:
 from __future__ import annotations
 
 import functools
-
 import re
-
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache

@@ -22,8 +22,9 @@ import io
 import math
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import InputError
 
@@ -62,9 +63,9 @@ class Line:
 
 def load_image(data: bytes, source: str) -> Any:
     """An RGB PIL image (EXIF orientation applied: phone photos), or InputError."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     import warnings
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:

@@ -341,12 +341,12 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
     match = _regex_list(path, data, "match")
     labels = ["match"]
     if not match and names:
-        match, names = ["{@%s}" % names[0]], names[1:]
+        match, names = ["{@" + names[0] + "}"], names[1:]
         labels = [data["concepts"][0]]
     if not match:
         raise _fail(path, "match", "needs at least one regular expression")
     require_raw = _regex_list(path, data, "require", nested=True)
-    require_raw = [["{@%s}" % n] for n in names] + require_raw
+    require_raw = [["{@" + n + "}"] for n in names] + require_raw
     labels += list(names) + [f"require[{i}]" for i in range(len(require_raw) - len(names))]
     require = tuple(mk(f"require[{i}]", r if isinstance(r, list) else [r]) for i, r in enumerate(require_raw))
     cue_name = data.get("cue", "")
@@ -391,7 +391,7 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
         defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
         explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
         examples=examples, path=str(path), labels=tuple(labels),
-        cue=mk("cue", ["{@%s}" % cue_name]) if cue_name else None, cue_name=cue_name,
+        cue=mk("cue", ["{@" + cue_name + "}"]) if cue_name else None, cue_name=cue_name,
     )
 
 

@@ -5,14 +5,15 @@ the command line and the Python API call the same object.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from .detect import detect
 from ..errors import InputError, UsageError
-from .extract import extract_bytes, extract_path
 from ..model import Document, Finding, Protection, Report
+from .detect import detect
+from .extract import extract_bytes, extract_path
 from .normalize import NormText, is_cjk, normalize
 from .patterns import Pattern, library
 from .segment import Sentence, split_sentences
@@ -43,7 +44,7 @@ class ScanContext:
     pieces: tuple[ScanPiece, ...]
 
     @classmethod
-    def of(cls, text: str) -> "ScanContext":
+    def of(cls, text: str) -> ScanContext:
         """The context of a text read whole (a report that did not keep its own)."""
         norm = normalize(text)
         return cls((ScanPiece(0, norm, tuple(split_sentences(norm.text))),))

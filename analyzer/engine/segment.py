@@ -91,9 +91,7 @@ def _is_abbrev_stop(text: str, i: int) -> bool:
     word = text[j:i].lower()
     if word in _ABBREV or len(word) == 1:
         return True
-    if i + 1 < len(text) and text[i + 1].isdigit():  # 3.5, 1.2.3
-        return True
-    return False
+    return i + 1 < len(text) and text[i + 1].isdigit()  # 3.5, 1.2.3
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -166,7 +164,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 last_row = None
                 continue
             if header and len(row) == len(header) and len(row) >= 2:
-                cells = "; ".join(f"{h}: {c}" for h, c in zip(header, row) if h and c)
+                cells = "; ".join(f"{h}: {c}" for h, c in zip(header, row, strict=False) if h and c)
             last_row = row
             # a table row "| 合约期 | 12个月 |" is the statement "合约期: 12个月" (same length)
             s = " " + _CELL_SEP.sub(lambda m: ":" + " " * (len(m.group()) - 1), s[1:-1]) + " "

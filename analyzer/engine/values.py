@@ -514,7 +514,7 @@ def fee_schedule(text: str) -> list[tuple[int, int, float]]:
         out.append((a, b, float(m.group("amt") or m.group("amt2"))))
     out.sort()
     if len(out) < 2 or any(a > b or a < 1 for a, b, _ in out) or any(
-            nxt[0] <= cur[1] for cur, nxt in zip(out, out[1:])):
+            nxt[0] <= cur[1] for cur, nxt in zip(out, out[1:], strict=False)):
         return []
     return out
 

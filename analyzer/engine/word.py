@@ -20,7 +20,8 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..errors import InputError
 

@@ -46,7 +46,7 @@ footer{margin-top:10px;font-size:11px;color:#888}
 """
 
 
-def render_card_html(report: "Report", lang: str | None = None) -> str:
+def render_card_html(report: Report, lang: str | None = None) -> str:
     """The summary card as one self-contained page (the same words as the reports)."""
     v = build_view(report, lang)
     e = _e
@@ -96,7 +96,7 @@ def find_browser() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
-def render_png(report: "Report", lang: str | None = None, browser: str | None = None) -> bytes:
+def render_png(report: Report, lang: str | None = None, browser: str | None = None) -> bytes:
     """The summary card as PNG bytes (780 px wide). Needs headless Chromium; nothing is fetched."""
     browser = browser or find_browser()
     if browser is None:

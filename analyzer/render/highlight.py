@@ -52,7 +52,7 @@ class _Span:
     label: str
 
 
-def _spans(report: "Report", lang: str) -> tuple[list[_Span], dict[tuple[int, int, str], str]]:
+def _spans(report: Report, lang: str) -> tuple[list[_Span], dict[tuple[int, int, str], str]]:
     """The highlighted spans (findings f<i>, protections p<i>, other summary sources s<i>) and
     a map from (start, end, category) to the id a summary entry links to."""
     n = len(report.document.text)
@@ -85,7 +85,7 @@ def _spans(report: "Report", lang: str) -> tuple[list[_Span], dict[tuple[int, in
     return spans, ids
 
 
-def _all_sources(report: "Report") -> list[Any]:
+def _all_sources(report: Report) -> list[Any]:
     out: list[Any] = []
     sm = getattr(report, "summary", None)
     if sm is not None:
@@ -121,7 +121,7 @@ def _highlight(text: str, spans: list[_Span], lang: str, prefix: str = "") -> tu
     page = 1
     out.append(f'<span class="pagebreak first" id="{prefix}page-1">{_e(words(lang).s("page_break") % 1)}</span>')
     seg = 0
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         if a >= b:
             continue
         chunk = text[a:b]

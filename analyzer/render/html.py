@@ -9,7 +9,8 @@ starting with ``id_prefix`` so that several reports in one notebook do not colli
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .highlight import _cls, _e, _highlight, _html_css, _spans, scope_css
 from .view import ReportView, build_view, one_line, short
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @functools.cache
-def environment(kind: str = "html") -> "jinja2.Environment":
+def environment(kind: str = "html") -> jinja2.Environment:
     """The template environment of ``kind``: "html" escapes every value (html.escape after making
     control characters visible; markup built by the helpers passes as it is), "md" leaves
     escaping to the template's ``|md`` filter."""
@@ -47,7 +48,7 @@ def environment(kind: str = "html") -> "jinja2.Environment":
     return env
 
 
-def render_html(report: "Report", lang: str | None = None, *, standalone: bool = True, id_prefix: str = "") -> str:
+def render_html(report: Report, lang: str | None = None, *, standalone: bool = True, id_prefix: str = "") -> str:
     from markupsafe import Markup
 
     v = build_view(report, lang)

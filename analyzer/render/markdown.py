@@ -3,7 +3,8 @@ literal Markdown (``md_escape``), for a complaint or an article."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .view import ReportView, build_view, one_line
 
@@ -57,14 +58,14 @@ def _claim_vs(c: Any, v: ReportView) -> str:
     return "<br>".join(vs)
 
 
-def install(env: "jinja2.Environment") -> None:
+def install(env: jinja2.Environment) -> None:
     env.filters["md"] = md_escape
     env.filters["mdrefs"] = _refs
     env.filters["letter_lines"] = _letter_lines
     env.filters["claim_vs"] = _claim_vs
 
 
-def render_markdown(report: "Report", lang: str | None = None) -> str:
+def render_markdown(report: Report, lang: str | None = None) -> str:
     from ..safetext import visible
     from .html import environment
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import os
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .cjkwrap import hang, safe_output, wtext
 from .view import SEVERITIES, ReportView, build_view, one_line, short
@@ -76,7 +77,7 @@ class _Out:
             self.hang(SafeText(" " * indent + "→ " + "; ".join(labels), style="dim"), indent + 2)
 
 
-def render_terminal(report: "Report", lang: str | None = None, width: int | None = None,
+def render_terminal(report: Report, lang: str | None = None, width: int | None = None,
                     color: bool | None = None, full: bool = True) -> str:
     """The terminal report as a string (ANSI colours unless NO_COLOR or color=False)."""
     v = build_view(report, lang)

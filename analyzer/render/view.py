@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..engine.values import formula_terms
 from .i18n import Words, words
@@ -63,7 +64,7 @@ def shown_name(source: str) -> str:
     return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
 
 
-def report_title(report: "Report") -> str:
+def report_title(report: Report) -> str:
     """What a shared report is called: the agreement's own title (its first short line, when
     it reads as a title) with the file's name, else the file's name."""
     name = shown_name(report.document.source)
@@ -181,7 +182,7 @@ class Locator:
     """Where a clause is, as the reader of one report is told: "p. 3" in a document of pages;
     in a text or web page (one "page") the heading of its section, else "text"."""
 
-    def __init__(self, report: "Report", w: Words) -> None:
+    def __init__(self, report: Report, w: Words) -> None:
         self.w = w
         self.one_page = len(report.document.pages) <= 1 and report.document.kind != "pdf"
         marks: list[tuple[int, str | None]] = []
@@ -357,7 +358,7 @@ class ReportView:
         return self.w.s(key)
 
 
-def build_view(report: "Report", lang: str | None = None) -> ReportView:
+def build_view(report: Report, lang: str | None = None) -> ReportView:
     lang = lang or report.language
     w = words(lang)
     lang = w.lang if lang not in ("zh", "en") else lang

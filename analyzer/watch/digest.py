@@ -273,10 +273,9 @@ _STATUS_STYLE = {"changed": "bold red", "formatting": "yellow", "new": "bold cya
 def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: int | None = None) -> str:
     import io
 
+    from ..render.cjkwrap import hang as _hang
     from ..safetext import SafeConsole as Console
     from ..safetext import SafeText as Text
-
-    from ..render.cjkwrap import hang as _hang
 
     no_color = color is False or (color is None and bool(os.environ.get("NO_COLOR")))
     buf = io.StringIO()

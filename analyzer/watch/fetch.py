@@ -14,6 +14,7 @@ raises ``InputError`` (the caller reports the source as failed).
 """
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 import time
@@ -24,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import InputError
 from ..engine.extract import decode_text, extract_bytes, html_to_text, sniff_kind
+from ..errors import InputError
 from .sources import WatchSource
 
 EXTRACTOR_VERSION = "1"  # bump when extract_text changes (a --rescan re-derives texts)
@@ -219,10 +220,8 @@ def _with_deadline(client, url: str, seconds: float, request) -> FetchResult:
     t.start()
     t.join(seconds)
     if t.is_alive():
-        try:
+        with contextlib.suppress(Exception):
             client.close()
-        except Exception:
-            pass
         raise _Permanent(f"timed out: no complete response within {seconds:g} s ({url})")
     if "error" in box:
         raise box["error"]

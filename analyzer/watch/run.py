@@ -35,20 +35,22 @@ SIGKILL a run inside an open transaction). It is meant for tests only.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from .diff import diff_findings, is_formatting_only, text_diff
-from .digest import Digest, SourceDigest
 from ..errors import TermsScanError, UsageError
 from ..model import Finding
 from ..procs import run_parallel
+from .diff import diff_findings, is_formatting_only, text_diff
+from .digest import Digest, SourceDigest
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
 from .sources import WatchSource, load_sources
@@ -111,8 +113,8 @@ def _scan(source: WatchSource, text: str, content: bytes | None = None, content_
     from dataclasses import replace
 
     from ..engine.extract import extract_bytes
-    from .fetch import content_kind
     from ..engine.pipeline import default_scanner
+    from .fetch import content_kind
 
     kind = content_kind(source, content, content_type) if content else "text"
     if kind in ("pdf", "docx"):
@@ -163,10 +165,8 @@ def _close_inherited_fd(fd: int | None) -> None:
     """In a forked worker: drop the copy of the run lock's descriptor (the lock belongs to the
     coordinator; a worker outliving a killed coordinator must not keep it held)."""
     if fd is not None:
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
 
 
 def _execute(fn: Callable[[Any], Any], jobs: list, workers: int | None, scheduler: str | None,

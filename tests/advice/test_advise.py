@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import CORPORA, ROOT
 
 from analyzer.advice.advise import advise
 from analyzer.engine.pipeline import default_scanner
-
-from conftest import CORPORA, ROOT
 
 AGREEMENTS = CORPORA / "agreements"
 
@@ -554,7 +553,7 @@ def test_shared_corpora_numbers_add_up():
         signs = [-1 if "(-" in r.text["en"] else 1 for r in s.verdict.reasons[:-1]]
         total = float(re.search(r"Total ([\d.-]+) points", s.verdict.reasons[-1].text["en"]).group(1))
         assert all(points), (path.name, [r.text["en"] for r in s.verdict.reasons])
-        assert abs(sum(sign * float(m.group(1)) for sign, m in zip(signs, points)) - total) < 1e-6, path.name
+        assert abs(sum(sign * float(m.group(1)) for sign, m in zip(signs, points, strict=False)) - total) < 1e-6, path.name
         for row in (s.exit_cost.rows if s.exit_cost else ()):
             known = [p.amount for p in row.parts if p.amount is not None]
             if row.amount is not None and row.parts:

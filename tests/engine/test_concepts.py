@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.errors import PatternError
-from analyzer.engine.extract import extract_bytes
 from analyzer.engine.detect import detect
+from analyzer.engine.extract import extract_bytes
 from analyzer.engine.normalize import normalize
 from analyzer.engine.patterns import bundled_concepts, expand, load_concepts, load_dir, parse_pattern
 from analyzer.engine.segment import split_sentences
+from analyzer.errors import PatternError
 
 EXAMPLES = [{"text": "正例", "expect": "finding"}, {"text": "反例", "expect": "none"}]
 LEX = """

@@ -3,7 +3,6 @@ and the gold annotations are matched above a floor, the way ../shared/tools/scor
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 

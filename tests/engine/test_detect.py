@@ -8,11 +8,11 @@ import pytest
 
 from analyzer import scan
 from analyzer.engine.detect import EVIDENCE_TARGET, detect
-from analyzer.errors import UsageError
 from analyzer.engine.extract import extract_bytes
 from analyzer.engine.normalize import normalize
 from analyzer.engine.patterns import library, parse_pattern
 from analyzer.engine.segment import split_sentences
+from analyzer.errors import UsageError
 
 EXAMPLES = [{"text": "正例", "expect": "finding"}, {"text": "反例", "expect": "none"}]
 

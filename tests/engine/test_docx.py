@@ -14,9 +14,9 @@ import pytest
 docx = pytest.importorskip("docx", reason="python-docx reads Word files")
 
 from analyzer import scan  # noqa: E402
-from analyzer.errors import InputError  # noqa: E402
 from analyzer.engine.extract import MAX_BYTES, extract_bytes, extract_path  # noqa: E402
 from analyzer.engine.word import docx_text  # noqa: E402
+from analyzer.errors import InputError  # noqa: E402
 
 # invented clauses: a lock-in, an early termination fee, a minimum spend, an automatic renewal
 TITLE = "号卡入网服务协议"

@@ -5,7 +5,6 @@ Also the development corpus's high-severity aggregate (issue 8's bar: P and R >=
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 

@@ -6,8 +6,8 @@ import random
 import pytest
 
 from analyzer import scan
-from analyzer.errors import ExitCode, InputError
 from analyzer.engine.extract import decode_text, extract_bytes, extract_path, html_to_text, sniff_kind
+from analyzer.errors import ExitCode, InputError
 
 ZH = "本协议为移动电话入网服务协议。乙方承诺每月最低消费三十元，合约期为二十四个月，期间不得销户。\n"
 ZH_TRAD = "本協議為行動電話入網服務協議。乙方承諾每月最低消費三十元，合約期為二十四個月，期間不得銷戶。\n"
@@ -127,7 +127,7 @@ def test_gb18030_file_on_disk(tmp_path):
 
 
 def test_crlf_line_ends_become_lf():
-    doc = extract_bytes("第一行内容在这里。\r\n第二行内容在这里。\r\n".encode("utf-8"), "a.txt")
+    doc = extract_bytes("第一行内容在这里。\r\n第二行内容在这里。\r\n".encode(), "a.txt")
     assert "\r" not in doc.text and doc.text.count("\n") == 2
 
 
@@ -255,9 +255,8 @@ def test_sha256_is_of_the_bytes():
 @pytest.mark.parametrize("dx,dy", [(0.4, 0.0), (0.7, 0.6), (0.0, 0.9)])
 def test_pdf_glyphs_drawn_twice_for_bold_are_read_once(tmp_path, dx, dy):
     pytest.importorskip("reportlab")
-    from reportlab.pdfgen import canvas
-
     from _pdf import FONT, _register
+    from reportlab.pdfgen import canvas
 
     _register()
     path = tmp_path / "bold.pdf"
@@ -427,9 +426,9 @@ def test_a_page_pdfium_cannot_load_is_read_by_pdfplumber_or_refused(pdf_maker, m
 def test_an_empty_page_that_draws_text_gets_a_second_look(tmp_path, monkeypatch):
     """A page whose text objects give PDFium no text (only spaces here) goes to pdfplumber."""
     pytest.importorskip("reportlab")
+    from _pdf import FONT, _register
     from reportlab.pdfgen import canvas
 
-    from _pdf import FONT, _register
     import analyzer.engine.extract as extract
 
     _register()
@@ -494,10 +493,9 @@ def test_an_english_hyphen_at_a_line_end_is_kept(tmp_path):
 
 def test_encrypted_pdf_is_refused_with_its_name(tmp_path):
     pytest.importorskip("reportlab")
+    from _pdf import FONT, _register
     from reportlab.lib import pdfencrypt
     from reportlab.pdfgen import canvas
-
-    from _pdf import FONT, _register
 
     _register()
     path = tmp_path / "locked.pdf"

@@ -12,17 +12,15 @@ import os
 import subprocess
 import sys
 from difflib import SequenceMatcher
-from pathlib import Path
 
 import pytest
+from _shots import CHROMIUM, has_cjk_font, image_pdf, photo_like, screenshots
+from conftest import CORPORA
 
 import analyzer
 from analyzer.engine import ocr
 from analyzer.engine.extract import extract_bytes, extract_paths
 from analyzer.errors import InputError
-
-from _shots import CHROMIUM, has_cjk_font, image_pdf, photo_like, screenshots
-from conftest import CORPORA
 
 AGREEMENTS = CORPORA / "agreements"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.errors import PatternError
 from analyzer.engine.patterns import LazyRegex, load_dir
+from analyzer.errors import PatternError
 
 GOOD = """id: zh-demo
 category: lock_in

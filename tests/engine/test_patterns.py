@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from analyzer.engine import selftest
-from analyzer.errors import PatternError
 from analyzer.engine.patterns import default_dirs, library, load_dir, load_file
 from analyzer.engine.pipeline import Scanner
 from analyzer.engine.taxonomy import CATEGORIES
+from analyzer.errors import PatternError
 
 PATTERN_ROOT = Path(__file__).resolve().parents[2] / "patterns"
 PATTERN_FILES = sorted(p for p in PATTERN_ROOT.rglob("*.yaml") if "_concepts" not in p.parts)

@@ -19,10 +19,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from test_report import external_refs, with_advice
 
 import analyzer
 from analyzer.render.report import render_html
-from test_report import external_refs, with_advice
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
 

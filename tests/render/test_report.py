@@ -14,11 +14,26 @@ import pytest
 from rich.cells import cell_len
 
 import analyzer
-from analyzer.advice.model import (Channel, Claim, Combination, CostPart, CostRow, Escalation, ExitCost,
-                                   MissingProtection, OfferCheck, Question, Reason, Scenario, Source, Summary,
-                                   Verdict, WayOut)
-from analyzer.model import Document, Finding, Location, Page
+from analyzer.advice.model import (
+    Channel,
+    Claim,
+    Combination,
+    CostPart,
+    CostRow,
+    Escalation,
+    ExitCost,
+    MissingProtection,
+    OfferCheck,
+    Question,
+    Reason,
+    Scenario,
+    Source,
+    Summary,
+    Verdict,
+    WayOut,
+)
 from analyzer.engine.pipeline import default_scanner
+from analyzer.model import Document, Finding, Location, Page
 from analyzer.render.report import md_escape, render_html, render_markdown, render_terminal
 
 ANSI = re.compile(r"\x1b[\[\]]")
@@ -133,7 +148,7 @@ def test_terminal_fits_80_columns(request, which, lang):
               "Protections this agreement does not state", "Questions to ask before paying", "If you want out",
               "Advert against agreement"])
     pos = [next((i for i, l in enumerate(lines) if l.strip() == h), -1) for h in heads]
-    assert -1 not in pos and pos == sorted(pos), dict(zip(heads, pos))
+    assert -1 not in pos and pos == sorted(pos), dict(zip(heads, pos, strict=False))
     # the exit-cost table: amounts and a row without a figure that says what is missing
     assert ("702元" if lang == "zh" else "702 CNY") in out
     assert ("无法算出" if lang == "zh" else "no figure") in out

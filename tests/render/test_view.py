@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import analyzer
+from analyzer.render.html import render_html
 from analyzer.render.markdown import render_markdown
 from analyzer.render.terminal import render_terminal
-from analyzer.render.html import render_html
 from analyzer.render.view import build_view
 
 TEXT = ("示例卡入网协议\n1. 本协议合约期为24个月，自激活次月起计算。\n2. 合约期内，用户每月最低消费39元。\n"
@@ -27,4 +27,4 @@ def test_view_sections_and_every_format_shows_them():
 def test_view_in_english_of_a_chinese_agreement():
     v = build_view(analyzer.scan(TEXT), "en")
     assert v.lang == "en" and v.s("verdict") == "Verdict"
-    assert any("Leave after month 6" == r.label for r in v.exit_cost.rows)
+    assert any(r.label == "Leave after month 6" for r in v.exit_cost.rows)

@@ -4,8 +4,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from analyzer.model import Finding, Location
-from analyzer.watch.diff import (ClauseChange, FindingsDiff, canonical_text, diff_findings, finding_key,
-                                 is_formatting_only, text_diff)
+from analyzer.watch.diff import (
+    ClauseChange,
+    FindingsDiff,
+    canonical_text,
+    diff_findings,
+    finding_key,
+    is_formatting_only,
+    text_diff,
+)
 
 
 def f(category: str, evidence: str, **values) -> Finding:

@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from analyzer.watch.digest import (Digest, SourceDigest, describe_change, field_detail, render_atom, render_digest)
 from analyzer.errors import UsageError
 from analyzer.model import Finding
 from analyzer.watch.diff import ClauseChange
+from analyzer.watch.digest import Digest, SourceDigest, describe_change, field_detail, render_atom, render_digest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

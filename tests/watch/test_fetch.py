@@ -12,8 +12,10 @@ import pytest
 
 pytest.importorskip("httpx")
 
-from analyzer.watch import fetch as fetch_mod  # noqa: E402
+import contextlib
+
 from analyzer.errors import InputError  # noqa: E402
+from analyzer.watch import fetch as fetch_mod  # noqa: E402
 from analyzer.watch.fetch import EXTRACTOR_VERSION, FetchResult, extract_text, fetch  # noqa: E402
 from analyzer.watch.sources import WatchSource  # noqa: E402
 
@@ -79,10 +81,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, b"always broken")
         elif self.path == "/slow":
             time.sleep(1.5)
-            try:
+            with contextlib.suppress(OSError):
                 self._send(200, b"too late")
-            except OSError:
-                pass
         elif self.path == "/big":
             self._send(200, b"x" * 50_000, "text/plain")
         elif self.path == "/big-chunked":  # no Content-Length: the cap applies while streaming

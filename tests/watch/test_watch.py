@@ -8,6 +8,7 @@ SIGKILLed inside a transaction; the run lock; the same digest on a local Dask cl
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
+from analyzer.errors import StateError
 from analyzer.watch.digest import render_digest
-from analyzer.errors import StateError, UsageError
 from analyzer.watch.history import History
 from analyzer.watch.run import TEST_PAUSE_ENV, run_watch
 
@@ -70,10 +71,8 @@ class Site:
                 if etag:
                     self.send_header("ETag", etag)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *args) -> None:
                 pass
@@ -334,9 +333,8 @@ def test_two_runs_cannot_interleave(tmp_path, site):
     sources, db = write_sources(tmp_path, site, ["haoka"]), tmp_path / "h.sqlite"
     site.set("/haoka", AGREEMENT_V1.encode(), type="text/plain; charset=utf-8")
     h = History(db)
-    with h.lock():
-        with pytest.raises(StateError, match="another terms-scan watch run holds the lock"):
-            run_watch(sources, db=db)
+    with h.lock(), pytest.raises(StateError, match="another terms-scan watch run holds the lock"):
+        run_watch(sources, db=db)
     assert statuses(run_watch(sources, db=db)) == {"haoka": "new"}
 
 
