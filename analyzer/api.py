@@ -41,7 +41,7 @@ _PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|docx|txt|text|md|ma
 _scanners: dict[tuple[str, ...], Scanner] = {}
 
 
-def _scanner(patterns: Iterable[str | os.PathLike] = ()) -> Scanner:
+def _scanner(patterns: Iterable[str | os.PathLike[str]] = ()) -> Scanner:
     """The process's scanner for these extra pattern directories (created once, then kept)."""
     from .engine.pipeline import Scanner, default_scanner
 
@@ -97,8 +97,8 @@ def _as_path(source: str) -> Path | None:
     return None
 
 
-def scan(source: str | os.PathLike | bytes | Document | list[str | os.PathLike], lang: str | None = None,
-         kind: str | None = None, *, patterns: Iterable[str | os.PathLike] = ()) -> Report:
+def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathLike[str]], lang: str | None = None,
+         kind: str | None = None, *, patterns: Iterable[str | os.PathLike[str]] = ()) -> Report:
     """Scan one agreement and return its ``Report``.
 
     ``source``
@@ -206,9 +206,9 @@ class _Progress:
             sys.stderr.flush()
 
 
-def scan_many(paths: Iterable[str | os.PathLike], workers: int | None = None, progress: bool = True,
+def scan_many(paths: Iterable[str | os.PathLike[str]], workers: int | None = None, progress: bool = True,
               lang: str | None = None, kind: str | None = None, *,
-              patterns: Iterable[str | os.PathLike] = ()) -> Iterator[tuple[Path, Report | Exception]]:
+              patterns: Iterable[str | os.PathLike[str]] = ()) -> Iterator[tuple[Path, Report | Exception]]:
     """Scan many files in parallel; yields ``(path, result)`` pairs in the order of ``paths``.
 
     ``result`` is the file's ``Report``, or, when that file could not be scanned, the

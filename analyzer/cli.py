@@ -19,10 +19,18 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .errors import ExitCode, InputError, StateError, TermsScanError, UsageError
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from click.shell_completion import CompletionItem
+
+    from .model import Report
+    from .watch.digest import Digest
+    from .watch.history import History
 
 MAX_OFFER_BYTES = 1024 * 1024  # an advert file (a saved page) of at most 1 MB ...
 MAX_OFFER_CHARS = 20_000       # ... whose text, like --offer, is at most 20,000 characters
@@ -82,7 +90,7 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-def _complete_source(ctx: object, param: object, incomplete: str) -> list:
+def _complete_source(ctx: object, param: object, incomplete: str) -> list[CompletionItem]:
     """Shell completion of the first argument: a subcommand its letters begin; otherwise
     nothing, so that the shell completes a file name (the script uses ``complete -o default``)."""
     from click.shell_completion import CompletionItem
@@ -98,7 +106,8 @@ def scan(
                                         help="Agreement file (PDF, Word .docx, text, Markdown, HTML, or an image read by OCR), "
                                              "or - for standard input. Several images are one agreement in screenshots; "
                                              "several other files are scanned one by one (--as-one: as one agreement).",
-                                        shell_complete=_complete_source),
+                                        # typer types this with its vendored click's CompletionItem; click's own is alike
+                                        shell_complete=_complete_source),  # type: ignore[arg-type]
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     lang: Lang | None = typer.Option(None, "--lang", help="Document language (detected when not given)."),
     lang_out: Lang | None = typer.Option(None, "--lang-out", help="Report language (default: the document's)."),
@@ -233,7 +242,7 @@ def watch_cmd(
 
     check_timeout(timeout)
 
-    def deliver(digest) -> None:
+    def deliver(digest: Digest) -> None:
         if format is DigestFormat.text:
             color = False if output is not None or not sys.stdout.isatty() else None
             text = render_digest(digest, "text", lang.value, color=color, width=_width())
@@ -318,7 +327,7 @@ def diff_cmd(
     _write_or_print(text, output)
 
 
-def _open_history(db: Path | None):
+def _open_history(db: Path | None) -> History:
     from .watch.history import History, default_db_path
 
     path = db if db is not None else default_db_path()
@@ -351,7 +360,7 @@ def _expand(sources: list[str], as_one: bool) -> list[Path] | None:
     return out
 
 
-def _natural(name: str) -> list:
+def _natural(name: str) -> list[int | str]:
     """"shot2.png" before "shot10.png"."""
     import re
 
@@ -394,13 +403,13 @@ def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | 
         raise typer.Exit(worst)
 
 
-def _summary_line(report: object) -> str:
+def _summary_line(report: Report) -> str:
     """One line for a batch: the file, its grade, its high-severity count, the cost of leaving
     after month 6 and the verdict."""
     from .render.view import build_view
 
-    v = build_view(report)  # type: ignore[arg-type]
-    high = sum(1 for f in report.findings if f.severity == "high")  # type: ignore[attr-defined]
+    v = build_view(report)
+    high = sum(1 for f in report.findings if f.severity == "high")
     bits = [_one_line(v.source)]
     if v.verdict is not None:
         bits.append(v.verdict.grade_text)

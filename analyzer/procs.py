@@ -35,7 +35,7 @@ DASK_HINT = "pip install 'terms-scan[dask]'"
 
 
 def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, scheduler: str | None = None, *,
-                 ordered: bool = False, initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                 ordered: bool = False, initializer: Callable[..., object] | None = None, initargs: tuple[Any, ...] = (),
                  connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
     """The one way terms-scan runs work in parallel (scan_many, PDF pages, watch): yields
     ``(index, fn(jobs[index]))`` for every job, as results arrive (``ordered``: in job order).
@@ -91,7 +91,7 @@ def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, sc
                 proc.join(5)
 
 
-def map_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int) -> list:
+def map_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int) -> list[Any]:
     """``[fn(job) for job in jobs]`` through run_parallel; the first exception is raised."""
     out = []
     for _, result in run_parallel(fn, jobs, workers, ordered=True):
@@ -101,7 +101,7 @@ def map_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int) ->
     return out
 
 
-def _worker_start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def _worker_start(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     die_with_parent()  # a killed parent leaves no worker behind
     mark_worker()  # and a worker starts no pool of its own
     if initializer is not None:
@@ -118,19 +118,19 @@ def _run_dask(fn: Callable[[Any], Any], jobs: Sequence[Any], scheduler: str,
     except ImportError as err:
         raise UsageError(f"--scheduler needs Dask distributed: {DASK_HINT}") from err
     try:
-        client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")
+        client = Client(scheduler, timeout=f"{max(connect_timeout, 1.0):g}s")  # type: ignore[no-untyped-call]  # unannotated in distributed
     except Exception as err:
         raise StateError(f"cannot connect to the Dask scheduler {scheduler}: {' '.join(str(err).split())}") from err
     try:
         futures = client.map(fn, list(jobs), pure=False)
         index = {fut.key: i for i, fut in enumerate(futures)}
-        for fut in dask_as_completed(futures):
+        for fut in dask_as_completed(futures):  # type: ignore[no-untyped-call]  # unannotated in distributed
             try:
                 yield index[fut.key], fut.result()
             except Exception as err:
                 yield index[fut.key], err
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]  # unannotated in distributed
 
 
 def die_with_parent(poll: float = 1.0) -> None:

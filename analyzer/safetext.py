@@ -19,7 +19,15 @@ legitimate control characters).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the classes that __getattr__ makes on first use, as a type checker sees them
+    from rich.console import Console
+    from rich.text import Text
+
+    class SafeText(Text): ...
+
+    class SafeConsole(Console): ...
 
 # C0 except tab and newline, DEL, C1, the bidi embeddings/overrides/isolates and marks,
 # the line/paragraph separators (they break lines where the reader does not expect it),
@@ -31,7 +39,7 @@ _UNSAFE = re.compile(
 _UNSAFE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
 
 
-def _escape(m: re.Match) -> str:
+def _escape(m: re.Match[str]) -> str:
     c = ord(m.group())
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
@@ -75,7 +83,7 @@ def _make_classes() -> tuple[type, type]:
         def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
             super().__init__(visible(text), *args, **kwargs)
 
-        def append(self, text: Any, style: Any = None) -> SafeText:  # type: ignore[override]
+        def append(self, text: Any, style: Any = None) -> Text:
             if isinstance(text, str):
                 text = visible(text)
             return super().append(text, style)
@@ -83,7 +91,7 @@ def _make_classes() -> tuple[type, type]:
     class SafeConsole(Console):
         """A Console that makes the strings it turns into renderables safe (table cells, print)."""
 
-        def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
             return super().render_str(visible(text), *args, **kwargs)
 
     return SafeText, SafeConsole

@@ -4,7 +4,7 @@ gifts forfeited or repaid), and each row adds its parts up (``exit_cost(facts)``
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from .model import (
     CostPart,
     CostRow,
     ExitCost,
+    Text,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +46,8 @@ class _Part:
     (``fn``/``formula_fn``; ``fn`` None when the amount cannot be known), the clauses it rests
     on and what is missing to compute it."""
 
-    def __init__(self, label: dict, fn, formula_fn, sources, missing=(), core=True):
+    def __init__(self, label: Text, fn: Callable[[int], float | None] | None, formula_fn: Callable[[int], str] | None,
+                 sources: Iterable[Any], missing: Iterable[Text] = (), core: bool = True) -> None:
         self.label, self.fn, self.formula_fn = label, fn, formula_fn
         self.sources, self.missing, self.core = tuple(sources), list(missing), core
 
@@ -80,8 +82,8 @@ class _Clause:
 # A mechanism reads one clause: None when the clause is not of its kind, _SKIP when the clause
 # is counted elsewhere, else (slot, key, part): "core" parts add up in the table, "other" ones
 # are noted beside it (or used when there is no core part). The first mechanism that answers wins.
-_Slot = tuple[str, str, _Part]
-_SKIP = ("skip", "", None)
+_Slot = tuple[str, str, _Part | None]  # the part is None in _SKIP only
+_SKIP: _Slot = ("skip", "", None)
 
 
 def _term_missing(F: Facts) -> list[dict[str, str]]:
@@ -167,7 +169,7 @@ def _remaining_missing(F: Facts, c: _Clause, rate: float | None, rate_name: tupl
     return miss
 
 
-def _remaining_label(F: Facts, rate_name: tuple[str, str], factor: float, terms: Any) -> tuple[dict, str]:
+def _remaining_label(F: Facts, rate_name: tuple[str, str], factor: float, terms: Any) -> tuple[Text, str]:
     """The part's label in both languages and the factor as the formula shows it (" x 20% (at least 300)")."""
     cur = F.currency
     fac = "" if factor == 1 else (f" x {_num(factor)}" if factor > 1 else f" x {_num(factor * 100)}%")
@@ -298,8 +300,9 @@ def _etf_mechanisms(F: Facts) -> tuple[list[_Part], list[dict[str, str]]]:
             slot = read(F, c)
             if slot is None:
                 continue
-            if slot is not _SKIP:
-                slots[slot[0]].setdefault(slot[1], slot[2])
+            part = slot[2]
+            if part is not None:  # not _SKIP
+                slots[slot[0]].setdefault(slot[1], part)
             break
     core, other = slots["core"], slots["other"]
     if core:
@@ -372,50 +375,59 @@ def _schedule_part(F: Facts, f: Any, sched: list[tuple[int, int, float]]) -> _Pa
 
 
 def _credit_parts(F: Facts) -> list[_Part]:
-    cur = F.currency
     out: list[_Part] = []
     forfeits = F.forfeits()
     plans = F.credit_plans()
     if forfeits and plans:
         for a, m, f, ph in plans[:2]:
-            srcs = [f] + forfeits[:2]
-            M = m or F.term
-            Ms = str(M) if M else "M"
-            miss = []
-            if a is None:
-                if ph and M:
-                    miss.append(_t(f"预存/赠送总额（协议中为模板占位符 {ph}）", f"the prepaid/gifted total (a template placeholder {ph} in the agreement)"))
-                    out.append(_Part(_t(f"未返还的预存/赠送款作废（分{M}个月返还）", f"Unpaid instalments of the prepaid/gifted credit forfeited ({M} instalments)"),
-                                     None, lambda n, ph=ph, Ms=Ms: f"{ph} / {Ms} x ({Ms} - {n})", srcs, miss, core=False))
-                else:
-                    miss.append(_t("每月返还金额（协议未写明）", "the monthly instalment (not stated)"))
-                    out.append(_Part(_t("未返还的赠送款作废", "Unpaid gifted credit forfeited"), None,
-                                     lambda n, Ms=Ms: f"monthly instalment x ({Ms} - {n})", srcs, miss, core=False))
-                continue
-            if not M:
-                miss.append(_t("返还月数（协议未写明）", "the number of instalments (not stated)"))
-            out.append(_Part(
-                _t(f"未返还的赠送款作废（每月{_money_zh(a, cur)}）", f"Unpaid gifted credit forfeited ({_money_en(a, cur)} a month)"),
-                (lambda n, a=a, M=M: max(M - n, 0) * a) if M else None,
-                lambda n, a=a, M=M, Ms=Ms: "0 (all paid out)" if (M and n >= M) else f"({Ms} - {n}) x {_num(a)}", srcs, miss, core=False))
+            out.append(_forfeit_part(F, a, m or F.term, ph, [f] + forfeits[:2]))
     repays = F.repays()
     if repays and plans:
         a, m, f, ph = plans[0]
         if a is not None:
-            M = m or F.term
-            srcs = repays[:1] + [f]
-            miss = []
-            if re.search(r"全部优惠|所有优惠|优惠等|及.{0,8}费用|discounts", " ".join(r.evidence for r in repays), re.I):
-                miss.append(_t("需退还的其他优惠（赠送款以外）的金额（协议未写明）", "the other benefits to repay besides the gifted credit (no amounts stated)"))
-            out.append(_Part(
-                _t(f"退还已收到的赠送款（每月{_money_zh(a, cur)}）", f"Repay gifted credit already received ({_money_en(a, cur)} a month)"),
-                (lambda n, a=a, M=M: 0.0 if (F.term and n >= F.term) else min(n, M) * a) if M else (lambda n, a=a: 0.0 if (F.term and n >= F.term) else n * a),
-                lambda n, a=a, M=M: "0 (term completed)" if (F.term and n >= F.term) else (f"min({n}, {M}) x {_num(a)}" if M else f"{n} x {_num(a)}"), srcs, miss, core=False))
+            out.append(_repay_part(F, a, m or F.term, repays, repays[:1] + [f]))
     return out
 
 
-def _row(F: Facts, n: int, label: dict, parts: list[_Part]) -> CostRow:
-    cps, amounts, formulas, missing, sources = [], [], [], [], []
+def _forfeit_part(F: Facts, a: float | None, M: int | None, ph: str | None, srcs: list[Any]) -> _Part:
+    """Gifted credit forfeited on leaving, of one instalment plan: ``a`` a month for ``M`` months."""
+    cur = F.currency
+    Ms = str(M) if M else "M"
+    miss: list[Text] = []
+    if a is None:
+        if ph and M:
+            miss.append(_t(f"预存/赠送总额（协议中为模板占位符 {ph}）", f"the prepaid/gifted total (a template placeholder {ph} in the agreement)"))
+            return _Part(_t(f"未返还的预存/赠送款作废（分{M}个月返还）", f"Unpaid instalments of the prepaid/gifted credit forfeited ({M} instalments)"),
+                         None, lambda n: f"{ph} / {Ms} x ({Ms} - {n})", srcs, miss, core=False)
+        miss.append(_t("每月返还金额（协议未写明）", "the monthly instalment (not stated)"))
+        return _Part(_t("未返还的赠送款作废", "Unpaid gifted credit forfeited"), None,
+                     lambda n: f"monthly instalment x ({Ms} - {n})", srcs, miss, core=False)
+    if not M:
+        miss.append(_t("返还月数（协议未写明）", "the number of instalments (not stated)"))
+    return _Part(
+        _t(f"未返还的赠送款作废（每月{_money_zh(a, cur)}）", f"Unpaid gifted credit forfeited ({_money_en(a, cur)} a month)"),
+        (lambda n: max(M - n, 0) * a) if M else None,
+        lambda n: "0 (all paid out)" if (M and n >= M) else f"({Ms} - {n}) x {_num(a)}", srcs, miss, core=False)
+
+
+def _repay_part(F: Facts, a: float, M: int | None, repays: list[Any], srcs: list[Any]) -> _Part:
+    """Gifted credit received so far (``a`` a month for ``M`` months) that leaving repays."""
+    cur = F.currency
+    miss: list[Text] = []
+    if re.search(r"全部优惠|所有优惠|优惠等|及.{0,8}费用|discounts", " ".join(r.evidence for r in repays), re.I):
+        miss.append(_t("需退还的其他优惠（赠送款以外）的金额（协议未写明）", "the other benefits to repay besides the gifted credit (no amounts stated)"))
+    return _Part(
+        _t(f"退还已收到的赠送款（每月{_money_zh(a, cur)}）", f"Repay gifted credit already received ({_money_en(a, cur)} a month)"),
+        (lambda n: 0.0 if (F.term and n >= F.term) else min(n, M) * a) if M else (lambda n: 0.0 if (F.term and n >= F.term) else n * a),
+        lambda n: "0 (term completed)" if (F.term and n >= F.term) else (f"min({n}, {M}) x {_num(a)}" if M else f"{n} x {_num(a)}"), srcs, miss, core=False)
+
+
+def _row(F: Facts, n: int, label: Text, parts: list[_Part]) -> CostRow:
+    cps: list[CostPart] = []
+    amounts: list[float | None] = []
+    formulas: list[str] = []
+    missing: list[Text] = []
+    sources: list[Any] = []
     done = bool(F.term and n >= F.term)  # nothing is owed for leaving once the term is over
     for p in parts:
         amt = p.fn(n) if p.fn else None
@@ -432,8 +444,8 @@ def _row(F: Facts, n: int, label: dict, parts: list[_Part]) -> CostRow:
         sources.extend(p.sources)
     if F.term_src is not None:
         sources.append(F.term_src)
-    total = round(sum(amounts), 2) if amounts and all(a is not None for a in amounts) else None
     known = [a for a in amounts if a is not None]
+    total = round(sum(known), 2) if amounts and len(known) == len(amounts) else None
     at_least = round(sum(known), 2) if total is None and known and sum(known) > 0 else None
     return CostRow(n, label, total, " + ".join(formulas), tuple(cps), tuple(missing), _srcs(sources), at_least)
 
@@ -464,7 +476,7 @@ def exit_cost(F: Facts) -> ExitCost | None:
     if rate is None and F.monthly is not None:
         rate, rate_src = F.monthly, F.monthly_src
         rate_name = _t("月费", "monthly charge")
-    fees = []
+    fees: list[tuple[float, Any]] = []
     for f in _by(F.findings, "extra_fees"):
         a = f.values.get("amount")
         ev = f.evidence
@@ -497,7 +509,8 @@ def exit_cost(F: Facts) -> ExitCost | None:
         tparts.append(CostPart(_t(f"一次性费用 {_money_zh(a, cur)}", f"One-off fee {_money_en(a, cur)}"), a, _num(a), _srcs([f])))
     for a, f in refundable:
         tparts.append(CostPart(_t(f"可退部分 −{_money_zh(a, cur)}", f"Refundable part -{_money_en(a, cur)}"), -a, f"-{_num(a)}", _srcs([f])))
-    tamount = round(sum(p.amount for p in tparts), 2) if all(p.amount is not None for p in tparts) else None
+    tamounts = [p.amount for p in tparts if p.amount is not None]
+    tamount = round(sum(tamounts), 2) if len(tamounts) == len(tparts) else None
     tformula = " + ".join(p.formula for p in tparts).replace("+ -", "- ")
     tsources = _srcs(s for p in tparts for s in p.sources)
     total = CostRow(T, _t("合约期内最低总承诺", "Minimum total commitment over the term"), tamount, tformula,

@@ -268,7 +268,7 @@ def _monthly_in(ev: str) -> float | None:
 
 
 def _currency(findings: Iterable[Any], language: str) -> str | None:
-    c = Counter(f.values.get("currency") for f in findings if f.values.get("currency"))
+    c: Counter[str] = Counter(f.values.get("currency") for f in findings if f.values.get("currency"))
     if c:
         return c.most_common(1)[0][0]
     return "CNY" if language == "zh" else None

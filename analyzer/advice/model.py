@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-Text = dict  # {"zh": str, "en": str}
+Text = dict[str, str]  # {"zh": str, "en": str}
 
 
 def _text(t: Text) -> dict[str, str]:

@@ -248,8 +248,8 @@ def parse_offer(text: str) -> list[AdvertClaim]:
         add(m, "free_activation", {"what": what})
 
     for m in _GIFT.finditer(t, timeout=TIMEOUT):
-        n = m.group("n") or m.group("n2") or m.group("n3")
-        vals = {"amount": _clean(float(n)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
+        gift = m.group("n") or m.group("n2") or m.group("n3")
+        vals = {"amount": _clean(float(gift)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
         if m.group("paid"):
             vals["paid"] = _clean(float(m.group("paid")))
         add(m, "gift", vals)

@@ -30,6 +30,7 @@ from .model import (
     MissingProtection,
     Question,
     Source,
+    Text,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def missing_protections(F: Facts) -> list[MissingProtection]:
 # ---------------------------------------------------------------------------------------------
 # questions
 
-def _q(F: Facts, f: Any, zh: str, en: str) -> tuple[dict, Any]:
+def _q(F: Facts, f: Any, zh: str, en: str) -> tuple[Text, Any]:
     r = _ref(F.text, f)
     q = _quote(f, 40)
     return _t(f"{r['zh']}说“{q}”：{zh}", f"{r['en']} says \"{q}\": {en}"), f
@@ -177,7 +178,7 @@ def _q(F: Facts, f: Any, zh: str, en: str) -> tuple[dict, Any]:
 
 def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[Question]:
     cur = F.currency
-    qs: list[tuple[int, int, dict, tuple[Source, ...], dict]] = []  # (priority, start, text, sources, ask)
+    qs: list[tuple[int, int, Text, tuple[Source, ...], Text]] = []  # (priority, start, text, sources, ask)
 
     def add(prio: int, f: Any, zh: str, en: str, extra: Iterable[Any] = ()) -> None:
         text, _ = _q(F, f, zh, en)

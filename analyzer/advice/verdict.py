@@ -28,6 +28,7 @@ from .model import (
     Reason,
     Source,
     Summary,
+    Text,
     Verdict,
 )
 
@@ -47,7 +48,7 @@ def _excerpt(F: Facts) -> bool:
     return n < (MIN_CHARS_ZH if cjk * 2 > n else MIN_CHARS)
 
 
-def _assessable(F: Facts) -> tuple[bool, dict]:
+def _assessable(F: Facts) -> tuple[bool, Text]:
     text = F.text
     if _excerpt(F) and not F.findings:
         n = len(text.strip())
@@ -67,7 +68,7 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
     if not ok:
         return Verdict(False, None, why, ())
     cur = F.currency
-    scored: list[tuple[float, dict, tuple[Source, ...]]] = []
+    scored: list[tuple[float, Text, tuple[Source, ...]]] = []
     cats = []
     for f in F.findings:
         if f.category not in cats:
@@ -117,8 +118,8 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
     listed = [x for x in ranked if x[0] >= 2][:6]
     reasons = [Reason(_t(f"{name['zh']}（+{_num(w)}分）", f"{name['en']} (+{_num(w)})"), src)
                for w, name, src in listed]
-    for c in high_combos[:3]:
-        reasons.append(Reason(_t(f"组合风险：{c.title['zh']}（+1分）", f"Combination: {c.title['en']} (+1)"), c.sources))
+    for combo in high_combos[:3]:
+        reasons.append(Reason(_t(f"组合风险：{combo.title['zh']}（+1分）", f"Combination: {combo.title['en']} (+1)"), combo.sources))
     # the rest, in one line, so that the reasons add up to the total (issue 11)
     rest = [x for x in ranked if x not in listed]
     rest_pts = sum(w for w, _, _ in rest) + max(0, len(high_combos) - 3)
@@ -167,7 +168,7 @@ def with_offer_verdict(summary: Summary, offer: Any) -> Summary:
     return replace(summary, verdict=replace(v, grade=grade, points=pts, reasons=tuple(reasons)))
 
 
-def _line(F: Facts, ec: ExitCost | None) -> dict:
+def _line(F: Facts, ec: ExitCost | None) -> Text:
     cur = F.currency
     zh, en = [], []
     T = F.term

@@ -24,6 +24,7 @@ from .model import (
     Escalation,
     Scenario,
     Source,
+    Text,
     WayOut,
 )
 
@@ -158,7 +159,7 @@ _ACTIVATED = re.compile(r"已激活|激活后|已开卡|开卡后|已开课|开�
 _USED = re.compile(r"销户|离网|退网|提前|解约|拆机|退卡|剩余|余额|partial|remaining|cancel|terminat|prorat|unused portion", re.I)
 
 
-def _rule_text(F: Facts, fs: list[Any], none_zh: str, none_en: str, lead_zh: str = "", lead_en: str = "") -> tuple[dict, tuple[Source, ...]]:
+def _rule_text(F: Facts, fs: list[Any], none_zh: str, none_en: str, lead_zh: str = "", lead_en: str = "") -> tuple[Text, tuple[Source, ...]]:
     fs = _uniq(fs)
     if not fs:
         return _t(none_zh, none_en), ()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import regex
 
-from ..model import Document, Finding, Location, Protection
+from ..model import Finding, Location, Protection
 from . import values as values_mod
 from .normalize import NormText
 from .patterns import Pattern
@@ -25,6 +25,12 @@ from .taxonomy import CATEGORY_VALUES
 TIMEOUT = 2.0  # seconds for one pattern over one document
 EVIDENCE_TARGET = 160  # characters: quote the term, not the page
 _SUBCLAUSE = regex.compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
+
+
+class Paged(Protocol):
+    """What ``detect`` needs of a document: the page of an offset (a Document, or a piece of one)."""
+
+    def page_of(self, offset: int) -> int: ...
 
 
 @dataclass
@@ -162,7 +168,7 @@ class BudgetExceeded(Exception):
     """The scan's overall time budget ran out (raised by detect when given a deadline)."""
 
 
-def detect(doc: Document, norm: NormText, sentences: list[Sentence],
+def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
            patterns: tuple[Pattern, ...], *, deadline: float | None = None,
            skipped: list[str] | None = None) -> tuple[list[Finding], list[Protection], list[str]]:
     """Findings and protections of ``patterns`` in one normalized text. ``deadline``

@@ -169,8 +169,9 @@ def _zip_kind(data: bytes, source: str) -> str:
             names = set(zf.namelist())
             info = zf.getinfo("mimetype") if "mimetype" in names else None
             # an OpenDocument names its kind in a short "mimetype" member (never encrypted)
-            small = info is not None and info.file_size < 200 and not info.flag_bits & 1
-            mimetype = zf.read(info).strip() if small else b""
+            mimetype = b""
+            if info is not None and info.file_size < 200 and not info.flag_bits & 1:
+                mimetype = zf.read(info).strip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, zlib.error) as err:
         raise InputError(f"{source}: a damaged ZIP archive or Word file ({err}); {SUPPORTED}") from err
     if "word/document.xml" in names:
@@ -256,10 +257,10 @@ def decode_text(data: bytes, strict: bool = True) -> tuple[str, str]:
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc.replace("-sig", "")
     if b"\x00" in data[:4096]:
-        enc = _utf16_guess(data)
-        if enc is None:
+        utf16 = _utf16_guess(data)
+        if utf16 is None:
             raise InputError(f"binary data of an unknown kind (not text, HTML, PDF or Word); {SUPPORTED}")
-        return data.decode(enc, errors="replace"), enc
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -280,9 +281,9 @@ def decode_text(data: bytes, strict: bool = True) -> tuple[str, str]:
             best_enc, best_score = enc, score
     if best_enc is not None and best_score >= 0.2:
         return data.decode(best_enc), best_enc
-    enc = _utf16_guess(data)
-    if enc is not None:
-        return data.decode(enc, errors="replace"), enc
+    utf16 = _utf16_guess(data)
+    if utf16 is not None:
+        return data.decode(utf16, errors="replace"), utf16
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -673,7 +674,7 @@ def _pages_in_parallel(data: bytes, indexes: list[int], workers: int) -> list[st
     return [t for part in parts for t in part]
 
 
-def _has_doubled_glyphs(chars: list[dict]) -> bool:
+def _has_doubled_glyphs(chars: list[dict[str, Any]]) -> bool:
     """Could ``page.dedupe_chars()`` (tolerance 1 pt) remove anything? Two copies of a glyph
     less than 1 pt apart share a 2-pt cell in at least one of four offset grids."""
     for dx in (0.0, 1.0):

@@ -71,7 +71,7 @@ def load_image(data: bytes, source: str) -> Any:
     try:
         with warnings.catch_warnings():  # "Corrupt EXIF data": Pillow's warning, our one line below
             warnings.simplefilter("ignore")
-            im = Image.open(io.BytesIO(data))
+            im: Image.Image = Image.open(io.BytesIO(data))
             im.load()
             im = ImageOps.exif_transpose(im)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:

@@ -141,7 +141,7 @@ def _fail(path: Path, fld: str, msg: str) -> PatternError:
     return PatternError(f"{path}: field '{fld}': {msg}")
 
 
-def _regex_list(path: Path, data: dict, fld: str, nested: bool = False) -> list[Any]:
+def _regex_list(path: Path, data: dict[str, Any], fld: str, nested: bool = False) -> list[Any]:
     raw = data.get(fld, [])
     if isinstance(raw, str):
         raw = [raw]
@@ -282,7 +282,8 @@ class LazyRegex:
 
     def __init__(self, path: Path, fld: str, alternatives: list[str], lang: str | None = None,
                  concepts: dict[str, Concept] | None = None) -> None:
-        self._path, self._fld, self._alts, self._rx = path, fld, alternatives, None
+        self._path, self._fld, self._alts = path, fld, alternatives
+        self._rx: regex.Pattern[str] | None = None
         self._lang, self._concepts = lang, concepts
 
     def compiled(self) -> regex.Pattern[str]:

@@ -97,7 +97,7 @@ _BILLING_PERIOD = regex.compile(
 @dataclass(frozen=True)
 class Value:
     key: str
-    value: Any
+    value: int | float
     start: int
     end: int
     extra: tuple[tuple[str, Any], ...] = ()
@@ -161,6 +161,7 @@ def _period(text: str, start: int, end: int) -> str | None:
         m = _PERIOD_LATER.match(text, end, timeout=TIMEOUT)
     if not m:
         return None
+    assert m.lastgroup is not None  # every alternative of the three patterns is a named group
     return {"m": "month", "y": "year", "d": "day", "o": "once"}[m.lastgroup]
 
 

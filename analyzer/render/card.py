@@ -138,6 +138,7 @@ def _trim(png: bytes) -> bytes:
     card_w = min(img.width, CARD_WIDTH * CARD_SCALE)
     # the card is white on a grey page: its last row is the last with white at the left edge
     px = img.load()
+    assert px is not None  # an image made by convert() is loaded
     bottom = img.height
     while bottom > 1 and px[2, bottom - 1] != (255, 255, 255):
         bottom -= 1

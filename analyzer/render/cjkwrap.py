@@ -4,7 +4,12 @@ stays a ``rich.text.Text`` (never markup)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, JustifyMethod, OverflowMethod
+    from rich.containers import Lines
+    from rich.measure import Measurement
 
 
 def hang(text: Any, indent: int, width: int) -> Any:
@@ -103,7 +108,8 @@ def _make_wtext_class() -> type:
     from ..safetext import SafeText
 
     class WText(SafeText):
-        def wrap(self, console, width, *, justify=None, overflow=None, tab_size=8, no_wrap=None):  # type: ignore[override]
+        def wrap(self, console: Console, width: int, *, justify: JustifyMethod | None = None,
+                 overflow: OverflowMethod | None = None, tab_size: int = 8, no_wrap: bool | None = None) -> Lines:
             if no_wrap or (no_wrap is None and self.no_wrap):
                 return super().wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size,
                                     no_wrap=no_wrap)
@@ -112,7 +118,7 @@ def _make_wtext_class() -> type:
                           overflow=overflow or self.overflow or "fold")
             return lines
 
-        def __rich_measure__(self, console, options):  # type: ignore[override]
+        def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
             from rich.cells import cell_len
 
             plain = self.plain

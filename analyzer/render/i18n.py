@@ -19,11 +19,12 @@ LANGS = ("zh", "en")
 
 
 @functools.cache
-def catalog(lang: str) -> dict[str, dict[str, str]]:
-    """The catalog of ``lang`` (English for a language without one)."""
+def catalog(lang: str) -> dict[str, Any]:
+    """The catalog of ``lang`` (English for a language without one): tables of words
+    ({key: word}) and ``arith``, a list of [regex, replacement] pairs."""
     name = lang if lang in LANGS else "en"
     text = (files("analyzer.render") / "locale" / f"{name}.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml.safe_load(text)
     return data
 
 
@@ -32,7 +33,7 @@ class Words:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGS else "en"
-        self._c = catalog(self.lang)
+        self._c: dict[str, dict[str, str]] = catalog(self.lang)  # the tables of words
 
     def s(self, key: str) -> str:
         return self._c["strings"][key]

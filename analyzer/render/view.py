@@ -123,7 +123,7 @@ def formula_words(text: Any, lang: str) -> str:
     return out
 
 
-def fmt_values(values: dict, lang: str = "en") -> str:
+def fmt_values(values: dict[str, Any], lang: str = "en") -> str:
     """A finding's values as a buyer reads them: "59元/月", "24个月", "40 GB", "3‰ a day" —
     never the JSON keys ("data_gb=40", "percent=0.3, period=day")."""
     w = words(lang)

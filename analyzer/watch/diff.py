@@ -162,7 +162,7 @@ def diff_findings(before: Sequence[Finding], after: Sequence[Finding]) -> Findin
     )
 
 
-def _take(findings: Iterable[Finding], wanted: Counter) -> list[Finding]:
+def _take(findings: Iterable[Finding], wanted: Counter[tuple[str, str]]) -> list[Finding]:
     """The findings whose keys are in ``wanted`` (as many of each as counted), in order."""
     left = Counter(wanted)
     out = []

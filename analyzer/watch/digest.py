@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -108,7 +109,7 @@ def _num(x: Any) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def _money(values: dict, lang: str) -> str:
+def _money(values: dict[str, Any], lang: str) -> str:
     return money(values.get("amount"), values.get("currency"), lang, values.get("period"), missing="—")
 
 
@@ -144,7 +145,7 @@ def describe_change(change: ClauseChange, lang: str = "en") -> str:
     diffs = {k: (b, a) for k, b, a in changed_fields(change)}
     sep = "" if lang == "zh" else " "
 
-    def pair(b: Any, a: Any, unit: str = "", fmt=_num) -> str:
+    def pair(b: Any, a: Any, unit: str = "", fmt: Callable[[Any], str] = _num) -> str:
         bs = fmt(b) if b is not None else none
         as_ = fmt(a) if a is not None else none
         return f"{bs} → {as_}" + (f"{sep}{unit}" if unit else "")

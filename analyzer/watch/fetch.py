@@ -18,16 +18,21 @@ import contextlib
 import mimetypes
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..engine.extract import decode_text, extract_bytes, html_to_text, sniff_kind
 from ..errors import InputError
 from .sources import WatchSource
+
+if TYPE_CHECKING:
+    import httpx
+    from selectolax.lexbor import LexborNode
 
 EXTRACTOR_VERSION = "1"  # bump when extract_text changes (a --rescan re-derives texts)
 
@@ -175,7 +180,7 @@ def _fetch_url(url: str, etag: str | None, last_modified: str | None, timeout: f
                        error=last.message + suffix, attempts=attempts)
 
 
-def _with(result: FetchResult, **changes) -> FetchResult:
+def _with(result: FetchResult, **changes: Any) -> FetchResult:
     from dataclasses import replace
 
     return replace(result, **changes)
@@ -201,7 +206,7 @@ def deadline_for(timeout: float) -> float:
     return max(MIN_DEADLINE, timeout * 6)
 
 
-def _with_deadline(client, url: str, seconds: float, request) -> FetchResult:
+def _with_deadline(client: httpx.Client, url: str, seconds: float, request: Callable[[], FetchResult]) -> FetchResult:
     """Run ``request()`` with a wall-clock limit. httpx's timeouts bound each connect and each
     read, so a server that sends its headers (or body) one byte at a time would hold the run
     for ever: here the request runs in a thread, and when the limit passes the connection is
@@ -225,10 +230,11 @@ def _with_deadline(client, url: str, seconds: float, request) -> FetchResult:
         raise _Permanent(f"timed out: no complete response within {seconds:g} s ({url})")
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    result: FetchResult = box["result"]
+    return result
 
 
-def _request(client, url: str, timeout: float, max_bytes: int, etag: str | None,
+def _request(client: httpx.Client, url: str, timeout: float, max_bytes: int, etag: str | None,
              last_modified: str | None) -> FetchResult:
     import httpx
 
@@ -393,7 +399,7 @@ def _apply_css(html: str, source: WatchSource) -> str:
     return "<html><body>" + "\n".join(f"<div>{p}</div>" for p in parts) + "</body></html>"
 
 
-def _inside(node, kept: set[int]) -> bool:
+def _inside(node: LexborNode, kept: set[int]) -> bool:
     parent = node.parent
     while parent is not None:
         if parent.mem_id in kept:

@@ -116,7 +116,7 @@ class Version:
     sha256: str
     kind: str
     text: str
-    report: dict
+    report: dict[str, Any]
     tool_version: str
     patterns_version: str
     extractor_version: str
@@ -262,7 +262,7 @@ class History:
     """
 
     @staticmethod
-    def _version(row: tuple) -> Version:
+    def _version(row: tuple[Any, ...]) -> Version:
         return Version(source_id=row[0], version=row[1], fetched_at=row[2], sha256=row[3], kind=row[4],
                        text=row[5], report=json.loads(row[6]), tool_version=row[7], patterns_version=row[8],
                        extractor_version=row[9], etag=row[10], last_modified=row[11], http_status=row[12],
@@ -318,12 +318,14 @@ class History:
     def count(self, source_id: str | None = None) -> int:
         """How many versions are recorded (of one source, or in all)."""
         if source_id is None:
-            return self.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
-        return self.conn.execute("SELECT count(*) FROM snapshots WHERE source_id = ?", (source_id,)).fetchone()[0]
+            n: int = self.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+        else:
+            n = self.conn.execute("SELECT count(*) FROM snapshots WHERE source_id = ?", (source_id,)).fetchone()[0]
+        return n
 
     # -- writing ----------------------------------------------------------------------------
 
-    def record(self, source_id: str, fetch: Any, text: str, report: dict, kind: str) -> Version:
+    def record(self, source_id: str, fetch: Any, text: str, report: dict[str, Any], kind: str) -> Version:
         """Record a new version: snapshot, text and report in ONE transaction; returns it.
         ``fetch`` is an ``analyzer.watch.fetch.FetchResult`` with ``status == "ok"``."""
         if kind not in KINDS:
@@ -362,7 +364,7 @@ class History:
                        http_status=fetch.http_status, url=fetch.url, content_type=fetch.content_type,
                        size=len(content), _raw_z=raw_z, reported=False)
 
-    def record_rescan(self, source_id: str, version: int, text: str, report: dict) -> None:
+    def record_rescan(self, source_id: str, version: int, text: str, report: dict[str, Any]) -> None:
         """Record a re-derived text and report of a stored version (``watch --rescan``): a
         technical upgrade, not a new version. One transaction; earlier derivations are kept."""
         from .fetch import EXTRACTOR_VERSION
@@ -385,10 +387,11 @@ class History:
                 self.before_commit(source_id, int(version))
 
     def integrity_check(self) -> str:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        result: str = self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return result
 
 
-def _report_versions(report: dict) -> tuple[str, str]:
+def _report_versions(report: dict[str, Any]) -> tuple[str, str]:
     tool = report.get("tool") or {}
     if not tool.get("version"):
         from .. import __version__

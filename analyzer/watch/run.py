@@ -81,7 +81,7 @@ class ScanResult:
     fetch: FetchResult | None = None
     sha256: str | None = None
     text: str | None = None
-    report: dict | None = None
+    report: dict[str, Any] | None = None
     error: str | None = None
 
 
@@ -94,7 +94,7 @@ class RescanJob:
 @dataclass(frozen=True)
 class RescanResult:
     id: str
-    derived: tuple[tuple[int, str, dict], ...] = ()      # (version, text, report)
+    derived: tuple[tuple[int, str, dict[str, Any]], ...] = ()  # (version, text, report)
     errors: tuple[str, ...] = ()
 
 
@@ -105,7 +105,7 @@ def _one_line(err: BaseException) -> str:
     return f"internal error: {type(err).__name__}: {msg}" if msg else f"internal error: {type(err).__name__}"
 
 
-def _scan(source: WatchSource, text: str, content: bytes | None = None, content_type: str | None = None) -> dict:
+def _scan(source: WatchSource, text: str, content: bytes | None = None, content_type: str | None = None) -> dict[str, Any]:
     """The report of one fetched version. A PDF is scanned from its own bytes, so findings
     keep their pages and the report its kind; any other kind is scanned from the extracted
     text (the CSS selection of an HTML page applied) under its real kind. Either way the
@@ -117,7 +117,7 @@ def _scan(source: WatchSource, text: str, content: bytes | None = None, content_
     from .fetch import content_kind
 
     kind = content_kind(source, content, content_type) if content else "text"
-    if kind in ("pdf", "docx"):
+    if content and kind in ("pdf", "docx"):  # (without content the kind is "text")
         doc = extract_bytes(content, source=source.id, kind=kind)
     else:
         doc = extract_bytes(text.encode("utf-8"), source.id, "text")
@@ -169,7 +169,7 @@ def _close_inherited_fd(fd: int | None) -> None:
             os.close(fd)
 
 
-def _execute(fn: Callable[[Any], Any], jobs: list, workers: int | None, scheduler: str | None,
+def _execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int | None, scheduler: str | None,
              lock_fd: int | None, connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
     """Run ``fn`` over ``jobs`` (procs.run_parallel); yield (index, result) as results arrive.
     Exceptions from a worker (a crashed process) are yielded as the exception object."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,7 @@ def _entry(entry: Any, i: int, label: str) -> WatchSource:
                        name=name)
 
 
-def _selectors(value: Any, fail, field: str) -> tuple[str, ...]:
+def _selectors(value: Any, fail: Callable[[str, str], UsageError], field: str) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
