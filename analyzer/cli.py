@@ -228,6 +228,7 @@ def watch_cmd(
     workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: the number of cores)."),
     rescan: bool = typer.Option(False, "--rescan", help="Fetch nothing: re-derive text and findings of the stored versions with the current extractor and patterns (a technical upgrade, not a change in the terms)."),
     fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any source changed in its terms."),
+    fail_on_error: bool | None = typer.Option(None, "--fail-on-error/--no-fail-on-error", help="Exit 3 when any source could not be checked (on by default with --fail-on-change, so that a cron job watching nothing is not green)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server to connect or send the next bytes; a whole request may take at most max(60, 6 x this)."),
     lang: Lang = typer.Option(Lang.en, "--lang-out", help="Digest language."),
@@ -236,7 +237,9 @@ def watch_cmd(
     """Fetch every source, record the versions that changed, and print the digest.
 
     A change counts as reported only once the digest (and the feed) is written: if writing
-    fails or the run is killed, the next run reports it. Exit 3 when every source failed."""
+    fails or the run is killed, the next run reports it. Exit 3 when every source failed, or
+    any did with --fail-on-error (the default with --fail-on-change); exit 1 with
+    --fail-on-change when a source changed in its terms."""
     from .watch.digest import render_atom, render_digest
     from .watch.run import check_timeout, run_watch
 
@@ -254,8 +257,12 @@ def watch_cmd(
 
     digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
                        allow=tuple(allow_path), deliver=deliver)
-    if digest.sources and all(sd.status == "failed" for sd in digest.sources):
+    failed = [sd.id for sd in digest.sources if sd.status == "failed"]
+    if digest.sources and len(failed) == len(digest.sources):
         raise InputError(f"every source failed ({len(digest.sources)}); nothing was checked — see the digest")
+    if failed and (fail_on_error if fail_on_error is not None else fail_on_change):
+        raise InputError(f"{len(failed)} of {len(digest.sources)} sources could not be checked "
+                         f"({', '.join(failed[:5])}{' …' if len(failed) > 5 else ''}) — see the digest")
     if fail_on_change and digest.changed:
         raise typer.Exit(int(ExitCode.FINDINGS))
 

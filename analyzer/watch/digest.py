@@ -206,6 +206,7 @@ _L: dict[str, tuple[str, str]] = {
     "error": ("错误", "error"),
     "incomplete": ("⚠ 扫描未完成，条款可能缺失", "⚠ incomplete scan, clauses may be missing"),
     "terms_changed": ("条款变更", "terms changed"),
+    "not_checked": ("本次未能检查", "could not be checked"),
 }
 _COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
 _SHORT = {"new": ("新增", "new"), "unchanged": ("未变", "unchanged"), "changed": ("条款变更", "changed"),
@@ -466,9 +467,25 @@ def _summary_line(sd: SourceDigest, lang: str) -> str:
     return "; ".join(bits) or _s("changed", lang)
 
 
+def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -> None:
+    """A source that could not be checked: an entry of its own, one per run (its id carries the
+    run's time), with the error."""
+    entry = sub(feed, "entry")
+    when = _iso(d.generated_at)
+    sub(entry, "id", f"urn:terms-scan:{sd.id}:failed:{when}")
+    sub(entry, "title", f"{sd.name or sd.id}: {_s('not_checked', lang)}")
+    sub(entry, "updated", when)
+    if sd.url and sd.url.startswith(("http://", "https://")):
+        sub(entry, "link", href=sd.url, rel="alternate")
+    sub(entry, "summary", sd.error or _s("failed", lang))
+    sub(entry, "content", sd.error or _s("failed", lang), type="text")
+
+
 def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "en",
                 content_type: str = "html", title: str | None = None) -> str:
-    """An Atom 1.0 feed with one entry per source whose terms changed (``content_type`` html or text)."""
+    """An Atom 1.0 feed with one entry per source whose terms changed, and one per source that
+    could not be checked this run (a feed reader sees a watch that stopped working, not silence);
+    ``content_type`` html or text."""
     import xml.etree.ElementTree as ET
 
     if content_type not in ("html", "text"):
@@ -494,6 +511,9 @@ def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "
     sub(author, "name", "terms-scan")
     sub(feed, "generator", "terms-scan", version=__version__)
     for sd in d.sources:
+        if sd.status == "failed":
+            _failed_entry(sub, feed, sd, d, lang)
+            continue
         if sd.status != "changed":
             continue
         entry = sub(feed, "entry")

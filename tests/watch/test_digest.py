@@ -212,8 +212,11 @@ def test_atom_is_valid_and_has_one_entry_per_changed_source():
     assert root.findtext(f"{ATOM}updated") == "2026-01-05T06:00:00Z"
     assert root.find(f"{ATOM}author/{ATOM}name").text == "terms-scan"
     entries = root.findall(f"{ATOM}entry")
+    # a changed source, the source that failed this run (issue 13: never silent), a changed source
     assert [e.findtext(f"{ATOM}id") for e in entries] == ["urn:terms-scan:unicom-guangzhou:4",
+                                                          "urn:terms-scan:broken-site:failed:2026-01-05T06:00:00Z",
                                                           "urn:terms-scan:other:7"]
+    assert entries[1].findtext(f"{ATOM}title") == "broken-site: could not be checked"
     e = entries[0]
     assert e.findtext(f"{ATOM}title") == "联通广州: terms changed (version 3 → 4)"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e.findtext(f"{ATOM}updated"))
@@ -233,7 +236,8 @@ def test_atom_text_content_and_custom_feed_id():
     xml = render_atom(sample(), feed_id="urn:example:weekly", content_type="text")
     root = ET.fromstring(xml)
     assert root.findtext(f"{ATOM}id") == "urn:example:weekly"
-    (entry,) = root.findall(f"{ATOM}entry")
+    entry, failed = root.findall(f"{ATOM}entry")
+    assert ":failed:" in failed.findtext(f"{ATOM}id")
     content = entry.find(f"{ATOM}content")
     assert content.get("type") == "text"
     assert "<script>alert(1)</script>" in content.text  # literal text, escaped by the XML writer

@@ -481,3 +481,25 @@ def test_a_watched_pdf_keeps_its_pages_kind_and_sha256(tmp_path, pdf_maker):
     assert [sd.status for sd in again.sources] == ["upgraded"]
     with History(db) as h:
         assert h.latest("plan").report["document"]["kind"] == "pdf"
+
+
+def test_a_failed_source_is_in_the_feed_and_fails_the_run(tmp_path, capsys):
+    """Issue 13, never silent: 11 of 12 sources failing exited 0 even with --fail-on-change, and
+    failures were not in the feed. Now a failed source is an Atom entry and, with
+    --fail-on-change (or --fail-on-error), the run exits 3; --no-fail-on-error keeps exit 0."""
+    from analyzer.cli import main
+
+    (tmp_path / "a.txt").write_text("本协议合约期为24个月，每月最低消费39元。提前解约须支付违约金300元。\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: here\n  path: a.txt\n- id: gone\n  path: missing.txt\n", encoding="utf-8")
+    db, feed = tmp_path / "h.sqlite", tmp_path / "feed.xml"
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--feed", str(feed)]) == 0
+    xml = feed.read_text(encoding="utf-8")
+    assert "gone: could not be checked" in xml and "urn:terms-scan:gone:failed:" in xml
+    capsys.readouterr()
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-change"]) == 3
+    err = capsys.readouterr().err
+    assert "1 of 2 sources could not be checked (gone)" in err and err.count("\n") == 1
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-error"]) == 3
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-change",
+                 "--no-fail-on-error"]) == 0
