@@ -328,9 +328,9 @@ def diff_cmd(
     digest = Digest((sd,))
     if format is DigestFormat.text:
         color = False if output is not None or not sys.stdout.isatty() else None
-        text = render_digest(digest, "text", color=color, width=_width())
+        text = render_digest(digest, "text", color=color, width=_width(), full_diff=True)
     else:
-        text = render_digest(digest, format.value)
+        text = render_digest(digest, format.value, full_diff=True)
     _write_or_print(text, output)
 
 

@@ -189,10 +189,11 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def text_diff(text_a: str, text_b: str, context: int = 1, max_lines: int = 60) -> str:
+def text_diff(text_a: str, text_b: str, context: int = 1, max_lines: int | None = None) -> str:
     """A compact unified diff of the changed sentences (one sentence a line, ``context``
-    unchanged sentences around each change, at most ``max_lines`` lines). Sentences that
-    differ only in layout, case or punctuation are not shown."""
+    unchanged sentences around each change; all of it unless ``max_lines`` is given: the stored
+    digest and ``terms-scan diff`` carry the whole diff, a digest for reading cuts it when it
+    shows it). Sentences that differ only in layout, case or punctuation are not shown."""
     a = _sentences(text_a)
     b = _sentences(text_b)
     a_keys = [canonical_text(s) for s in a]
@@ -210,7 +211,7 @@ def text_diff(text_a: str, text_b: str, context: int = 1, max_lines: int = 60) -
                 lines.extend("- " + s for s in a[a1:a2])
             if tag in ("replace", "insert"):
                 lines.extend("+ " + s for s in b[b1:b2])
-    if len(lines) > max_lines:
+    if max_lines is not None and len(lines) > max_lines:
         more = len(lines) - max_lines
         lines = lines[:max_lines] + [f"… ({more} more line{'s' if more != 1 else ''})"]
     return "\n".join(lines)

@@ -254,15 +254,33 @@ def _head(sd: SourceDigest, lang: str) -> str:
 
 # --------------------------------------------------------------------------- renderers
 
+DIFF_SHOWN = 60  # lines of a text diff a digest for reading shows; JSON and `terms-scan diff` show all
+
+
+def shown_diff(sd: SourceDigest, lang: str, full: bool = False) -> str:
+    """The text diff as a digest for reading shows it: at most DIFF_SHOWN lines, then a line
+    saying how many more and the command that prints them all."""
+    lines = sd.text_diff.splitlines()
+    if full or len(lines) <= DIFF_SHOWN:
+        return sd.text_diff
+    more = len(lines) - DIFF_SHOWN
+    cmd = f"terms-scan diff {sd.id} --from {sd.previous_version} --to {sd.version}" if sd.previous_version else "--format json"
+    tail = (f"……另有 {more} 行（全部：{cmd}）" if lang == "zh" else
+            f"… {more} more line{'s' if more != 1 else ''} (all of it: {cmd})")
+    return "\n".join(lines[:DIFF_SHOWN] + [tail])
+
+
 def render_digest(d: Digest, format: str, lang: str = "en", color: bool | None = None,
-                  width: int | None = None) -> str:
-    """The digest as "text" (rich; ANSI colours unless NO_COLOR is set or color=False), "json" or "md"."""
+                  width: int | None = None, full_diff: bool = False) -> str:
+    """The digest as "text" (rich; ANSI colours unless NO_COLOR is set or color=False), "json" or
+    "md". JSON carries every text diff whole; text and Markdown show DIFF_SHOWN lines of each
+    unless ``full_diff`` (``terms-scan diff``)."""
     if format == "json":
         return d.to_json() + "\n"
     if format in ("md", "markdown"):
-        return render_markdown(d, lang)
+        return render_markdown(d, lang, full_diff=full_diff)
     if format in ("text", "terminal"):
-        return render_text(d, lang, color=color, width=width)
+        return render_text(d, lang, color=color, width=width, full_diff=full_diff)
     from ..errors import UsageError
 
     raise UsageError(f"unknown digest format {format!r}: use text, json or md")
@@ -272,7 +290,8 @@ _STATUS_STYLE = {"changed": "bold red", "formatting": "yellow", "new": "bold cya
                  "unchanged": "dim", "upgraded": "blue"}
 
 
-def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: int | None = None) -> str:
+def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: int | None = None,
+                full_diff: bool = False) -> str:
     import io
 
     from ..render.cjkwrap import hang as _hang
@@ -328,7 +347,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                      body_style="")
         if sd.text_diff:
             con.print(Text("  " + _s("diff", lang), style="bold"))
-            for ln in sd.text_diff.splitlines():
+            for ln in shown_diff(sd, lang, full_diff).splitlines():
                 style = ("green" if ln.startswith("+") and not ln.startswith("+++") else
                          "red" if ln.startswith("-") and not ln.startswith("---") else
                          "cyan" if ln.startswith("@@") else "dim")
@@ -344,7 +363,7 @@ def _fence(text: str, info: str = "") -> list[str]:
     return [fence + info, text.rstrip("\n"), fence]
 
 
-def render_markdown(d: Digest, lang: str = "en") -> str:
+def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str:
     from ..render.markdown import md_escape
 
     out = [f"# {_s('title', lang)}", "", md_escape(f"{d.generated_at} — {_counts_line(d, lang)}"), ""]
@@ -378,7 +397,7 @@ def render_markdown(d: Digest, lang: str = "en") -> str:
                            f"“{md_escape(_one_line(f.evidence))}”")
             out.append("")
         if sd.text_diff:
-            out += [f"### {_s('diff', lang)}", "", *_fence(sd.text_diff, "diff"), ""]
+            out += [f"### {_s('diff', lang)}", "", *_fence(shown_diff(sd, lang, full_diff), "diff"), ""]
     from ..safetext import visible
 
     return visible("\n".join(out).rstrip("\n") + "\n")
@@ -437,7 +456,7 @@ def _entry_html(sd: SourceDigest, lang: str) -> str:
                       f"{escape(_one_line(f.evidence))}</li>" for f in items]
             parts.append("</ul>")
     if sd.text_diff:
-        parts.append(f"<h3>{escape(_s('diff', lang))}</h3><pre>{escape(sd.text_diff)}</pre>")
+        parts.append(f"<h3>{escape(_s('diff', lang))}</h3><pre>{escape(shown_diff(sd, lang))}</pre>")
     return "".join(parts)
 
 
@@ -454,7 +473,7 @@ def _entry_text(sd: SourceDigest, lang: str) -> str:
     for f in sd.removed:
         lines.append(f"- {f.category}: “{_one_line(f.evidence)}”")
     if sd.text_diff:
-        lines += ["", sd.text_diff]
+        lines += ["", shown_diff(sd, lang)]
     return "\n".join(lines)
 
 

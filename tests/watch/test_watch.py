@@ -503,3 +503,32 @@ def test_a_failed_source_is_in_the_feed_and_fails_the_run(tmp_path, capsys):
     assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-error"]) == 3
     assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--fail-on-change",
                  "--no-fail-on-error"]) == 0
+
+
+def test_json_and_diff_carry_the_whole_text_diff_and_the_digest_says_how_to_see_it(tmp_path, capsys):
+    """Issue 13: the text diff was cut at 60 lines everywhere, `terms-scan diff` included, and in
+    12 of 15 changed digests the cut hid material changes. Now JSON and `diff` carry all of it;
+    the text and Markdown digests show 60 lines and the command that prints the rest."""
+    from analyzer.cli import main
+
+    src = tmp_path / "a.txt"
+    v1 = "".join(f"第{i}条 本条为第{i}项普通约定，用户应遵守。\n" for i in range(1, 90))
+    src.write_text("本协议合约期为12个月。\n" + v1, encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: long\n  path: a.txt\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--format", "json"]) == 0
+    v2 = "".join(f"第{i}条 本条为第{i}项普通约定（已修订），用户应遵守。\n" for i in range(1, 90))
+    src.write_text("本协议合约期为24个月。\n" + v2, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--format", "json"]) == 0
+    item = json.loads(capsys.readouterr().out)["sources"][0]
+    assert item["status"] == "changed" and "第89条" in item["text_diff"] and "more line" not in item["text_diff"]
+    assert main(["diff", "long", "--from", "1", "--to", "2", "--db", str(db), "--format", "md"]) == 0
+    full = capsys.readouterr().out
+    assert "第89条" in full and "more line" not in full
+    from analyzer.watch.digest import Digest, SourceDigest, render_digest
+
+    sd = SourceDigest("long", "changed", version=2, previous_version=1, text_diff=item["text_diff"])
+    md = render_digest(Digest((sd,)), "md")
+    assert "more lines (all of it: terms-scan diff long --from 1 --to 2)" in md and "第89条" not in md
