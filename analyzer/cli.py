@@ -321,7 +321,7 @@ def diff_cmd(
     elif is_formatting_only(a.text, b.text):
         sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url)
     else:
-        d = diff_findings(a.findings, b.findings)
+        d = diff_findings(a.findings, b.findings, b.text)
         sd = SourceDigest(source_id, "changed" if d else "formatting", version=b.version,
                           previous_version=a.version, url=b.url, added=d.added, removed=d.removed, changed=d.changed,
                           text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)

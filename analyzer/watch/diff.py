@@ -72,11 +72,15 @@ class ClauseChange:
     severity: str | None = None
     # same values, different wording ("will be forfeited" -> "may be forfeited")
     reworded: bool = False
+    # the clause is still in the new version, reworded so that no pattern finds it any more:
+    # ``evidence_after`` is the new version's sentence, ``after`` is empty (not "removed")
+    unmatched: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"category": self.category, "before": dict(self.before), "after": dict(self.after),
                 "evidence_before": self.evidence_before, "evidence_after": self.evidence_after,
-                "severity": self.severity, "reworded": self.reworded}
+                "severity": self.severity, "reworded": self.reworded,
+                **({"unmatched": True} if self.unmatched else {})}
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,12 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def diff_findings(before: Sequence[Finding], after: Sequence[Finding]) -> FindingsDiff:
-    """The clauses added, removed and changed (values or wording) between two versions' findings."""
+def diff_findings(before: Sequence[Finding], after: Sequence[Finding], after_text: str | None = None) -> FindingsDiff:
+    """The clauses added, removed and changed (values or wording) between two versions' findings.
+
+    With ``after_text`` (the new version's text), a clause is "removed" only when it is gone: a
+    removed finding whose sentence is still in the new text, reworded (similarity >= 0.6), is a
+    change marked ``unmatched`` ("reworded, no longer matched") with both quotes."""
     before_keys = Counter(finding_key(f) for f in before)
     after_keys = Counter(finding_key(f) for f in after)
     removed = _take(before, before_keys - after_keys)
@@ -155,11 +163,44 @@ def diff_findings(before: Sequence[Finding], after: Sequence[Finding]) -> Findin
             continue  # renumbered, or a cross-reference renumbered: the same clause
         changed.append(ClauseChange(r.category, dict(r.values), dict(a.values), r.evidence, a.evidence,
                                     a.severity or r.severity, reworded=same_values))
+    gone = [r for i, r in enumerate(removed) if i not in used_r]
+    if after_text and gone:
+        still = _still_there(gone, after_text)
+        changed += [ClauseChange(r.category, dict(r.values), {}, r.evidence, sentence, r.severity,
+                                 reworded=True, unmatched=True) for r, sentence in still]
+        kept = {id(r) for r, _ in still}
+        gone = [r for r in gone if id(r) not in kept]
     return FindingsDiff(
         added=tuple(a for j, a in enumerate(added) if j not in used_a),
-        removed=tuple(r for i, r in enumerate(removed) if i not in used_r),
+        removed=tuple(gone),
         changed=tuple(changed),
     )
+
+
+def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]]:
+    """The removed findings whose sentence is in ``text`` (reworded at most), with that sentence."""
+    sentences = [(s, _letters(s)) for s in _sentences(text)]
+    out = []
+    for r in gone:
+        key = _letters(r.evidence)
+        if len(key) < 8:
+            continue  # too short to recognise reliably
+        best, best_sim = None, PAIR_SIMILARITY
+        for s, letters in sentences:
+            if not letters or abs(len(letters) - len(key)) > max(len(letters), len(key)) * 0.6:
+                continue
+            if key in letters:  # the same words inside a longer sentence
+                best, best_sim = s, 1.0
+                break
+            m = difflib.SequenceMatcher(None, key, letters, autojunk=False)
+            if m.real_quick_ratio() < best_sim or m.quick_ratio() < best_sim:
+                continue
+            sim = m.ratio()
+            if sim >= best_sim:
+                best, best_sim = s, sim
+        if best is not None:
+            out.append((r, best))
+    return out
 
 
 def _take(findings: Iterable[Finding], wanted: Counter[tuple[str, str]]) -> list[Finding]:

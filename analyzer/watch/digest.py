@@ -90,7 +90,7 @@ class Digest:
 
 def _change_dict(c: ClauseChange) -> dict[str, Any]:
     return {**c.to_dict(), "summary": describe_change(c),
-            "fields": [{"key": k, "before": b, "after": a} for k, b, a in changed_fields(c)]}
+            "fields": [] if c.unmatched else [{"key": k, "before": b, "after": a} for k, b, a in changed_fields(c)]}
 
 
 # --------------------------------------------------------------------------- values changed
@@ -139,6 +139,8 @@ def describe_change(change: ClauseChange, lang: str = "en") -> str:
     """One human line for a values change: ``early_termination_fee: 2 → 3 months of minimum spend``,
     ``lock_in: 12 → 24 months``, ``minimum_spend: $39 a month → $49 a month``."""
     cat = change.category or "?"
+    if change.unmatched:  # still in the text, reworded past every pattern: not "removed"
+        return f"{cat}: " + ("重新表述，已不再被识别为该类条款" if lang == "zh" else "reworded, no longer matched")
     before, after = dict(change.before), dict(change.after)
     none = "未写明" if lang == "zh" else "not stated"
     parts: list[str] = []

@@ -311,7 +311,7 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
         return SourceDigest(source_id, "unchanged", version=v.version, **common)
     if is_formatting_only(base.text, v.text):
         return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
-    d = diff_findings(base.findings, v.findings)
+    d = diff_findings(base.findings, v.findings, v.text)
     return SourceDigest(source_id, "changed" if d else "formatting", version=v.version,
                         previous_version=base.version, added=d.added, removed=d.removed,
                         changed=d.changed, text_diff=text_diff(base.text, v.text), **common)
@@ -344,7 +344,7 @@ def _rescan(history: History, sources: list[WatchSource], workers: int | None,
         before = versions[-1]
         after = history.latest(src.id)
         assert after is not None
-        d = diff_findings(before.findings, after.findings)
+        d = diff_findings(before.findings, after.findings, after.text)
         out[i] = SourceDigest(src.id, "upgraded", version=after.version, added=d.added,
                               removed=d.removed, changed=d.changed,
                               text_diff=text_diff(before.text, after.text) if before.text != after.text else "",

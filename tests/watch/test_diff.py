@@ -96,3 +96,24 @@ def test_text_diff_shows_only_changed_sentences():
     long_b = "\n".join(f"Sentence number {i} says another thing." for i in range(200))
     out = text_diff(long_a, long_b, max_lines=10)
     assert len(out.splitlines()) == 11 and out.splitlines()[-1].startswith("… (")
+
+
+def test_a_clause_still_in_the_new_text_is_reworded_not_removed():
+    """Issue 13, removed means gone: a per-GB fee reported "removed" was still there, reworded
+    so that no pattern found it. With the new text, such a clause is a change marked unmatched
+    with both quotes; a clause that is really gone stays removed."""
+    from analyzer.watch.digest import describe_change
+
+    fee = f("extra_fees", "Data beyond your allowance is charged at $10 per GB used in the month.", amount=10)
+    gone = f("lock_in", "This agreement has a minimum term of 24 months from activation.", months=24)
+    new_text = ("Welcome.\nData beyond your allowance is billed at $10 for each GB you use in the month.\n"
+                "You may cancel at any time.\n")
+    d = diff_findings([fee, gone], [], new_text)
+    assert [r.category for r in d.removed] == ["lock_in"]
+    (c,) = d.changed
+    assert c.unmatched and c.category == "extra_fees" and c.evidence_before == fee.evidence
+    assert c.evidence_after == "Data beyond your allowance is billed at $10 for each GB you use in the month."
+    assert describe_change(c) == "extra_fees: reworded, no longer matched"
+    assert c.to_dict()["unmatched"] is True
+    # without the text (the old behaviour) both are removed
+    assert len(diff_findings([fee, gone], []).removed) == 2
