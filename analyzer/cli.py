@@ -304,8 +304,8 @@ def diff_cmd(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
 ) -> None:
     """Clause-level diff of two recorded versions of one source."""
-    from .watch.diff import diff_findings, is_formatting_only, text_diff
-    from .watch.digest import Digest, SourceDigest, render_digest
+    from .watch.diff import diff_findings, is_formatting_only, number_changes, text_diff
+    from .watch.digest import Digest, SourceDigest, numbers_not_in, render_digest
 
     for flag, v in (("--from", from_version), ("--to", to_version)):
         if not 1 <= v <= 2**62:
@@ -322,8 +322,10 @@ def diff_cmd(
         sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url)
     else:
         d = diff_findings(a.findings, b.findings, b.text)
-        sd = SourceDigest(source_id, "changed" if d else "formatting", version=b.version,
+        numbers = numbers_not_in(tuple(number_changes(a.text, b.text)), d.changed)
+        sd = SourceDigest(source_id, "changed" if d or numbers else "formatting", version=b.version,
                           previous_version=a.version, url=b.url, added=d.added, removed=d.removed, changed=d.changed,
+                          numbers=numbers,
                           text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)
     digest = Digest((sd,))
     if format is DigestFormat.text:

@@ -256,3 +256,76 @@ def text_diff(text_a: str, text_b: str, context: int = 1, max_lines: int | None 
         more = len(lines) - max_lines
         lines = lines[:max_lines] + [f"… ({more} more line{'s' if more != 1 else ''})"]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- numbers anywhere
+
+NUMBER_KINDS = ("days", "months", "data_gb", "speed_kbps", "amount", "percent")
+
+
+@dataclass(frozen=True)
+class NumberChange:
+    """A number that changed inside a reworded sentence, whether or not a pattern covers the
+    clause: "30 → 60 days" with both sentences."""
+
+    kind: str  # days | months | data_gb | speed_kbps | amount | percent
+    before: tuple[float, ...]
+    after: tuple[float, ...]
+    sentence_before: str
+    sentence_after: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "before": list(self.before), "after": list(self.after),
+                "sentence_before": self.sentence_before, "sentence_after": self.sentence_after}
+
+
+def number_changes(text_a: str, text_b: str) -> list[NumberChange]:
+    """Every changed sentence of ``text_b`` paired with the sentence of ``text_a`` it rewords
+    (letters without digits, similarity >= 0.6), and the numbers of each kind (days, months,
+    GB, speeds, money, percentages) that differ between the two."""
+    a, b = _sentences(text_a), _sentences(text_b)
+    matcher = difflib.SequenceMatcher(None, [canonical_text(x) for x in a], [canonical_text(x) for x in b],
+                                      autojunk=False)
+    out: list[NumberChange] = []
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        for old, new in _pairs(a[a1:a2], b[b1:b2]):
+            out += _numbers_between(old, new)
+    return out
+
+
+def _pairs(olds: Sequence[str], news: Sequence[str]) -> list[tuple[str, str]]:
+    """Old and new sentences paired, most similar first, each at most once."""
+    cands = []
+    for i, x in enumerate(olds):
+        lx = _letters(x)
+        for j, y in enumerate(news):
+            sim = _similarity(lx, _letters(y))
+            if sim >= PAIR_SIMILARITY:
+                cands.append((sim, i, j))
+    cands.sort(key=lambda c: (-c[0], c[1], c[2]))
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    pairs = []
+    for _sim, i, j in cands:
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            pairs.append((olds[i], news[j]))
+    return pairs
+
+
+def _numbers_between(old: str, new: str) -> list[NumberChange]:
+    from ..engine.values import candidates
+
+    def by_kind(s: str) -> dict[str, tuple[float, ...]]:
+        got: dict[str, list[float]] = {}
+        for v in candidates(s):
+            if v.key in NUMBER_KINDS:
+                got.setdefault(v.key, []).append(float(v.value))
+        return {k: tuple(vals) for k, vals in got.items()}
+
+    before, after = by_kind(old), by_kind(new)
+    return [NumberChange(k, before.get(k, ()), after.get(k, ()), old, new)
+            for k in NUMBER_KINDS if before.get(k, ()) != after.get(k, ()) and (before.get(k) or after.get(k))]

@@ -18,7 +18,7 @@ from typing import Any
 from .. import __version__
 from ..model import Finding
 from ..render.money import money
-from .diff import ClauseChange
+from .diff import ClauseChange, NumberChange
 
 SCHEMA = "terms-scan/digest@1"
 STATUSES = ("new", "unchanged", "changed", "formatting", "failed", "upgraded")
@@ -40,6 +40,8 @@ class SourceDigest:
     previous_version: int | None = None
     name: str | None = None          # the source's human title, when sources.yaml gives one
     fetched_at: str | None = None
+    # numbers that changed in reworded sentences no clause change above reports (days, GB, money…)
+    numbers: tuple[NumberChange, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class SourceDigest:
             "name": self.name,
             "fetched_at": self.fetched_at,
             "text_diff": self.text_diff,
+            "numbers": [{**n.to_dict(), "summary": describe_number(n)} for n in self.numbers],
         }
 
 
@@ -177,6 +180,32 @@ def describe_change(change: ClauseChange, lang: str = "en") -> str:
     return f"{cat}: " + "; ".join(parts)
 
 
+_NUMBER_UNITS = {"days": ("天", " days"), "months": ("个月", " months"), "data_gb": ("GB", " GB"),
+                 "speed_kbps": ("kbps", " kbps"), "amount": ("（金额）", " (amount)"), "percent": ("%", "%")}
+
+
+def describe_number(n: NumberChange, lang: str = "en") -> str:
+    """``30 → 60 days``, ``1,000 → 512 kbps``, ``39 → 49 (amount)``."""
+    unit = _NUMBER_UNITS.get(n.kind, ("", ""))[0 if lang == "zh" else 1]
+
+    def side(vals: tuple[float, ...]) -> str:
+        return ", ".join(_num(v) for v in vals)
+
+    gone = "（此句不再写明）" if lang == "zh" else " (no longer stated in this sentence)"
+    new = "（此句新写明）" if lang == "zh" else " (newly stated in this sentence)"
+    if not n.after:
+        return f"{side(n.before)}{unit}{gone}"
+    if not n.before:
+        return f"{side(n.after)}{unit}{new}"
+    return f"{side(n.before)} → {side(n.after)}{unit}"
+
+
+def numbers_not_in(numbers: tuple[NumberChange, ...], changed: tuple[ClauseChange, ...]) -> tuple[NumberChange, ...]:
+    """The number changes whose new sentence no clause change already quotes."""
+    quoted = {" ".join(c.evidence_after.split()) for c in changed}
+    return tuple(n for n in numbers if " ".join(n.sentence_after.split()) not in quoted)
+
+
 def field_detail(change: ClauseChange) -> str:
     """``months 2 → 3; amount 39 → 49``: the raw keys that changed."""
     return "; ".join(f"{k} {_raw(b)} → {_raw(a)}" for k, b, a in changed_fields(change))
@@ -209,6 +238,7 @@ _L: dict[str, tuple[str, str]] = {
     "incomplete": ("⚠ 扫描未完成，条款可能缺失", "⚠ incomplete scan, clauses may be missing"),
     "terms_changed": ("条款变更", "terms changed"),
     "not_checked": ("本次未能检查", "could not be checked"),
+    "numbers": ("数字变化（条款以外）", "Numbers changed (outside the clauses above)"),
 }
 _COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
 _SHORT = {"new": ("新增", "new"), "unchanged": ("未变", "unchanged"), "changed": ("条款变更", "changed"),
@@ -339,6 +369,11 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                      body_style="italic")
                 line("        " + _s("after", lang) + ": ", f"“{_one_line(c.evidence_after)}”",
                      body_style="italic")
+        if sd.numbers:
+            con.print(Text("  " + _s("numbers", lang), style="bold"))
+            for n in sd.numbers:
+                line("    # ", describe_number(n, lang), style="yellow", body_style="bold")
+                line("        ", f"“{_one_line(n.sentence_after, 300)}”", body_style="italic")
         for key, mark, style in (("added", "+ ", "green"), ("removed", "- ", "red")):
             items = getattr(sd, key)
             if not items:
@@ -388,6 +423,11 @@ def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str
                                                                                  if detail else ""))
                 out.append(f"  - {_s('before', lang)}: “{md_escape(_one_line(c.evidence_before))}”")
                 out.append(f"  - {_s('after', lang)}: “{md_escape(_one_line(c.evidence_after))}”")
+            out.append("")
+        if sd.numbers:
+            out += [f"### {_s('numbers', lang)}", ""]
+            for n in sd.numbers:
+                out.append(f"- **{md_escape(describe_number(n, lang))}**: “{md_escape(_one_line(n.sentence_after, 300))}”")
             out.append("")
         for key in ("added", "removed"):
             items = getattr(sd, key)

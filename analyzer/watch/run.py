@@ -49,8 +49,8 @@ from typing import Any
 from ..errors import TermsScanError, UsageError
 from ..model import Finding
 from ..procs import run_parallel
-from .diff import diff_findings, is_formatting_only, text_diff
-from .digest import Digest, SourceDigest
+from .diff import diff_findings, is_formatting_only, number_changes, text_diff
+from .digest import Digest, SourceDigest, numbers_not_in
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
 from .sources import WatchSource, load_sources
@@ -296,7 +296,8 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
     elif is_formatting_only(latest.text, res.text):
         kind = "formatting"
     else:
-        kind = "changed" if diff_findings(latest.findings, findings) else "formatting"
+        changed = diff_findings(latest.findings, findings, res.text) or number_changes(latest.text, res.text)
+        kind = "changed" if changed else "formatting"
     v = history.record(src.id, res.fetch, res.text, res.report, kind)
     return _describe(src.id, base, v, common)
 
@@ -312,9 +313,10 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
     if is_formatting_only(base.text, v.text):
         return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
     d = diff_findings(base.findings, v.findings, v.text)
-    return SourceDigest(source_id, "changed" if d else "formatting", version=v.version,
+    numbers = numbers_not_in(tuple(number_changes(base.text, v.text)), d.changed)
+    return SourceDigest(source_id, "changed" if d or numbers else "formatting", version=v.version,
                         previous_version=base.version, added=d.added, removed=d.removed,
-                        changed=d.changed, text_diff=text_diff(base.text, v.text), **common)
+                        changed=d.changed, text_diff=text_diff(base.text, v.text), numbers=numbers, **common)
 
 
 def _rescan(history: History, sources: list[WatchSource], workers: int | None,

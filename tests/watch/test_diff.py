@@ -117,3 +117,34 @@ def test_a_clause_still_in_the_new_text_is_reworded_not_removed():
     assert c.to_dict()["unmatched"] is True
     # without the text (the old behaviour) both are removed
     assert len(diff_findings([fee, gone], []).removed) == 2
+
+
+def test_numbers_that_change_anywhere_are_reported_with_both_sentences():
+    """Issue 13, numbers anywhere: a pre-dispute notice period doubled, a data volume changed
+    tenfold, a days-abroad limit changed, and no pattern covered those clauses; the numbers pass
+    pairs each reworded sentence with its old one and reports the numbers that differ."""
+    from analyzer.watch.diff import number_changes
+    from analyzer.watch.digest import describe_number
+
+    a = ("Before filing a claim you must send us a notice of dispute and wait 30 days.\n"
+         "Roaming is included for up to 60 days a year.\nThe plan includes 5GB of data.\n"
+         "We are glad you are here.\n")
+    b = ("Before filing a claim you must send us a notice of dispute and wait 60 days.\n"
+         "Roaming is included for up to 90 days a year.\nThe plan includes 50GB of data.\n"
+         "We are glad you are here.\n")
+    got = {(n.kind, describe_number(n)) for n in number_changes(a, b)}
+    assert got == {("days", "30 → 60 days"), ("days", "60 → 90 days"), ("data_gb", "5 → 50 GB")}
+    (n,) = [x for x in number_changes(a, b) if x.kind == "data_gb"]
+    assert n.sentence_before == "The plan includes 5GB of data." and n.sentence_after == "The plan includes 50GB of data."
+    assert number_changes(a, a) == []
+    assert describe_number(n, "zh") == "5 → 50GB"
+
+
+def test_a_number_no_longer_stated_in_its_sentence_says_so():
+    from analyzer.watch.diff import number_changes
+    from analyzer.watch.digest import describe_number
+
+    a = "Once you have signed up, there is a 14 day cooling off period, during which you may cancel.\n"
+    b = "Once you have signed up, there is a Cooling Off Period, during which you may cancel.\n"
+    (n,) = number_changes(a, b)
+    assert describe_number(n) == "14 days (no longer stated in this sentence)"
