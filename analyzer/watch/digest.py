@@ -59,6 +59,7 @@ class SourceDigest:
             "fetched_at": self.fetched_at,
             "text_diff": self.text_diff,
             "numbers": [{**n.to_dict(), "summary": describe_number(n)} for n in self.numbers],
+            **({"triage": _triage_dict(self)} if self.status == "changed" else {}),
         }
 
 
@@ -184,6 +185,12 @@ _NUMBER_UNITS = {"days": ("天", " days"), "months": ("个月", " months"), "dat
                  "speed_kbps": ("kbps", " kbps"), "amount": ("（金额）", " (amount)"), "percent": ("%", "%")}
 
 
+def _triage_dict(sd: SourceDigest) -> dict[str, Any]:
+    from .triage import triage
+
+    return triage(sd).to_dict()
+
+
 def describe_number(n: NumberChange, lang: str = "en") -> str:
     """``30 → 60 days``, ``1,000 → 512 kbps``, ``39 → 49 (amount)``."""
     unit = _NUMBER_UNITS.get(n.kind, ("", ""))[0 if lang == "zh" else 1]
@@ -239,6 +246,8 @@ _L: dict[str, tuple[str, str]] = {
     "terms_changed": ("条款变更", "terms changed"),
     "not_checked": ("本次未能检查", "could not be checked"),
     "numbers": ("数字变化（条款以外）", "Numbers changed (outside the clauses above)"),
+    "triage": ("要点（按严重度）", "Triage (most serious first)"),
+    "editorial": ("另有 %d 处仅措辞/标点/编号的编辑性修改", "%d editorial change(s): punctuation, number words, renumbering"),
 }
 _COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
 _SHORT = {"new": ("新增", "new"), "unchanged": ("未变", "unchanged"), "changed": ("条款变更", "changed"),
@@ -361,6 +370,10 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
             line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
         if sd.status != "changed":
             continue
+        _triage_text(sd, lang, line)
+        if not full_diff:  # the digest: the triage; `terms-scan diff` (full_diff): every detail below
+            line("  ", _details_hint(sd, lang), style="dim")
+            continue
         if sd.changed:
             con.print(Text("  " + _s("values", lang), style="bold"))
             for c in sd.changed:
@@ -394,6 +407,33 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
     return _safe_output(buf.getvalue(), no_color)
 
 
+_TRIAGE_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+def _triage_text(sd: SourceDigest, lang: str, line: Callable[..., None]) -> None:
+    """The triage block: one line per material change (severity first), the editorial ones counted."""
+    from .triage import TRIAGE_LINES, triage
+    from .triage import line as triage_line
+
+    t = triage(sd, lang)
+    for item in t.items[:TRIAGE_LINES]:
+        line("  ! " if item.severity == "high" else "  · ", triage_line(item, lang),
+             style=_TRIAGE_STYLE.get(item.severity, ""), body_style="")
+    more = len(t.items) - TRIAGE_LINES
+    if more > 0:
+        line("  ", (f"……另有 {more} 项变化" if lang == "zh" else f"… {more} more change{'s' if more != 1 else ''}"), style="dim")
+    if t.editorial:
+        line("  ", (f"另有 {t.editorial} 处仅措辞/标点/编号的编辑性修改" if lang == "zh" else
+                    f"+ {t.editorial} editorial change{'s' if t.editorial != 1 else ''} (punctuation, number words, renumbering)"),
+             style="dim")
+
+
+def _details_hint(sd: SourceDigest, lang: str) -> str:
+    cmd = (f"terms-scan diff {sd.id} --from {sd.previous_version} --to {sd.version}" if sd.previous_version
+           else "--format md")
+    return (f"详情（前后原文、文本差异）：{cmd}" if lang == "zh" else f"details (both quotes, the text diff): {cmd}")
+
+
 def _fence(text: str, info: str = "") -> list[str]:
     longest = max((len(m.group(0)) for m in re.finditer(r"`+|~+", text)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -415,6 +455,16 @@ def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str
             out += [f"**{md_escape(_s('incomplete', lang))}**: {md_escape(_one_line(sd.incomplete))}", ""]
         if sd.status != "changed":
             continue
+        from .triage import line as triage_line
+        from .triage import triage
+
+        t = triage(sd, lang)
+        if t.items or t.editorial:
+            out += [f"### {_s('triage', lang)}", ""]
+            out += [f"- {md_escape(triage_line(item, lang))}" for item in t.items]
+            if t.editorial:
+                out.append(f"- {md_escape(_s('editorial', lang) % t.editorial)}")
+            out.append("")
         if sd.changed:
             out += [f"### {_s('values', lang)}", ""]
             for c in sd.changed:

@@ -148,3 +148,27 @@ def test_a_number_no_longer_stated_in_its_sentence_says_so():
     b = "Once you have signed up, there is a Cooling Off Period, during which you may cancel.\n"
     (n,) = number_changes(a, b)
     assert describe_number(n) == "14 days (no longer stated in this sentence)"
+
+
+def test_triage_merges_categories_drops_unchanged_sentences_and_counts_editorial():
+    """Issue 13: the same sentence under two categories is one item; a clause still there word
+    for word (no longer found by a pattern) is no change; punctuation, number words and
+    renumbering are editorial; items are ordered by severity."""
+    from analyzer.watch.diff import ClauseChange
+    from analyzer.watch.digest import SourceDigest
+    from analyzer.watch.triage import triage
+
+    same = "Windstream reserves the right to alter the services at any time."
+    changes = (
+        ClauseChange("unilateral_change", {}, {}, same, same, "medium", reworded=True, unmatched=True),
+        ClauseChange("early_termination_fee", {}, {}, "If the customer cancels, fees may apply.",
+                     "If you cancel your Services, fees may apply.", "high", reworded=True, unmatched=True),
+        ClauseChange("extra_fees", {}, {}, "If the customer cancels, fees may apply.",
+                     "If you cancel your Services, fees may apply.", "medium", reworded=True, unmatched=True),
+        ClauseChange("dispute_resolution", {"days": 30}, {"days": 30}, "12. You must wait thirty (30) days.",
+                     "13. You must wait 30 days", "low", reworded=True),
+    )
+    t = triage(SourceDigest("x", "changed", changed=changes, removed=(replace(f("extra_fees", "A $5 paper bill fee applies."), severity="medium"),)))
+    assert t.editorial == 1
+    assert [(i.severity, i.categories, i.kind) for i in t.items] == [
+        ("high", ("early_termination_fee", "extra_fees"), "unmatched"), ("medium", ("extra_fees",), "removed")]

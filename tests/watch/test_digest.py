@@ -134,9 +134,24 @@ def test_values_from_real_scanner_findings():
 
 # --------------------------------------------------------------------------- terminal text
 
-def test_text_no_color_and_no_markup(monkeypatch):
+def test_text_digest_is_a_triage_most_serious_first(monkeypatch):
+    """Issue 13: a changed source reads as one line per material change, labelled in words,
+    most serious first, with the command that shows every detail."""
     monkeypatch.setenv("NO_COLOR", "1")
     out = render_digest(sample(), "text")
+    block = out[out.index("unicom-guangzhou"):out.index("sonic-policies")]
+    lines = [ln for ln in block.splitlines() if ln.startswith("  ! ") or ln.startswith("  · ")]
+    assert lines[0].startswith("  ! [high] Lock-in: 12 → 24 months — “The minimum term is 24 months")
+    assert any("Early termination fee: 2 → 3 months of minimum spend" in ln for ln in lines)
+    assert any("Refund restriction: removed" in ln for ln in lines)
+    assert any("Automatic renewal: added" in ln for ln in lines)
+    assert "terms-scan diff unicom-guangzhou --from 3 --to 4" in block
+    assert len(block.splitlines()) <= 20
+
+
+def test_text_no_color_and_no_markup(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = render_digest(sample(), "text", full_diff=True)  # `terms-scan diff`: every detail
     assert not ANSI.search(out)
     assert "unicom-guangzhou" in out and "changed (terms), version 3 → 4" in out
     assert "early_termination_fee: 2 → 3 months of minimum spend" in out
@@ -157,10 +172,10 @@ def test_text_no_color_and_no_markup(monkeypatch):
 
 def test_text_colors_unless_disabled(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
-    colored = render_digest(sample(), "text")
+    colored = render_digest(sample(), "text", full_diff=True)
     assert ANSI.search(colored)
     assert "[bold red]really[/bold red]" in ANSI.sub("", colored)
-    plain = render_digest(sample(), "text", color=False)
+    plain = render_digest(sample(), "text", color=False, full_diff=True)
     assert not ANSI.search(plain)
     assert ANSI.sub("", colored).split() == plain.split()
 
