@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sys
 import time
@@ -319,6 +320,13 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
                         changed=d.changed, text_diff=text_diff(base.text, v.text), numbers=numbers, **common)
 
 
+def _same_findings(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Do two reports of one text have the same findings and protections (whatever tool made them)?"""
+    def key(r: dict[str, Any]) -> str:
+        return json.dumps([r.get("findings") or [], r.get("protections") or []], sort_keys=True, ensure_ascii=False)
+    return key(a) == key(b)
+
+
 def _rescan(history: History, sources: list[WatchSource], workers: int | None,
             scheduler: str | None) -> list[SourceDigest]:
     jobs: list[RescanJob] = []
@@ -337,8 +345,14 @@ def _rescan(history: History, sources: list[WatchSource], workers: int | None,
         if not versions:
             out[i] = SourceDigest(src.id, "unchanged", **common)
             continue
+        by_number = {v.version: v for v in versions}
+        recorded = 0
         for number, text, report in result.derived:
+            old = by_number.get(number)
+            if old is not None and old.text == text and _same_findings(old.report, report):
+                continue  # nothing new to keep: a rescan that changes nothing records nothing
             history.record_rescan(src.id, number, text, report)
+            recorded += 1
         if result.errors:
             out[i] = SourceDigest(src.id, "failed", version=versions[-1].version,
                                   error="rescan: " + "; ".join(result.errors), **common)
@@ -346,6 +360,9 @@ def _rescan(history: History, sources: list[WatchSource], workers: int | None,
         before = versions[-1]
         after = history.latest(src.id)
         assert after is not None
+        if not recorded:
+            out[i] = SourceDigest(src.id, "unchanged", version=after.version, **common)
+            continue
         d = diff_findings(before.findings, after.findings, after.text)
         out[i] = SourceDigest(src.id, "upgraded", version=after.version, added=d.added,
                               removed=d.removed, changed=d.changed,

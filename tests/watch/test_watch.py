@@ -316,6 +316,18 @@ def test_rescan_is_a_technical_upgrade_not_a_change(tmp_path, site, capsys):
         site.serve(i, 2)
     run_watch(sources, db=db)
     site.pages.clear()  # a rescan fetches nothing: every page is gone
+    rows = lambda: sqlite3.connect(db).execute("SELECT count(*) FROM reports").fetchone()[0]  # noqa: E731
+    before = rows()
+    # the same extractor and patterns: nothing to upgrade, nothing recorded (issue 13: the DB grew
+    # by 1 MB a run)
+    digest = run_watch(sources, db=db, rescan=True, workers=2)
+    assert statuses(digest) == {i: "unchanged" for i in ids} and rows() == before
+    # reports made by an older scanner (here: one that found nothing) are re-derived
+    con = sqlite3.connect(db)
+    for rid, rep in con.execute("SELECT id, report FROM reports").fetchall():
+        con.execute("UPDATE reports SET report = ? WHERE id = ?", (json.dumps({**json.loads(rep), "findings": []}), rid))
+    con.commit()
+    con.close()
     digest = run_watch(sources, db=db, rescan=True, workers=2)
     assert statuses(digest) == {i: "upgraded" for i in ids}
     assert not digest.changed
@@ -324,7 +336,7 @@ def test_rescan_is_a_technical_upgrade_not_a_change(tmp_path, site, capsys):
             vs = h.versions(i)
             assert [v.version for v in vs] == [1, 2] and all(v.technical_upgrade for v in vs)
     assert main(["watch", str(sources), "--db", str(db), "--rescan", "--fail-on-change"]) == 0
-    assert "technical upgrade" in capsys.readouterr().out
+    assert "unchanged" in capsys.readouterr().out
     assert main(["history", "netflix-tos", "--db", str(db)]) == 0
     assert "(technical upgrade)" in capsys.readouterr().out
 
@@ -476,9 +488,9 @@ def test_a_watched_pdf_keeps_its_pages_kind_and_sha256(tmp_path, pdf_maker):
     assert report["document"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest() == v.sha256
     pages = {f["category"]: f["location"]["page"] for f in report["findings"]}
     assert pages.get("lock_in") == 3 and pages.get("early_termination_fee") == 3
-    # --rescan re-derives the same way
+    # --rescan re-derives the same way: the same text and findings, so nothing new is recorded
     again = run_watch(sources, db=db, workers=1, rescan=True)
-    assert [sd.status for sd in again.sources] == ["upgraded"]
+    assert [sd.status for sd in again.sources] == ["unchanged"]
     with History(db) as h:
         assert h.latest("plan").report["document"]["kind"] == "pdf"
 
