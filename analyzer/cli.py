@@ -241,7 +241,8 @@ def watch_cmd(
     any did with --fail-on-error (the default with --fail-on-change); exit 1 with
     --fail-on-change when a source changed in its terms."""
     from .watch.digest import render_atom, render_digest
-    from .watch.run import check_timeout, run_watch
+    from .watch.history import default_db_path
+    from .watch.run import check_timeout, feed_digest, feed_id, run_watch
 
     check_timeout(timeout)
 
@@ -252,7 +253,10 @@ def watch_cmd(
         else:
             text = render_digest(digest, format.value, lang.value)
         if feed is not None:  # the feed first: stdout cannot be taken back, a file can be rewritten
-            _write_or_print(render_atom(digest, lang=lang.value), feed, (sources,))
+            # rolling: the newest changes from the history (a reader that missed a poll still
+            # finds them), this run's failures, one id per sources file
+            rolling = feed_digest(db if db is not None else default_db_path(), sources, digest)
+            _write_or_print(render_atom(rolling, feed_id=feed_id(sources), lang=lang.value), feed, (sources,))
         _write_or_print(text, output, (sources,))
 
     digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,

@@ -578,6 +578,20 @@ def _summary_line(sd: SourceDigest, lang: str) -> str:
     return "; ".join(bits) or _s("changed", lang)
 
 
+def _link(url: str | None) -> str | None:
+    """An entry's link: a web address as it is, a local file (a ``path:`` source) as a file: URI."""
+    if not url:
+        return None
+    if url.startswith(("http://", "https://", "file://")):
+        return url
+    from pathlib import Path
+
+    try:
+        return Path(url).expanduser().resolve().as_uri()
+    except (OSError, ValueError):
+        return None
+
+
 def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -> None:
     """A source that could not be checked: an entry of its own, one per run (its id carries the
     run's time), with the error."""
@@ -586,8 +600,9 @@ def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -
     sub(entry, "id", f"urn:terms-scan:{sd.id}:failed:{when}")
     sub(entry, "title", f"{sd.name or sd.id}: {_s('not_checked', lang)}")
     sub(entry, "updated", when)
-    if sd.url and sd.url.startswith(("http://", "https://")):
-        sub(entry, "link", href=sd.url, rel="alternate")
+    link = _link(sd.url)
+    if link:
+        sub(entry, "link", href=link, rel="alternate")
     sub(entry, "summary", sd.error or _s("failed", lang))
     sub(entry, "content", sd.error or _s("failed", lang), type="text")
 
@@ -633,8 +648,9 @@ def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "
         ver = f" ({_version_label(sd, lang)})" if sd.version is not None else ""
         sub(entry, "title", f"{label}: {_s('terms_changed', lang)}{ver}")
         sub(entry, "updated", _iso(sd.fetched_at) if sd.fetched_at else updated)
-        if sd.url and sd.url.startswith(("http://", "https://")):
-            sub(entry, "link", href=sd.url, rel="alternate")
+        link = _link(sd.url)
+        if link:
+            sub(entry, "link", href=link, rel="alternate")
         sub(entry, "summary", _summary_line(sd, lang))
         body = _entry_html(sd, lang) if content_type == "html" else _entry_text(sd, lang)
         sub(entry, "content", body, type=content_type)

@@ -320,6 +320,39 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
                         changed=d.changed, text_diff=text_diff(base.text, v.text), numbers=numbers, **common)
 
 
+FEED_ENTRIES = 50  # the rolling feed: the newest changes of every source, from the history
+
+
+def feed_digest(db: Path | str, sources_path: Path, current: Digest, limit: int = FEED_ENTRIES) -> Digest:
+    """The Atom feed's content: the newest ``limit`` versions, over every source in the history,
+    that changed the terms (each described against the version before it), plus this run's
+    failed sources. Built from the database, so a feed reader that missed a poll still finds a
+    change in the next feed (the feed was overwritten with one run's changes)."""
+    sources = {s.id: s for s in load_sources(Path(sources_path))}
+    items: list[SourceDigest] = []
+    with History(Path(db)) as history:
+        for source_id in history.source_ids():
+            src = sources.get(source_id)
+            versions = history.versions(source_id)
+            for prev, v in zip(versions, versions[1:], strict=False):
+                if v.kind != "changed":
+                    continue
+                common: dict[str, Any] = {"url": v.url or (src.url if src else None),
+                                          "name": src.name if src else None, "fetched_at": v.fetched_at}
+                sd = _describe(source_id, prev, v, common)
+                if sd.status == "changed":
+                    items.append(sd)
+    items.sort(key=lambda sd: (sd.fetched_at or "", sd.version or 0), reverse=True)
+    failed = [sd for sd in current.sources if sd.status == "failed"]
+    return Digest(tuple(failed + items[:limit]), current.generated_at)
+
+
+def feed_id(sources_path: Path) -> str:
+    """One feed id per sources file (the feed of two setups never collide in a reader)."""
+    key = hashlib.sha256(str(Path(sources_path).resolve()).encode("utf-8")).hexdigest()[:16]
+    return f"urn:terms-scan:feed:{key}"
+
+
 def _same_findings(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Do two reports of one text have the same findings and protections (whatever tool made them)?"""
     def key(r: dict[str, Any]) -> str:

@@ -544,3 +544,39 @@ def test_json_and_diff_carry_the_whole_text_diff_and_the_digest_says_how_to_see_
     sd = SourceDigest("long", "changed", version=2, previous_version=1, text_diff=item["text_diff"])
     md = render_digest(Digest((sd,)), "md")
     assert "more lines (all of it: terms-scan diff long --from 1 --to 2)" in md and "第89条" not in md
+
+
+def test_the_feed_is_rolling_from_the_history_with_one_id_per_sources_file(tmp_path):
+    """Issue 13: the Atom feed was overwritten each run with that run's changes (a missed poll
+    lost them), had one id for every setup and no link for path: sources. Now it is built from
+    the history (the newest changes of every source), its id depends on the sources file, and a
+    path: source links to its file."""
+    import xml.etree.ElementTree as ET
+
+    from analyzer.cli import main
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    doc = tmp_path / "a.txt"
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: plan\n  path: a.txt\n", encoding="utf-8")
+    db, feed = tmp_path / "h.sqlite", tmp_path / "feed.xml"
+
+    def run(text: str) -> list:
+        doc.write_text(text, encoding="utf-8")
+        assert main(["watch", str(sources), "--db", str(db), "--workers", "1", "--feed", str(feed),
+                     "-o", str(tmp_path / "digest.txt")]) == 0
+        return ET.fromstring(feed.read_text(encoding="utf-8")).findall(f"{atom}entry")
+
+    run("本协议合约期为12个月。提前解约须支付违约金100元。\n")
+    assert run("本协议合约期为24个月。提前解约须支付违约金100元。\n")  # a change: one entry
+    entries = run("本协议合约期为24个月。提前解约须支付违约金100元。\n")  # nothing new this run
+    assert [e.findtext(f"{atom}id") for e in entries] == ["urn:terms-scan:plan:2"]  # still in the feed
+    entries = run("本协议合约期为36个月。提前解约须支付违约金100元。\n")
+    assert [e.findtext(f"{atom}id") for e in entries] == ["urn:terms-scan:plan:3", "urn:terms-scan:plan:2"]
+    assert entries[0].find(f"{atom}link").get("href") == doc.resolve().as_uri()
+    root = ET.fromstring(feed.read_text(encoding="utf-8"))
+    other = tmp_path / "other" / "sources.yaml"
+    assert root.findtext(f"{atom}id").startswith("urn:terms-scan:feed:")
+    from analyzer.watch.run import feed_id
+
+    assert feed_id(sources) == root.findtext(f"{atom}id") != feed_id(other)
