@@ -276,7 +276,8 @@ def history_cmd(
     source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
     db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
-    """List the recorded versions of one source: number, date, kind, sha256, findings."""
+    """List the recorded versions of one source (number, date, kind, sha256, findings) and when
+    it was last checked successfully."""
     history = _open_history(db)
     try:
         versions = history.versions(source_id)
@@ -291,6 +292,10 @@ def history_cmd(
                 made += " (technical upgrade)"
             lines.append(f"{v.version:>7}  {v.fetched_at:<20}  {v.kind:<10}  {v.sha256[:12]:<12}  "
                          f"{len(v.findings):>8}  {made}")
+        failures, since, last_ok = history.check_status(source_id)
+        if last_ok or failures:
+            lines.append(f"last success: {last_ok or 'never'}"
+                         + (f"; failing {failures} run{'s' if failures != 1 else ''} in a row since {since}" if failures else ""))
         from .safetext import visible
 
         sys.stdout.write(visible("\n".join(lines) + "\n"))

@@ -42,6 +42,10 @@ class SourceDigest:
     fetched_at: str | None = None
     # numbers that changed in reworded sentences no clause change above reports (days, GB, money…)
     numbers: tuple[NumberChange, ...] = ()
+    # a failed source: how many runs in a row it has failed, since when, and its last success
+    failing_runs: int = 0
+    failing_since: str | None = None
+    last_success: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,8 @@ class SourceDigest:
             "text_diff": self.text_diff,
             "numbers": [{**n.to_dict(), "summary": describe_number(n)} for n in self.numbers],
             **({"triage": _triage_dict(self)} if self.status == "changed" else {}),
+            **({"failing_runs": self.failing_runs, "failing_since": self.failing_since,
+                "last_success": self.last_success} if self.status == "failed" else {}),
         }
 
 
@@ -365,6 +371,8 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
             con.print(Text("  " + sd.url, style="dim"))
         if sd.status == "failed":
             line("  ", f"{_s('error', lang)}: {_one_line(sd.error)}", style="magenta")
+            if sd.failing_runs > 1 or sd.last_success:
+                line("  ", failing_line(sd, lang), style="bold magenta" if sd.failing_runs >= FAILING_ALERT else "magenta")
             continue
         if sd.incomplete:
             line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
@@ -450,6 +458,9 @@ def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str
                 ""]
         if sd.status == "failed":
             out += [f"{_s('error', lang)}: {md_escape(_one_line(sd.error))}", ""]
+            if sd.failing_runs > 1 or sd.last_success:
+                out += [("**" if sd.failing_runs >= FAILING_ALERT else "") + md_escape(failing_line(sd, lang))
+                        + ("**" if sd.failing_runs >= FAILING_ALERT else ""), ""]
             continue
         if sd.incomplete:
             out += [f"**{md_escape(_s('incomplete', lang))}**: {md_escape(_one_line(sd.incomplete))}", ""]
@@ -592,6 +603,19 @@ def _link(url: str | None) -> str | None:
         return None
 
 
+FAILING_ALERT = 3  # failed this many runs in a row: the digest says so loudly
+
+
+def failing_line(sd: SourceDigest, lang: str) -> str:
+    """"failed 3 runs in a row (since …); last success …"."""
+    last = sd.last_success or ("从未成功" if lang == "zh" else "never")
+    if lang == "zh":
+        head = f"已连续 {sd.failing_runs} 次失败（自 {sd.failing_since}）" if sd.failing_runs > 1 else "本次失败"
+        return f"{head}；上次成功：{last}" + ("——请检查该来源" if sd.failing_runs >= FAILING_ALERT else "")
+    head = f"failed {sd.failing_runs} runs in a row (since {sd.failing_since})" if sd.failing_runs > 1 else "failed this run"
+    return f"{head}; last success: {last}" + (" — check this source" if sd.failing_runs >= FAILING_ALERT else "")
+
+
 def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -> None:
     """A source that could not be checked: an entry of its own, one per run (its id carries the
     run's time), with the error."""
@@ -603,7 +627,7 @@ def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -
     link = _link(sd.url)
     if link:
         sub(entry, "link", href=link, rel="alternate")
-    sub(entry, "summary", sd.error or _s("failed", lang))
+    sub(entry, "summary", (sd.error or _s("failed", lang)) + (f" ({failing_line(sd, lang)})" if sd.failing_runs > 1 else ""))
     sub(entry, "content", sd.error or _s("failed", lang), type="text")
 
 

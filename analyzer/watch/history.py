@@ -41,7 +41,8 @@ from typing import Any
 from ..errors import StateError, UsageError
 from ..model import Finding
 
-SCHEMA_VERSION = 2  # 2: snapshots.reported (a version counts as reported once its digest is written)
+SCHEMA_VERSION = 3  # 2: snapshots.reported (a version counts as reported once its digest is written)
+#                   3: checks (every run's outcome per source: consecutive failures, last success)
 KINDS = ("new", "changed", "formatting")
 
 _SCHEMA = """
@@ -89,6 +90,14 @@ CREATE TABLE IF NOT EXISTS reports (
     technical_upgrade INTEGER NOT NULL DEFAULT 0,
     created_at        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS checks (
+    id         INTEGER PRIMARY KEY,
+    source_id  TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    ok         INTEGER NOT NULL,          -- 1: fetched and scanned (changed or not), 0: failed
+    error      TEXT
+);
+CREATE INDEX IF NOT EXISTS checks_source ON checks(source_id, id);
 CREATE INDEX IF NOT EXISTS texts_snapshot ON texts(snapshot_id);
 CREATE INDEX IF NOT EXISTS reports_snapshot ON reports(snapshot_id);
 """
@@ -191,6 +200,7 @@ class History:
             cols = {r[1] for r in self.conn.execute("PRAGMA table_info(snapshots)")}
             if "reported" not in cols:
                 self.conn.execute("ALTER TABLE snapshots ADD COLUMN reported INTEGER NOT NULL DEFAULT 1")
+        # 3: the checks table is created by _SCHEMA (CREATE TABLE IF NOT EXISTS); earlier runs' outcomes are unknown
         self.conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def close(self) -> None:
@@ -295,6 +305,24 @@ class History:
         except sqlite3.Error as err:
             raise StateError(f"cannot write the history database {self.path}: {err} "
                              "(check the file's and its folder's permissions and the free space)") from err
+
+    def record_check(self, source_id: str, ok: bool, error: str | None = None) -> None:
+        """One run's outcome for a source (kept to tell a watch that keeps failing)."""
+        with self._transaction():
+            self.conn.execute("INSERT INTO checks(source_id, checked_at, ok, error) VALUES (?, ?, ?, ?)",
+                              (source_id, _now(), 1 if ok else 0, error))
+
+    def check_status(self, source_id: str) -> tuple[int, str | None, str | None]:
+        """(failures in a row up to the latest check, when the first of them was, the last success)."""
+        rows = self.conn.execute("SELECT checked_at, ok FROM checks WHERE source_id = ? ORDER BY id DESC",
+                                 (source_id,)).fetchall()
+        failures, since = 0, None
+        for at, ok in rows:
+            if ok:
+                break
+            failures, since = failures + 1, at
+        last_ok = next((at for at, ok in rows if ok), None)
+        return failures, since, last_ok
 
     def versions(self, source_id: str) -> list[Version]:
         rows = self.conn.execute(self._SELECT + " WHERE s.source_id = ? ORDER BY s.version",

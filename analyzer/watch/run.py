@@ -269,7 +269,12 @@ def _watch(history: History, sources: list[WatchSource], base_dir: str, workers:
         src = sources[i]
         if isinstance(result, BaseException):
             result = ScanResult(src.id, "failed", error=_one_line(result))
-        out[i] = _apply(history, src, result)
+        sd = _apply(history, src, result)
+        history.record_check(src.id, sd.status != "failed", sd.error)
+        if sd.status == "failed":
+            runs, since, last_ok = history.check_status(src.id)
+            sd = replace(sd, failing_runs=runs, failing_since=since, last_success=last_ok)
+        out[i] = sd
     return [d for d in out if d is not None]
 
 

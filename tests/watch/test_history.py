@@ -44,7 +44,7 @@ def test_record_and_read_back(tmp_path):
     # raw bytes are stored compressed
     conn = sqlite3.connect(tmp_path / "h.sqlite")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 3
     raw = conn.execute("SELECT raw FROM snapshots WHERE source_id='a' AND version=2").fetchone()[0]
     assert raw != b"<p>two</p>"
 

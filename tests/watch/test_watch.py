@@ -429,7 +429,8 @@ def test_sigkill_inside_a_transaction_loses_and_duplicates_nothing(tmp_path, sit
 def _comparable(digest) -> list[dict]:
     out = []
     for s in json.loads(render_digest(digest, "json"))["sources"]:
-        s.pop("fetched_at", None)
+        for key in ("fetched_at", "failing_since", "last_success"):  # times of the runs
+            s.pop(key, None)
         out.append(s)
     return out
 
@@ -580,3 +581,32 @@ def test_the_feed_is_rolling_from_the_history_with_one_id_per_sources_file(tmp_p
     from analyzer.watch.run import feed_id
 
     assert feed_id(sources) == root.findtext(f"{atom}id") != feed_id(other)
+
+
+def test_consecutive_failures_are_counted_and_history_shows_the_last_success(tmp_path, capsys):
+    """Issue 13, never silent: N failures in a row are flagged in the digest (loudly from 3) and
+    `terms-scan history` shows the last success per source."""
+    from analyzer.cli import main
+
+    doc = tmp_path / "a.txt"
+    doc.write_text("本协议合约期为24个月，每月最低消费39元。\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("- id: plan\n  path: a.txt\n", encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    assert main(["watch", str(sources), "--db", str(db), "--workers", "1"]) == 0
+    doc.unlink()
+    for _ in range(3):
+        main(["watch", str(sources), "--db", str(db), "--workers", "1"])
+    out = capsys.readouterr().out
+    assert "failed 3 runs in a row (since " in out and "check this source" in out
+    digest = json.loads(_run_json(main, sources, db, capsys))
+    item = digest["sources"][0]
+    assert item["status"] == "failed" and item["failing_runs"] == 4 and item["last_success"]
+    assert main(["history", "plan", "--db", str(db)]) == 0
+    assert "last success: " in capsys.readouterr().out
+
+
+def _run_json(main, sources, db, capsys) -> str:
+    capsys.readouterr()
+    main(["watch", str(sources), "--db", str(db), "--workers", "1", "--format", "json"])
+    return capsys.readouterr().out
