@@ -228,6 +228,7 @@ def watch_cmd(
     workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: the number of cores)."),
     rescan: bool = typer.Option(False, "--rescan", help="Fetch nothing: re-derive text and findings of the stored versions with the current extractor and patterns (a technical upgrade, not a change in the terms)."),
     fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any source changed in its terms."),
+    notify: str | None = typer.Option(None, "--notify", help="Also POST the digest as JSON to this webhook (http:// or https://) after the run."),
     fail_on_error: bool | None = typer.Option(None, "--fail-on-error/--no-fail-on-error", help="Exit 3 when any source could not be checked (on by default with --fail-on-change, so that a cron job watching nothing is not green)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run the scans on a Dask distributed scheduler (tcp://host:8786; pip install 'terms-scan[dask]')."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server to connect or send the next bytes; a whole request may take at most max(60, 6 x this)."),
@@ -259,8 +260,14 @@ def watch_cmd(
             _write_or_print(render_atom(rolling, feed_id=feed_id(sources), lang=lang.value), feed, (sources,))
         _write_or_print(text, output, (sources,))
 
+    if notify is not None and not notify.startswith(("http://", "https://")):
+        raise UsageError(f"--notify {notify!r}: give an http:// or https:// address")
     digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
                        allow=tuple(allow_path), deliver=deliver)
+    if notify is not None:
+        from .watch.fetch import post_json
+
+        post_json(notify, digest.to_json(), timeout)
     failed = [sd.id for sd in digest.sources if sd.status == "failed"]
     if digest.sources and len(failed) == len(digest.sources):
         raise InputError(f"every source failed ({len(digest.sources)}); nothing was checked — see the digest")

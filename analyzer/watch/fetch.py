@@ -433,3 +433,19 @@ def extract_text(source: WatchSource, content: bytes, content_type: str | None) 
     if sum(1 for c in text if c.isalnum()) < 10:
         raise InputError(f"{source.id}: no readable text found in the {kind} document")
     return text
+
+
+def post_json(url: str, body: str, timeout: float = 20.0) -> None:
+    """POST ``body`` (JSON) to a webhook; StateError in one line when it cannot be delivered
+    (the digest itself is already written: a failed notification loses nothing)."""
+    import httpx
+
+    from ..errors import StateError
+
+    try:
+        r = httpx.post(url, content=body.encode("utf-8"), headers={"Content-Type": "application/json",
+                       "User-Agent": f"terms-scan/{__version__}"}, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as err:
+        raise StateError(f"could not notify {url}: {type(err).__name__}: {' '.join(str(err).split())[:200]}") from err
+    if r.status_code >= 300:
+        raise StateError(f"could not notify {url}: HTTP {r.status_code}")

@@ -610,3 +610,40 @@ def _run_json(main, sources, db, capsys) -> str:
     capsys.readouterr()
     main(["watch", str(sources), "--db", str(db), "--workers", "1", "--format", "json"])
     return capsys.readouterr().out
+
+
+def test_notify_posts_the_digest_json_to_a_webhook(tmp_path, capsys):
+    """Issue 13: `--notify URL` POSTs the digest JSON (a local server on 127.0.0.1 here); a
+    webhook that fails is one line and exit 5, the digest is written anyway."""
+    from analyzer.cli import main
+
+    got: list[tuple[str, bytes]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((self.headers["Content-Type"], body))
+            self.send_response(200 if self.path == "/ok" else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *a) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "a.txt").write_text("本协议合约期为24个月，每月最低消费39元。\n", encoding="utf-8")
+        sources = tmp_path / "sources.yaml"
+        sources.write_text("- id: plan\n  path: a.txt\n", encoding="utf-8")
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        args = ["watch", str(sources), "--db", str(tmp_path / "h.sqlite"), "--workers", "1", "-o", str(tmp_path / "d.txt")]
+        assert main([*args, "--notify", f"{base}/ok"]) == 0
+        ctype, body = got[0]
+        assert ctype == "application/json" and json.loads(body)["sources"][0]["id"] == "plan"
+        capsys.readouterr()
+        assert main([*args, "--notify", f"{base}/broken"]) == 5
+        assert "could not notify" in capsys.readouterr().err and (tmp_path / "d.txt").exists()
+        assert main([*args, "--notify", "file:///etc/passwd"]) == 2
+    finally:
+        server.shutdown()
