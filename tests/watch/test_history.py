@@ -143,3 +143,31 @@ def test_database_problems_exit_with_the_state_code(tmp_path, capsys):
     db = tmp_path / "h.sqlite"
     History(db).close()
     assert issubclass(StateError, Exception) and StateError.exit_code == ExitCode.STATE
+
+
+def test_texts_and_reports_are_stored_compressed_and_old_plain_rows_still_read(tmp_path):
+    """Issue 13: the database was 2.3-5.2x the size of the versions it kept. Texts and reports are
+    now stored zlib-compressed; rows written by an older terms-scan (plain TEXT) read as before."""
+    import json as _json
+
+    from analyzer.watch.history import pack, unpack
+
+    text = "本协议合约期为24个月，每月最低消费39元。" * 200
+    packed = pack(text)
+    assert isinstance(packed, bytes) and len(packed) < len(text.encode("utf-8")) / 5
+    assert unpack(packed) == text and unpack(text) == text
+    db = tmp_path / "h.sqlite"
+    h = History(db)
+    h.record("s", fetched(b"v1"), text, report(), "new")
+    h.close()
+    conn = sqlite3.connect(db)
+    stored = conn.execute("SELECT text FROM texts").fetchone()[0]
+    assert isinstance(stored, bytes) and stored.startswith(b"tsz1")
+    # an older database's row: plain TEXT
+    conn.execute("UPDATE texts SET text = ?", ("plain old text",))
+    conn.execute("UPDATE reports SET report = ?", (_json.dumps({"findings": [], "note": "old"}),))
+    conn.commit()
+    conn.close()
+    with History(db) as h2:
+        v = h2.latest("s")
+        assert v.text == "plain old text" and v.report["note"] == "old"

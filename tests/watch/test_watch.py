@@ -324,8 +324,11 @@ def test_rescan_is_a_technical_upgrade_not_a_change(tmp_path, site, capsys):
     assert statuses(digest) == {i: "unchanged" for i in ids} and rows() == before
     # reports made by an older scanner (here: one that found nothing) are re-derived
     con = sqlite3.connect(db)
+    from analyzer.watch.history import pack, unpack
+
     for rid, rep in con.execute("SELECT id, report FROM reports").fetchall():
-        con.execute("UPDATE reports SET report = ? WHERE id = ?", (json.dumps({**json.loads(rep), "findings": []}), rid))
+        con.execute("UPDATE reports SET report = ? WHERE id = ?",
+                    (pack(json.dumps({**json.loads(unpack(rep)), "findings": []})), rid))
     con.commit()
     con.close()
     digest = run_watch(sources, db=db, rescan=True, workers=2)
