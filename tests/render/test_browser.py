@@ -41,15 +41,6 @@ AGREEMENT = (
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("TERMS_SCAN_REQUIRE_BROWSER"):
-            pytest.fail("TERMS_SCAN_REQUIRE_BROWSER is set but no chromium binary was found")
-        pytest.skip("no chromium binary found (Debian: apt-get install chromium; .ci/run installs it)")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
 def page_file(tmp_path_factory):
     report = with_advice(analyzer.scan(AGREEMENT), hostile=False)
     assert {"activation_definition", "lock_in", "minimum_spend", "early_termination_fee"} <= \

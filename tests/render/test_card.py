@@ -4,9 +4,7 @@ TERMS_SCAN_REQUIRE_BROWSER=1, as in test_browser)."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 
 import pytest
 
@@ -69,18 +67,6 @@ def test_unquoted_removes_inline_clause_quotes():
 def test_no_findings_card_says_so():
     html = render_card_html(analyzer.scan("本店营业时间为每天上午九点至晚上九点，欢迎光临。节假日照常营业。"), "zh")
     assert "未发现已知的风险条款" in html
-
-
-CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("TERMS_SCAN_REQUIRE_BROWSER"):
-            pytest.fail("TERMS_SCAN_REQUIRE_BROWSER is set but no chromium binary was found")
-        pytest.skip("no chromium binary found (Debian: apt-get install chromium; .ci/run installs it)")
-    return CHROMIUM
 
 
 def test_png_is_a_phone_width_card_trimmed_to_its_content(report, chromium):
