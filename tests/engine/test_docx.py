@@ -13,6 +13,8 @@ import pytest
 
 docx = pytest.importorskip("docx", reason="python-docx reads Word files")
 
+from test_extract import _zip  # noqa: E402
+
 from analyzer import scan  # noqa: E402
 from analyzer.engine.extract import MAX_BYTES, extract_bytes, extract_path  # noqa: E402
 from analyzer.engine.word import docx_text  # noqa: E402
@@ -207,14 +209,6 @@ def test_a_docx_with_a_broken_document_part_is_refused(tmp_path):
             out.writestr(item, b"<w:document><unclosed" if item.filename == "word/document.xml" else src.read(item))
     with pytest.raises(InputError, match=r"broken\.docx: damaged or unsupported Word file"):
         extract_bytes(buf.getvalue(), "broken.docx")
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked():
