@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,18 @@ SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's headless Chromium; skipped without it unless TERMS_SCAN_REQUIRE_BROWSER=1 (.ci/run)."""
+    if CHROMIUM is None:
+        if os.environ.get("TERMS_SCAN_REQUIRE_BROWSER"):
+            pytest.fail("TERMS_SCAN_REQUIRE_BROWSER is set but no chromium binary was found")
+        pytest.skip("no chromium binary found (Debian: apt-get install chromium; .ci/run installs it)")
+    return CHROMIUM
 
 
 @pytest.fixture

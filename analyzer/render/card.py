@@ -7,13 +7,11 @@ agreement-derived string is escaped, as in the HTML report.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..browser import NO_NETWORK, find_browser, last_error_line, run_browser
 from ..errors import StateError, UsageError
 from .highlight import _e
 from .view import ReportView, build_view, unquoted
@@ -88,14 +86,6 @@ def _contradictions_html(v: ReportView) -> list[str]:
     return [f"<h2>{_e(v.s('card_advert'))}</h2><ul>{items}</ul>"]
 
 
-def find_browser() -> str | None:
-    """Headless Chromium: $TERMS_SCAN_CHROMIUM, else chromium / chromium-browser / google-chrome on PATH."""
-    env = os.environ.get("TERMS_SCAN_CHROMIUM")
-    if env:
-        return env if Path(env).is_file() else None
-    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-
-
 def render_png(report: Report, lang: str | None = None, browser: str | None = None) -> bytes:
     """The summary card as PNG bytes (780 px wide). Needs headless Chromium; nothing is fetched."""
     browser = browser or find_browser()
@@ -106,26 +96,16 @@ def render_png(report: Report, lang: str | None = None, browser: str | None = No
         page = Path(tmp) / "card.html"
         page.write_text(render_card_html(report, lang), encoding="utf-8")
         shot = Path(tmp) / "card.png"
-        _photograph(browser, page, shot, Path(tmp) / "profile")
+        _photograph(browser, page, shot)
         return _trim(shot.read_bytes())
 
 
-def _photograph(browser: str, page: Path, shot: Path, profile: Path) -> None:
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-extensions", "--disable-default-apps", "--no-pings", "--hide-scrollbars",
-           "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
-           f"--force-device-scale-factor={CARD_SCALE}", f"--window-size={CARD_WIDTH},{CARD_MAX_HEIGHT}",
-           f"--screenshot={shot}", page.as_uri()]
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=BROWSER_TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as err:
-        raise StateError(f"Chromium did not draw the card within {BROWSER_TIMEOUT} s") from err
-    except OSError as err:
-        raise StateError(f"cannot start Chromium ({browser}): {err.strerror or err}") from err
+def _photograph(browser: str, page: Path, shot: Path) -> None:
+    done = run_browser(browser, [NO_NETWORK, f"--force-device-scale-factor={CARD_SCALE}",
+                                 f"--window-size={CARD_WIDTH},{CARD_MAX_HEIGHT}", f"--screenshot={shot}",
+                                 page.as_uri()], BROWSER_TIMEOUT, "draw the card")
     if done.returncode != 0 or not shot.is_file():
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        raise StateError(f"Chromium could not draw the card (exit {done.returncode}): {tail[0][:200]}")
+        raise StateError(f"Chromium could not draw the card (exit {done.returncode}): {last_error_line(done)}")
 
 
 def _trim(png: bytes) -> bytes:

@@ -80,6 +80,8 @@ def fetch(source: WatchSource, base_dir: Path, etag: str | None = None, last_mod
           allow: tuple[Path, ...] = ()) -> FetchResult:
     """Fetch one source; never raises for network, HTTP or file problems (status "failed")."""
     try:
+        if source.render == "browser":
+            return _fetch_rendered(source, base_dir, timeout, max_bytes, max(0, retries), tuple(allow))
         if source.url:
             return _fetch_url(source.url, etag, last_modified, timeout, max_bytes, max(0, retries))
         if source.path:
@@ -88,6 +90,28 @@ def fetch(source: WatchSource, base_dir: Path, etag: str | None = None, last_mod
     except Exception as err:  # a safety net: one source's surprise must not stop a run
         return FetchResult("failed", url=source.url, fetched_at=_now(),
                            error=_one_line(f"unexpected error: {type(err).__name__}: {err}"))
+
+
+def _fetch_rendered(source: WatchSource, base_dir: Path, timeout: float, max_bytes: int, retries: int,
+                    allow: tuple[Path, ...]) -> FetchResult:
+    """``render: browser``: fetch as usual (HTTP status, redirects, size, a local file's
+    confinement: the same one-line failures), then let headless Chromium load the page and run
+    its scripts, and keep the DOM it built. No conditional request is sent: the page's shell
+    can stay the same (304) while its script loads new terms."""
+    from ..browser import dump_dom
+    from ..errors import StateError
+
+    if source.url:
+        first = _fetch_url(source.url, None, None, timeout, max_bytes, retries)
+    else:
+        first = _fetch_path(source.path or "", base_dir, max_bytes, allow)
+    if first.status != "ok" or not first.url:
+        return first
+    try:
+        dom = dump_dom(first.url, timeout=deadline_for(timeout), max_bytes=max_bytes)
+    except StateError as err:
+        return _with(first, status="failed", content=None, error=_one_line(str(err)))
+    return _with(first, content=dom, content_type="text/html; charset=utf-8", etag=None, last_modified=None)
 
 
 # ---------------------------------------------------------------------------

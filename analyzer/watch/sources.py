@@ -7,6 +7,8 @@
       select: "div.agreement"           # optional CSS selector(s): keep only these parts of the page
       remove: [".ad", "#cookie-banner"] # optional CSS selector(s): drop these parts first
       name: China Unicom service agreement   # optional human title (digest, feed)
+      render: browser                   # optional: build the page in headless Chromium first (pages
+                                        # whose agreement text is written by JavaScript)
 
 The file is a list of entries, or a mapping with one key ``sources`` holding that list.
 Every error names the file, the entry (1-based index and id) and the field.
@@ -26,7 +28,8 @@ from ..errors import UsageError
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 LANGS = ("zh", "en")
 KINDS = ("html", "pdf", "docx", "text", "markdown")
-FIELDS = ("id", "url", "path", "lang", "kind", "select", "remove", "name")
+RENDERS = ("browser",)
+FIELDS = ("id", "url", "path", "lang", "kind", "select", "remove", "name", "render")
 MAX_ID = 100
 
 
@@ -40,6 +43,7 @@ class WatchSource:
     select: tuple[str, ...] = ()   # CSS selectors: keep only these parts of an HTML page
     remove: tuple[str, ...] = ()   # CSS selectors: drop these parts first
     name: str | None = None        # optional human title
+    render: str | None = None      # "browser": the DOM after the page's scripts ran (headless Chromium)
 
     @property
     def location(self) -> str:
@@ -153,13 +157,18 @@ def _entry(entry: Any, i: int, label: str) -> WatchSource:
     name = entry.get("name")
     if name is not None and not isinstance(name, str):
         raise fail("name", f"must be a string, found {_type(name)}")
+    render = entry.get("render")
+    if render is not None and render not in RENDERS:
+        raise fail("render", f"must be 'browser' (build the page in headless Chromium) or absent, found {render!r}")
+    if render is not None and kind is not None and kind != "html":
+        raise fail("render", f"a browser builds HTML pages only, but kind is {kind!r}")
     select = _selectors(entry.get("select"), fail, "select")
     remove = _selectors(entry.get("remove"), fail, "remove")
     if (select or remove) and kind in ("pdf", "text", "markdown"):
         field = "select" if select else "remove"
         raise fail(field, f"CSS selectors apply to HTML pages only, but kind is {kind!r}")
     return WatchSource(id=ident, url=url, path=path, lang=lang, kind=kind, select=select, remove=remove,
-                       name=name)
+                       name=name, render=render)
 
 
 def _selectors(value: Any, fail: Callable[[str, str], UsageError], field: str) -> tuple[str, ...]:
