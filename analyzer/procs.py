@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,17 @@ def in_worker() -> bool:
 
 
 DASK_HINT = "pip install 'terms-scan[dask]'"
+START_METHOD_ENV = "TERMS_SCAN_START_METHOD"
+
+
+def start_method() -> str:
+    """How worker processes start: ``fork`` on Linux (they inherit the compiled pattern library),
+    ``spawn`` elsewhere (Windows has no fork, and macOS's is unsafe with threads);
+    $TERMS_SCAN_START_METHOD chooses (the tests run the spawn path on Linux)."""
+    import multiprocessing
+
+    wanted = os.environ.get(START_METHOD_ENV) or ("fork" if sys.platform.startswith("linux") else "spawn")
+    return wanted if wanted in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, scheduler: str | None = None, *,
@@ -43,8 +55,8 @@ def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, sc
 
     Runs here, one job after another, with one worker or one job, inside a worker already (pools
     never nest: a daemonic process may not have children, and nested pools oversubscribe the
-    cores) or where ``fork`` is not available; on a Dask cluster with ``scheduler``; else on
-    forked processes, each of which first arranges to die with its parent, marks itself a
+    cores); on a Dask cluster with ``scheduler``; else on worker processes (``start_method()``:
+    forked on Linux, spawned elsewhere), each of which first arranges to die with its parent, marks itself a
     worker and runs ``initializer(*initargs)``. Stopping the iteration early cancels the jobs
     not started and kills the workers."""
     import multiprocessing
@@ -54,7 +66,7 @@ def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, sc
     if scheduler:
         yield from _run_dask(fn, jobs, scheduler, connect_timeout)
         return
-    if workers <= 1 or len(jobs) <= 1 or in_worker() or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(jobs) <= 1 or in_worker():
         for i, job in enumerate(jobs):
             try:
                 yield i, fn(job)
@@ -63,7 +75,7 @@ def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, sc
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context(start_method()),
                                initializer=_worker_start, initargs=(initializer, initargs))
     futures = [pool.submit(fn, job) for job in jobs]
     index = {fut: i for i, fut in enumerate(futures)}

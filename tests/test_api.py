@@ -263,8 +263,10 @@ def _batch(tmp_path: Path) -> list[Path]:
     return [good[0], empty, good[1], tmp_path / "missing.txt", good[2], bad_pdf, good[3]]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_scan_many_yields_reports_and_errors_in_order(tmp_path, workers, capsys):
+@pytest.mark.parametrize(("workers", "start"), [(1, None), (2, None), (2, "spawn")])
+def test_scan_many_yields_reports_and_errors_in_order(tmp_path, workers, start, capsys, monkeypatch):
+    if start:  # the workers of Windows and macOS: spawned, not forked
+        monkeypatch.setenv("TERMS_SCAN_START_METHOD", start)
     paths = _batch(tmp_path)
     out = list(analyzer.scan_many(paths, workers=workers, progress=True))
     assert [p for p, _ in out] == paths

@@ -89,3 +89,22 @@ def _children() -> set[int]:
             if fields[1] == me and fields[0] != "Z":
                 out.add(int(pid))
     return out
+
+
+def test_spawned_workers_where_there_is_no_fork(monkeypatch):
+    # Windows has no fork and macOS's is unsafe: the workers are spawned there; the same results
+    monkeypatch.setenv(procs.START_METHOD_ENV, "spawn")
+    assert procs.start_method() == "spawn"
+    got = dict(run_parallel(square, [0, 1, 2, 3], 2))
+    assert [got[i] for i in (0, 1, 2)] == [0, 1, 4]
+    assert isinstance(got[3], ValueError)
+    marks = map_parallel(pid_and_worker, [1, 2, 3], 2)
+    assert all(w for _pid, w in marks) and os.getpid() not in {pid for pid, _w in marks}
+
+
+def test_fork_only_on_linux(monkeypatch):
+    monkeypatch.delenv(procs.START_METHOD_ENV, raising=False)
+    monkeypatch.setattr(procs.sys, "platform", "win32")
+    assert procs.start_method() == "spawn"
+    monkeypatch.setattr(procs.sys, "platform", "linux")
+    assert procs.start_method() == "fork"

@@ -26,10 +26,8 @@ WAL mode, so ``terms-scan history`` can read while a run writes.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
@@ -154,7 +152,6 @@ class History:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock_fd: int | None = None
         # a hook for tests (see analyzer.watch.run): called inside the transaction, before COMMIT
         self.before_commit: Callable[[str, int], None] | None = None
         try:
@@ -232,33 +229,24 @@ class History:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the exclusive run lock (``flock`` on ``<db>.lock``) for the block; raises
-        StateError at once when another run holds it. The kernel releases it when the process
-        dies, so a killed run never leaves a stale lock."""
+        """Hold the exclusive run lock (``<db>.lock``, through the portable ``filelock``: flock
+        on POSIX, msvcrt locking on Windows) for the block; raises StateError at once when
+        another run holds it. The system releases it when the process dies, so a killed run
+        never leaves a stale lock."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.lock_path, timeout=0, mode=0o644, thread_local=False)
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            lock.acquire()
+        except Timeout as err:
+            raise StateError(f"another terms-scan watch run holds the lock on {self.path} "
+                             f"(lock file {self.lock_path}); try again when it has finished") from err
         except OSError as err:
             raise StateError(f"cannot create the lock file {self.lock_path}: {err.strerror or err}") from err
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            os.close(fd)
-            raise StateError(f"another terms-scan watch run holds the lock on {self.path} "
-                             f"(lock file {self.lock_path}); try again when it has finished") from err
-        try:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            self._lock_fd = fd
             yield
         finally:
-            self._lock_fd = None
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    @property
-    def lock_fd(self) -> int | None:
-        """The lock's file descriptor while held (forked workers close their copy)."""
-        return self._lock_fd
+            lock.release()
 
     # -- reading ----------------------------------------------------------------------------
 

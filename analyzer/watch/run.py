@@ -162,16 +162,20 @@ def rescan_source(job: RescanJob) -> RescanResult:
 
 # --------------------------------------------------------------------------- executors
 
-def _close_inherited_fd(fd: int | None) -> None:
-    """In a forked worker: drop the copy of the run lock's descriptor (the lock belongs to the
-    coordinator; a worker outliving a killed coordinator must not keep it held)."""
-    if fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+def _close_inherited_lock(lock_path: str | None) -> None:
+    """In a forked worker (Linux): drop the copy of the run lock's descriptor (the lock belongs to
+    the coordinator; a worker outliving a killed coordinator must not keep it held). Workers
+    started by ``spawn`` inherit no descriptor."""
+    if not lock_path or not os.path.isdir("/proc/self/fd"):
+        return
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError, ValueError):
+            if os.readlink(f"/proc/self/fd/{name}") == lock_path:
+                os.close(int(name))
 
 
 def _execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int | None, scheduler: str | None,
-             lock_fd: int | None, connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
+             lock_path: str | None, connect_timeout: float = 20.0) -> Iterator[tuple[int, Any]]:
     """Run ``fn`` over ``jobs`` (procs.run_parallel); yield (index, result) as results arrive.
     Exceptions from a worker (a crashed process) are yielded as the exception object."""
     n = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
@@ -181,7 +185,7 @@ def _execute(fn: Callable[[Any], Any], jobs: list[Any], workers: int | None, sch
         from ..engine.pipeline import default_scanner
 
         default_scanner()  # compile the pattern library once; forked workers inherit it
-    yield from run_parallel(fn, jobs, n, scheduler, initializer=_close_inherited_fd, initargs=(lock_fd,),
+    yield from run_parallel(fn, jobs, n, scheduler, initializer=_close_inherited_lock, initargs=(lock_path,),
                             connect_timeout=connect_timeout)
 
 
@@ -265,7 +269,7 @@ def _watch(history: History, sources: list[WatchSource], base_dir: str, workers:
         jobs.append(ScanJob(src, base_dir, latest.etag if latest else None, latest.last_modified if latest else None,
                             latest.sha256 if latest else None, timeout, max_bytes, allow))
     out: list[SourceDigest | None] = [None] * len(jobs)
-    for i, result in _execute(scan_source, jobs, workers, scheduler, history.lock_fd, timeout):
+    for i, result in _execute(scan_source, jobs, workers, scheduler, str(history.lock_path), timeout):
         src = sources[i]
         if isinstance(result, BaseException):
             result = ScanResult(src.id, "failed", error=_one_line(result))
@@ -374,7 +378,7 @@ def _rescan(history: History, sources: list[WatchSource], workers: int | None,
         stored[src.id] = versions
         jobs.append(RescanJob(src, tuple((v.version, v.raw(), v.content_type) for v in versions)))
     out: list[SourceDigest | None] = [None] * len(jobs)
-    for i, result in _execute(rescan_source, jobs, workers, scheduler, history.lock_fd):
+    for i, result in _execute(rescan_source, jobs, workers, scheduler, str(history.lock_path)):
         src = sources[i]
         versions = stored[src.id]
         common: dict[str, Any] = {"url": src.url or src.path, "name": src.name}
