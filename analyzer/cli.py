@@ -211,6 +211,13 @@ class DigestFormat(str, Enum):
     md = "md"
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
 watch_app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                         context_settings=_CONTEXT,
                         help="Weekly scans of published agreements: fetch, keep every version, report what changed.")
@@ -234,6 +241,8 @@ def watch_cmd(
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds to wait for each server to connect or send the next bytes; a whole request may take at most max(60, 6 x this)."),
     lang: Lang = typer.Option(Lang.en, "--lang-out", help="Digest language."),
     allow_path: list[Path] = typer.Option([], "--allow-path", help="A folder that path: sources may read besides the sources file's own folder (repeatable)."),
+    diff_pages: Path | None = typer.Option(None, "--diff-pages", help="Write a self-contained HTML page per changed version into this folder (word by word; character by character for Chinese); the digest and the feed link to it."),
+    diff_base_url: str | None = typer.Option(None, "--diff-base-url", help="Where --diff-pages is published (https://example.org/terms-diffs/): links use it instead of file:// addresses."),
 ) -> None:
     """Fetch every source, record the versions that changed, and print the digest.
 
@@ -241,11 +250,19 @@ def watch_cmd(
     fails or the run is killed, the next run reports it. Exit 3 when every source failed, or
     any did with --fail-on-error (the default with --fail-on-change); exit 1 with
     --fail-on-change when a source changed in its terms."""
+    from .watch.diffpage import DiffPages
     from .watch.digest import render_atom, render_digest
     from .watch.history import default_db_path
     from .watch.run import check_timeout, feed_digest, feed_id, run_watch
 
     check_timeout(timeout)
+    if diff_base_url is not None and diff_pages is None:
+        raise UsageError("--diff-base-url says where --diff-pages are published: give --diff-pages DIR too")
+    if diff_base_url is not None and not diff_base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--diff-base-url {diff_base_url!r}: give an http:// or https:// address")
+    if diff_pages is not None and diff_pages.exists() and not diff_pages.is_dir():
+        raise UsageError(f"--diff-pages {diff_pages}: not a folder")
+    pages = DiffPages(diff_pages, diff_base_url, lang.value) if diff_pages is not None else None
 
     def deliver(digest: Digest) -> None:
         if format is DigestFormat.text:
@@ -256,14 +273,14 @@ def watch_cmd(
         if feed is not None:  # the feed first: stdout cannot be taken back, a file can be rewritten
             # rolling: the newest changes from the history (a reader that missed a poll still
             # finds them), this run's failures, one id per sources file
-            rolling = feed_digest(db if db is not None else default_db_path(), sources, digest)
+            rolling = feed_digest(db if db is not None else default_db_path(), sources, digest, pages=pages)
             _write_or_print(render_atom(rolling, feed_id=feed_id(sources), lang=lang.value), feed, (sources,))
         _write_or_print(text, output, (sources,))
 
     if notify is not None and not notify.startswith(("http://", "https://")):
         raise UsageError(f"--notify {notify!r}: give an http:// or https:// address")
     digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
-                       allow=tuple(allow_path), deliver=deliver)
+                       allow=tuple(allow_path), deliver=deliver, pages=pages)
     if notify is not None:
         from .watch.fetch import post_json
 
@@ -316,8 +333,9 @@ def diff_cmd(
     from_version: int = typer.Option(..., "--from", help="The earlier version number."),
     to_version: int = typer.Option(..., "--to", help="The later version number."),
     db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
-    format: DigestFormat = typer.Option(DigestFormat.text, "--format", "-f", help="Output format."),
+    format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format (html: a self-contained page, word by word)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
+    lang: Lang = typer.Option(Lang.en, "--lang-out", help="Language of the labels."),
 ) -> None:
     """Clause-level diff of two recorded versions of one source."""
     from .watch.diff import diff_findings, is_formatting_only, number_changes, text_diff
@@ -333,9 +351,9 @@ def diff_cmd(
     finally:
         history.close()
     if a.sha256 == b.sha256:
-        sd = SourceDigest(source_id, "unchanged", version=b.version, previous_version=a.version, url=b.url)
+        sd = SourceDigest(source_id, "unchanged", version=b.version, previous_version=a.version, url=b.url, fetched_at=b.fetched_at)
     elif is_formatting_only(a.text, b.text):
-        sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url)
+        sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url, fetched_at=b.fetched_at)
     else:
         d = diff_findings(a.findings, b.findings, b.text)
         numbers = numbers_not_in(tuple(number_changes(a.text, b.text)), d.changed)
@@ -344,11 +362,15 @@ def diff_cmd(
                           numbers=numbers,
                           text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)
     digest = Digest((sd,))
-    if format is DigestFormat.text:
+    if format is DiffFormat.html:
+        from .watch.diffpage import render_diff_page
+
+        text = render_diff_page(sd, a.text, b.text, a.fetched_at, lang.value)
+    elif format is DiffFormat.text:
         color = False if output is not None or not sys.stdout.isatty() else None
-        text = render_digest(digest, "text", color=color, width=_width(), full_diff=True)
+        text = render_digest(digest, "text", lang.value, color=color, width=_width(), full_diff=True)
     else:
-        text = render_digest(digest, format.value, full_diff=True)
+        text = render_digest(digest, format.value, lang.value, full_diff=True)
     _write_or_print(text, output)
 
 

@@ -46,6 +46,7 @@ class SourceDigest:
     failing_runs: int = 0
     failing_since: str | None = None
     last_success: str | None = None
+    diff_page: str | None = None     # link to the version's HTML diff page (watch --diff-pages)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class SourceDigest:
             **({"triage": _triage_dict(self)} if self.status == "changed" else {}),
             **({"failing_runs": self.failing_runs, "failing_since": self.failing_since,
                 "last_success": self.last_success} if self.status == "failed" else {}),
+            **({"diff_page": self.diff_page} if self.diff_page else {}),
         }
 
 
@@ -253,6 +255,8 @@ _L: dict[str, tuple[str, str]] = {
     "not_checked": ("本次未能检查", "could not be checked"),
     "numbers": ("数字变化（条款以外）", "Numbers changed (outside the clauses above)"),
     "triage": ("要点（按严重度）", "Triage (most serious first)"),
+    "diff_page": ("逐字对照页", "diff page"),
+    "wording_only": ("措辞有改动（%d 句），条款与数字未变", "wording changed in %d sentence(s); no clause or number changed"),
     "editorial": ("另有 %d 处仅措辞/标点/编号的编辑性修改", "%d editorial change(s): punctuation, number words, renumbering"),
 }
 _COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
@@ -376,6 +380,10 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
             continue
         if sd.incomplete:
             line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
+        if sd.status == "formatting" and sd.text_diff:
+            line("  ", _s("wording_only", lang) % _changed_sentences(sd), style="dim")
+        if sd.diff_page:  # a link is never wrapped: a terminal must be able to open it
+            con.print(Text(f"  {_s('diff_page', lang)}: {sd.diff_page}", style="dim"), soft_wrap=True)
         if sd.status != "changed":
             continue
         _triage_text(sd, lang, line)
@@ -436,6 +444,11 @@ def _triage_text(sd: SourceDigest, lang: str, line: Callable[..., None]) -> None
              style="dim")
 
 
+def _changed_sentences(sd: SourceDigest) -> int:
+    """How many sentences of the new version the text diff shows as added or rewritten."""
+    return sum(1 for ln in sd.text_diff.splitlines() if ln.startswith("+ "))
+
+
 def _details_hint(sd: SourceDigest, lang: str) -> str:
     cmd = (f"terms-scan diff {sd.id} --from {sd.previous_version} --to {sd.version}" if sd.previous_version
            else "--format md")
@@ -456,6 +469,10 @@ def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str
         title = md_escape(sd.id) + (f" ({md_escape(sd.name)})" if sd.name else "")
         out += [f"## {title}", "", f"**{md_escape(_head(sd, lang))}**" + (f" — <{_md_url(sd.url)}>" if sd.url else ""),
                 ""]
+        if sd.diff_page:
+            out += [f"[{_s('diff_page', lang)}](<{_md_url(sd.diff_page)}>)", ""]
+        if sd.status == "formatting" and sd.text_diff:
+            out += [md_escape(_s("wording_only", lang) % _changed_sentences(sd)), ""]
         if sd.status == "failed":
             out += [f"{_s('error', lang)}: {md_escape(_one_line(sd.error))}", ""]
             if sd.failing_runs > 1 or sd.last_success:
@@ -543,6 +560,8 @@ def _entry_html(sd: SourceDigest, lang: str) -> str:
     parts = [f"<p><strong>{escape(_head(sd, lang))}</strong></p>"]
     if sd.url:
         parts.append(f'<p><a href="{escape(sd.url, quote=True)}">{escape(sd.url)}</a></p>')
+    if sd.diff_page:
+        parts.append(f'<p><a href="{escape(sd.diff_page, quote=True)}">{escape(_s("diff_page", lang))}</a></p>')
     if sd.changed:
         parts.append(f"<h3>{escape(_s('values', lang))}</h3><ul>")
         for c in sd.changed:
@@ -567,6 +586,8 @@ def _entry_text(sd: SourceDigest, lang: str) -> str:
     lines = [_head(sd, lang)]
     if sd.url:
         lines.append(sd.url)
+    if sd.diff_page:
+        lines.append(f"{_s('diff_page', lang)}: {sd.diff_page}")
     for c in sd.changed:
         lines += [f"~ {describe_change(c, lang)}",
                   f"  {_s('before', lang)}: “{_one_line(c.evidence_before)}”",
@@ -675,6 +696,8 @@ def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "
         link = _link(sd.url)
         if link:
             sub(entry, "link", href=link, rel="alternate")
+        if sd.diff_page:
+            sub(entry, "link", href=sd.diff_page, rel="related", type="text/html", title=_s("diff_page", lang))
         sub(entry, "summary", _summary_line(sd, lang))
         body = _entry_html(sd, lang) if content_type == "html" else _entry_text(sd, lang)
         sub(entry, "content", body, type=content_type)

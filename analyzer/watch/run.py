@@ -51,6 +51,7 @@ from ..errors import TermsScanError, UsageError
 from ..model import Finding
 from ..procs import run_parallel
 from .diff import diff_findings, is_formatting_only, number_changes, text_diff
+from .diffpage import DiffPages, attach_pages
 from .digest import Digest, SourceDigest, numbers_not_in
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
@@ -213,14 +214,16 @@ def _test_pause_hook() -> Callable[[str, int], None] | None:
 
 def run_watch(sources_path: Path, db: Path | None = None, workers: int | None = None, rescan: bool = False,
               scheduler: str | None = None, timeout: float = 20.0, max_bytes: int = 20_000_000,
-              allow: tuple[str | Path, ...] = (), deliver: Callable[[Digest], None] | None = None) -> Digest:
+              allow: tuple[str | Path, ...] = (), deliver: Callable[[Digest], None] | None = None,
+              pages: DiffPages | None = None) -> Digest:
     """One run over the sources listed in ``sources_path``; returns the digest. The database
     (default ``default_db_path()``) is written only here, one transaction per source version.
 
     ``deliver(digest)`` writes the digest where people read it (the CLI: the -o file and the
     feed). Only when it returns are the run's versions marked reported; if it raises (a full
     disk, a killed run), the next run reports them again. ``allow``: folders besides the sources
-    file's own that ``path:`` sources may read."""
+    file's own that ``path:`` sources may read. ``pages``: write an HTML diff page per
+    reported version there, and link the digest to it."""
     sources_path = Path(sources_path)
     sources = load_sources(sources_path)
     if workers is not None and workers < 1:
@@ -242,6 +245,8 @@ def run_watch(sources_path: Path, db: Path | None = None, workers: int | None = 
             else:
                 digests = _watch(history, sources, base_dir, workers, scheduler, timeout, max_bytes,
                                  tuple(str(a) for a in allow))
+            if pages is not None:
+                digests = attach_pages(history, digests, pages)
             digest = Digest(tuple(digests), generated_at=_now())
             if deliver is not None:
                 deliver(digest)
@@ -332,7 +337,8 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
 FEED_ENTRIES = 50  # the rolling feed: the newest changes of every source, from the history
 
 
-def feed_digest(db: Path | str, sources_path: Path, current: Digest, limit: int = FEED_ENTRIES) -> Digest:
+def feed_digest(db: Path | str, sources_path: Path, current: Digest, limit: int = FEED_ENTRIES,
+                pages: DiffPages | None = None) -> Digest:
     """The Atom feed's content: the newest ``limit`` versions, over every source in the history,
     that changed the terms (each described against the version before it), plus this run's
     failed sources. Built from the database, so a feed reader that missed a poll still finds a
@@ -351,9 +357,12 @@ def feed_digest(db: Path | str, sources_path: Path, current: Digest, limit: int 
                 sd = _describe(source_id, prev, v, common)
                 if sd.status == "changed":
                     items.append(sd)
-    items.sort(key=lambda sd: (sd.fetched_at or "", sd.version or 0), reverse=True)
+        items.sort(key=lambda sd: (sd.fetched_at or "", sd.version or 0), reverse=True)
+        items = items[:limit]
+        if pages is not None:
+            items = attach_pages(history, items, pages)
     failed = [sd for sd in current.sources if sd.status == "failed"]
-    return Digest(tuple(failed + items[:limit]), current.generated_at)
+    return Digest(tuple(failed + items), current.generated_at)
 
 
 def feed_id(sources_path: Path) -> str:
