@@ -297,34 +297,68 @@ def watch_cmd(
 
 @watch_app.command("history")
 def history_cmd(
-    source_id: str = typer.Argument(..., metavar="ID", help="The source's id in sources.yaml."),
+    source_id: str | None = typer.Argument(None, metavar="[ID]", help="The source's id in sources.yaml (none: every source, one line each)."),
     db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    prune: bool = typer.Option(False, "--prune", help="Make the database smaller: drop the texts and findings a --rescan replaced and old run checks, keep every raw snapshot (so --rescan can re-derive anything), then compact."),
 ) -> None:
     """List the recorded versions of one source (number, date, kind, sha256, findings) and when
-    it was last checked successfully."""
+    it was last checked successfully; without ID, one line per source."""
+    from .safetext import visible
+
     history = _open_history(db)
     try:
-        versions = history.versions(source_id)
-        if not versions:
-            known = ", ".join(history.source_ids()[:10]) or "none"
-            raise UsageError(f"no history for {source_id!r} in {history.path} (sources recorded: {known})")
-        lines = [f"{source_id}: {len(versions)} version{'s' if len(versions) != 1 else ''} in {history.path}",
-                 f"{'version':>7}  {'fetched (UTC)':<20}  {'kind':<10}  {'sha256':<12}  {'findings':>8}  versions"]
-        for v in versions:
-            made = f"tool {v.tool_version}, patterns {v.patterns_version}, extractor {v.extractor_version}"
-            if v.technical_upgrade:
-                made += " (technical upgrade)"
-            lines.append(f"{v.version:>7}  {v.fetched_at:<20}  {v.kind:<10}  {v.sha256[:12]:<12}  "
-                         f"{len(v.findings):>8}  {made}")
-        failures, since, last_ok = history.check_status(source_id)
-        if last_ok or failures:
-            lines.append(f"last success: {last_ok or 'never'}"
-                         + (f"; failing {failures} run{'s' if failures != 1 else ''} in a row since {since}" if failures else ""))
-        from .safetext import visible
-
+        if prune:
+            if source_id is not None:
+                raise UsageError("--prune works on the whole database: give no ID")
+            with history.lock():
+                r = history.prune()
+            lines = [f"pruned {history.path}: {r.texts} superseded texts, {r.reports} superseded reports, "
+                     f"{r.checks} old run checks dropped; {r.repacked} rows compressed; "
+                     f"all {r.snapshots} raw snapshots kept; {r.bytes_before / 1e6:.2f} MB → {r.bytes_after / 1e6:.2f} MB"]
+        elif source_id is None:
+            lines = _history_overview(history)
+        else:
+            lines = _history_lines(history, source_id)
         sys.stdout.write(visible("\n".join(lines) + "\n"))
     finally:
         history.close()
+
+
+def _history_overview(history: History) -> list[str]:
+    ids = history.source_ids()
+    if not ids:
+        return [f"no sources recorded in {history.path}"]
+    lines = [f"{len(ids)} source{'s' if len(ids) != 1 else ''} in {history.path}",
+             f"{'id':<32}  {'versions':>8}  {'latest (UTC)':<20}  last success"]
+    for sid in ids:
+        versions = history.versions(sid)
+        failures, since, last_ok = history.check_status(sid)
+        state = last_ok or "never"
+        if failures:
+            state += f" (failing {failures} run{'s' if failures != 1 else ''} in a row since {since})"
+        latest = versions[-1].fetched_at if versions else "—"
+        lines.append(f"{sid:<32}  {len(versions):>8}  {latest:<20}  {state}")
+    return lines
+
+
+def _history_lines(history: History, source_id: str) -> list[str]:
+    versions = history.versions(source_id)
+    if not versions:
+        known = ", ".join(history.source_ids()[:10]) or "none"
+        raise UsageError(f"no history for {source_id!r} in {history.path} (sources recorded: {known})")
+    lines = [f"{source_id}: {len(versions)} version{'s' if len(versions) != 1 else ''} in {history.path}",
+             f"{'version':>7}  {'fetched (UTC)':<20}  {'kind':<10}  {'sha256':<12}  {'findings':>8}  versions"]
+    for v in versions:
+        made = f"tool {v.tool_version}, patterns {v.patterns_version}, extractor {v.extractor_version}"
+        if v.technical_upgrade:
+            made += " (technical upgrade)"
+        lines.append(f"{v.version:>7}  {v.fetched_at:<20}  {v.kind:<10}  {v.sha256[:12]:<12}  "
+                     f"{len(v.findings):>8}  {made}")
+    failures, since, last_ok = history.check_status(source_id)
+    if last_ok or failures:
+        lines.append(f"last success: {last_ok or 'never'}"
+                     + (f"; failing {failures} run{'s' if failures != 1 else ''} in a row since {since}" if failures else ""))
+    return lines
 
 
 @watch_app.command("diff")

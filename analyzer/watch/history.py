@@ -42,6 +42,19 @@ from ..model import Finding
 SCHEMA_VERSION = 3  # 2: snapshots.reported (a version counts as reported once its digest is written)
 #                   3: checks (every run's outcome per source: consecutive failures, last success)
 KINDS = ("new", "changed", "formatting")
+KEEP_CHECKS = 100  # run checks kept per source by prune (besides those since its last success)
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    texts: int           # superseded texts dropped
+    reports: int         # superseded reports dropped
+    checks: int          # old run checks dropped
+    repacked: int        # plain rows of an older database compressed
+    snapshots: int       # raw snapshots, all kept
+    bytes_before: int
+    bytes_after: int
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -401,6 +414,47 @@ class History:
                  tool_version, patterns_version, EXTRACTOR_VERSION, now))
             if self.before_commit is not None:
                 self.before_commit(source_id, int(version))
+
+    # -- pruning ----------------------------------------------------------------------------
+
+    def prune(self, keep_checks: int = KEEP_CHECKS) -> PruneResult:
+        """Drop what is no longer read and can be made again, keep every raw snapshot: the
+        superseded derivations of each snapshot (the texts and reports a ``--rescan`` replaced;
+        the current ones stay), run checks older than the newest ``keep_checks`` of a source
+        (never those since its last success, which say how long it has been failing), and
+        compress rows an older database stored plain. One transaction, then VACUUM; hold the
+        run lock around it."""
+        if keep_checks < 1:
+            raise UsageError(f"keep at least 1 check per source, not {keep_checks}")
+        before = self._size()
+        with self._transaction():
+            reports = self.conn.execute(
+                "DELETE FROM reports WHERE id NOT IN (SELECT max(id) FROM reports GROUP BY snapshot_id)").rowcount
+            texts = self.conn.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM reports)").rowcount
+            checks = self.conn.execute(
+                """DELETE FROM checks WHERE id IN (
+                       SELECT c.id FROM (SELECT id, source_id,
+                                                row_number() OVER (PARTITION BY source_id ORDER BY id DESC) AS rn
+                                         FROM checks) c
+                       WHERE c.rn > ? AND c.id < coalesce(
+                           (SELECT max(id) FROM checks k WHERE k.source_id = c.source_id AND k.ok = 1), 0))""",
+                (keep_checks,)).rowcount
+            repacked = 0
+            for table, column in (("texts", "text"), ("reports", "report")):
+                rows = self.conn.execute(f"SELECT id, {column} FROM {table} WHERE typeof({column}) = 'text'").fetchall()
+                for row_id, value in rows:
+                    self.conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (pack(value), row_id))
+                repacked += len(rows)
+        self.conn.execute("VACUUM")
+        snapshots = self.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+        return PruneResult(texts, reports, checks, repacked, snapshots, before, self._size())
+
+    def _size(self) -> int:
+        """Bytes the database holds (its pages; the WAL is checkpointed first)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages: int = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        size: int = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        return pages * size
 
     def integrity_check(self) -> str:
         result: str = self.conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -171,3 +171,48 @@ def test_texts_and_reports_are_stored_compressed_and_old_plain_rows_still_read(t
     with History(db) as h2:
         v = h2.latest("s")
         assert v.text == "plain old text" and v.report["note"] == "old"
+
+
+def test_prune_keeps_every_raw_snapshot_and_the_current_derivations(tmp_path, capsys):
+    from analyzer.cli import main
+
+    db = tmp_path / "h.sqlite"
+    h = History(db)
+    big = ("合约期内提前解约须支付违约金。" * 400).encode("utf-8")
+    h.record("a", fetched(big), "one " * 2000, report("lock_in"), "new")
+    h.record("a", fetched(big + b"2"), "two " * 2000, report("lock_in", "auto_renewal"), "changed")
+    for n in range(3):  # three rescans of version 1: two derivations superseded
+        h.record_rescan("a", 1, f"one, derivation {n} " * 2000, report("lock_in", "minimum_spend"))
+    h.record("b", fetched(b"<p>other</p>"), "other", report(), "new")
+    # an older database stored plain TEXT rows
+    sid = h.conn.execute("SELECT id FROM snapshots WHERE source_id = 'b'").fetchone()[0]
+    h.conn.execute("UPDATE texts SET text = 'other' WHERE snapshot_id = ?", (sid,))
+    for i in range(130):
+        h.record_check("a", ok=True)
+    for i in range(4):
+        h.record_check("a", ok=False, error="HTTP 500")
+    h.record_check("b", ok=False, error="timeout")
+    before_versions = {(v.source_id, v.version): (v.text, v.report, v.raw()) for s in ("a", "b") for v in h.versions(s)}
+    before_status = h.check_status("a"), h.check_status("b")
+
+    r = h.prune()
+    assert (r.texts, r.reports, r.snapshots, r.repacked) == (3, 3, 3, 1)
+    assert r.checks == 130 + 4 - 100 and r.bytes_after < r.bytes_before
+    after_versions = {(v.source_id, v.version): (v.text, v.report, v.raw()) for s in ("a", "b") for v in h.versions(s)}
+    assert after_versions == before_versions  # the current text and findings, the raw bytes: all there
+    assert (h.check_status("a"), h.check_status("b")) == before_status
+    assert h.versions("a")[0].technical_upgrade
+    assert h.integrity_check() == "ok"
+    again = h.prune()
+    assert (again.texts, again.reports, again.checks, again.repacked) == (0, 0, 0, 0)
+    h.close()
+
+    capsys.readouterr()
+    assert main(["history", "--prune", "--db", str(db)]) == 0
+    assert "all 3 raw snapshots kept" in capsys.readouterr().out
+    assert main(["history", "a", "--prune", "--db", str(db)]) == 2
+    assert "give no ID" in capsys.readouterr().err
+    assert main(["history", "--db", str(db)]) == 0
+    overview = capsys.readouterr().out
+    assert "2 sources in" in overview
+    assert "failing 4 runs in a row since" in overview and "never (failing 1 run in a row since" in overview
