@@ -171,6 +171,9 @@ def _width(chars: list[str], start: int) -> int:
     return sum(2 if is_cjk(c) else 1 for c in chars[start:])
 
 
+_SOFT_END = "，、,"  # a line ending at a comma is the first half of a sentence, however short it is
+
+
 def _full_width(chars: list[str]) -> int:
     """How wide a line must be to have been wrapped by the page, not ended by its author.
 
@@ -248,12 +251,13 @@ def normalize(original: str) -> NormText:
             prev = out_c[-1] if out_c else "\n"
             nxt = chars[j] if j < n else "\n"
             line_len = len(out_c) - line_start
-            if (breaks == 1 and line_len >= 16 and prev not in _HARD_END and prev not in "\n\f"
+            if (breaks == 1 and (line_len >= 16 or (prev in _SOFT_END and line_len >= 4)) and prev not in _HARD_END and prev not in "\n\f"
                     and nxt != "\f" and not _starts_item(chars, j)
                     and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
                     and not _title_line("".join(out_c[phys_start:]), nxt)
                     and not (out_c[phys_start:phys_start + 1] == ["|"] and prev == "|")  # a table row
-                    and _width(out_c, phys_start) >= full):  # a line that stops short was not wrapped
+                    # a line that stops short was not wrapped, unless it stops at a Chinese comma
+                    and (_width(out_c, phys_start) >= full or prev in _SOFT_END)):
                 # a wrapped line: glue (CJK) or join with a space (Latin)
                 if not (is_cjk(prev) or is_cjk(nxt)):
                     out_c.append(" ")

@@ -173,3 +173,14 @@ def test_lines_wrapped_at_the_page_width_are_still_glued():
                "遵守本协议的约定。\n")
     assert "在协议有效期内用户不得办理销户" in normalize(wrapped).text
     assert "按照剩余月份支付违约金" in normalize(wrapped).text
+
+
+def test_a_short_line_ending_at_a_comma_continues_its_sentence():
+    """Regression: a line of fewer than 16 characters, or narrower than the document's wrapped
+    lines, was kept apart even when it ended at a comma, so "乙方每月最低消费99元，" / "当月实际消费不足…"
+    became two sentences and a re-wrapped version of an agreement seemed to reword its clauses."""
+    t = normalize("第二条 乙方每月最低消费99元，\n当月实际消费不足99元的，按99元收取。\n")
+    assert "99元,当月实际" in t.text
+    assert normalize("Fees apply,\nas listed below.\n").text.startswith("Fees apply, as listed below.")
+    # a short line without a comma (a product card's statements) still stands alone
+    assert normalize("月租19元\n含100GB通用流量\n").text == "月租19元\n含100GB通用流量\n"
