@@ -374,6 +374,7 @@ def diff_cmd(
     """Clause-level diff of two recorded versions of one source."""
     from .watch.diff import diff_findings, is_formatting_only, number_changes, text_diff
     from .watch.digest import Digest, SourceDigest, numbers_not_in, render_digest
+    from .watch.triage import material
 
     for flag, v in (("--from", from_version), ("--to", to_version)):
         if not 1 <= v <= 2**62:
@@ -391,7 +392,8 @@ def diff_cmd(
     else:
         d = diff_findings(a.findings, b.findings, b.text)
         numbers = numbers_not_in(tuple(number_changes(a.text, b.text)), d.changed)
-        sd = SourceDigest(source_id, "changed" if d or numbers else "formatting", version=b.version,
+        sd = SourceDigest(source_id, "changed" if material(d.added, d.removed, d.changed, numbers) else "formatting",
+                          version=b.version,
                           previous_version=a.version, url=b.url, added=d.added, removed=d.removed, changed=d.changed,
                           numbers=numbers,
                           text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)

@@ -163,6 +163,7 @@ def diff_findings(before: Sequence[Finding], after: Sequence[Finding], after_tex
             continue  # renumbered, or a cross-reference renumbered: the same clause
         changed.append(ClauseChange(r.category, dict(r.values), dict(a.values), r.evidence, a.evidence,
                                     a.severity or r.severity, reworded=same_values))
+    _pair_leftovers(removed, added, used_r, used_a, changed)
     gone = [r for i, r in enumerate(removed) if i not in used_r]
     if after_text and gone:
         still = _still_there(gone, after_text)
@@ -177,6 +178,34 @@ def diff_findings(before: Sequence[Finding], after: Sequence[Finding], after_tex
     )
 
 
+LEFTOVER_SIMILARITY = 0.35  # a category's one unpaired removed and one unpaired added clause
+
+
+def _pair_leftovers(removed: Sequence[Finding], added: Sequence[Finding], used_r: set[int], used_a: set[int],
+                    changed: list[ClauseChange]) -> None:
+    """A category left with exactly one removed and one added clause, which share a good part of
+    their words, is one clause reworded (a top-up clause rewritten in other words), not one
+    clause gone and another new."""
+    by_cat: dict[str, tuple[list[int], list[int]]] = {}
+    for i, r in enumerate(removed):
+        if i not in used_r:
+            by_cat.setdefault(r.category, ([], []))[0].append(i)
+    for j, a in enumerate(added):
+        if j not in used_a:
+            by_cat.setdefault(a.category, ([], []))[1].append(j)
+    for rs, as_ in by_cat.values():
+        if len(rs) != 1 or len(as_) != 1:
+            continue
+        r, a = removed[rs[0]], added[as_[0]]
+        if _similarity(_letters(r.evidence), _letters(a.evidence)) < LEFTOVER_SIMILARITY:
+            continue
+        used_r.add(rs[0])
+        used_a.add(as_[0])
+        changed.append(ClauseChange(r.category, dict(r.values), dict(a.values), r.evidence, a.evidence,
+                                    a.severity or r.severity,
+                                    reworded=_values_key(r.values) == _values_key(a.values)))
+
+
 def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]]:
     """The removed findings whose sentence is in ``text`` (reworded at most), with that sentence."""
     sentences = [(s, _letters(s)) for s in _sentences(text)]
@@ -186,12 +215,13 @@ def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]
         if len(key) < 8:
             continue  # too short to recognise reliably
         best, best_sim = None, PAIR_SIMILARITY
+        inside = next((s for s, letters in sentences if key in letters), None)
+        if inside is not None:  # the same words inside a longer sentence (two sentences merged)
+            out.append((r, inside))
+            continue
         for s, letters in sentences:
             if not letters or abs(len(letters) - len(key)) > max(len(letters), len(key)) * 0.6:
                 continue
-            if key in letters:  # the same words inside a longer sentence
-                best, best_sim = s, 1.0
-                break
             m = difflib.SequenceMatcher(None, key, letters, autojunk=False)
             if m.real_quick_ratio() < best_sim or m.quick_ratio() < best_sim:
                 continue
@@ -326,6 +356,7 @@ def _numbers_between(old: str, new: str) -> list[NumberChange]:
                 got.setdefault(v.key, []).append(float(v.value))
         return {k: tuple(vals) for k, vals in got.items()}
 
-    before, after = by_kind(old), by_kind(new)
+    # full-width digits ("３０日") are the same numbers as half-width ones
+    before, after = by_kind(unicodedata.normalize("NFKC", old)), by_kind(unicodedata.normalize("NFKC", new))
     return [NumberChange(k, before.get(k, ()), after.get(k, ()), old, new)
             for k in NUMBER_KINDS if before.get(k, ()) != after.get(k, ()) and (before.get(k) or after.get(k))]

@@ -216,9 +216,17 @@ def describe_number(n: NumberChange, lang: str = "en") -> str:
 
 
 def numbers_not_in(numbers: tuple[NumberChange, ...], changed: tuple[ClauseChange, ...]) -> tuple[NumberChange, ...]:
-    """The number changes whose new sentence no clause change already quotes."""
-    quoted = {" ".join(c.evidence_after.split()) for c in changed}
-    return tuple(n for n in numbers if " ".join(n.sentence_after.split()) not in quoted)
+    """The number changes whose new sentence no clause change already quotes (the clause's
+    evidence is the sentence or a part of it, with or without its clause number)."""
+    from .diff import _unnumbered
+
+    quoted = [_unnumbered(c.evidence_after) for c in changed if c.evidence_after]
+
+    def covered(n: NumberChange) -> bool:
+        sentence = _unnumbered(n.sentence_after)
+        return any(q and (q in sentence or sentence in q) for q in quoted)
+
+    return tuple(n for n in numbers if not covered(n))
 
 
 def field_detail(change: ClauseChange) -> str:

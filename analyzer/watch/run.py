@@ -56,6 +56,7 @@ from .digest import Digest, SourceDigest, numbers_not_in
 from .fetch import FetchResult, extract_text, fetch
 from .history import History, Version, default_db_path
 from .sources import WatchSource, load_sources
+from .triage import material
 
 TEST_PAUSE_ENV = "TERMS_SCAN_TEST_PAUSE_IN_TRANSACTION"
 
@@ -311,8 +312,9 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
     elif is_formatting_only(latest.text, res.text):
         kind = "formatting"
     else:
-        changed = diff_findings(latest.findings, findings, res.text) or number_changes(latest.text, res.text)
-        kind = "changed" if changed else "formatting"
+        d = diff_findings(latest.findings, findings, res.text)
+        numbers = numbers_not_in(tuple(number_changes(latest.text, res.text)), d.changed)
+        kind = "changed" if material(d.added, d.removed, d.changed, numbers) else "formatting"
     v = history.record(src.id, res.fetch, res.text, res.report, kind)
     return _describe(src.id, base, v, common)
 
@@ -329,7 +331,8 @@ def _describe(source_id: str, base: Version | None, v: Version, common: dict[str
         return SourceDigest(source_id, "formatting", version=v.version, previous_version=base.version, **common)
     d = diff_findings(base.findings, v.findings, v.text)
     numbers = numbers_not_in(tuple(number_changes(base.text, v.text)), d.changed)
-    return SourceDigest(source_id, "changed" if d or numbers else "formatting", version=v.version,
+    return SourceDigest(source_id, "changed" if material(d.added, d.removed, d.changed, numbers) else "formatting",
+                        version=v.version,
                         previous_version=base.version, added=d.added, removed=d.removed,
                         changed=d.changed, text_diff=text_diff(base.text, v.text), numbers=numbers, **common)
 

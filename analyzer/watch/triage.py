@@ -19,6 +19,8 @@ from ..engine.taxonomy import CATEGORIES
 from ..model import SEVERITY_ORDER
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Finding
+    from .diff import ClauseChange
     from .digest import SourceDigest
 
 TRIAGE_LINES = 15  # material items shown; the rest are counted
@@ -64,6 +66,38 @@ def words_of(text: str) -> str:
     return "".join(ch for ch in t if ch.isalnum())
 
 
+_TOKENS = re.compile(r"[^\W_]+")
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """``b`` is ``a`` with one letter added or dropped, or two neighbours swapped, in a word of
+    five letters or more without digits: "DISPUTNG" / "DISPUTING", "recieve" / "receive"."""
+    if a == b or min(len(a), len(b)) < 5 or any(ch.isdigit() for ch in a + b) or not (a.isascii() and b.isascii()):
+        return False
+    if abs(len(a) - len(b)) == 1:
+        short, long_ = sorted((a, b), key=len)
+        return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    return False
+
+
+def editorial(before: str, after: str) -> bool:
+    """The two sentences say the same: the same words once punctuation, case, clause numbers and
+    number words are set aside, or the same words but for at most two spelling fixes."""
+    if words_of(before) == words_of(after):
+        return True
+    wa = _TOKENS.findall(_WORD_NUMBER.sub(lambda m: _WORD_NUMBERS[m.group(1).lower()],
+                                          unicodedata.normalize("NFKC", before).lower()))
+    wb = _TOKENS.findall(_WORD_NUMBER.sub(lambda m: _WORD_NUMBERS[m.group(1).lower()],
+                                          unicodedata.normalize("NFKC", after).lower()))
+    if len(wa) != len(wb):
+        return False
+    diffs = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
+    return 0 < len(diffs) <= 2 and all(_one_typo(x, y) for x, y in diffs)
+
+
 def _severity(categories: tuple[str, ...], given: str | None = None) -> str:
     sevs = [CATEGORIES[c].severity for c in categories if c in CATEGORIES] + ([given] if given else [])
     return max(sevs, key=lambda s: SEVERITY_ORDER.get(s, 0)) if sevs else "low"
@@ -92,7 +126,7 @@ def triage(sd: SourceDigest, lang: str = "en") -> Triage:
         same_words = words_of(c.evidence_before) == words_of(c.evidence_after)
         if c.unmatched and same_words:
             continue  # the sentence is there word for word: a pattern no longer finding it is not a change
-        if (c.reworded or c.unmatched) and same_words:
+        if (c.reworded or c.unmatched) and editorial_change(c):
             editorial += 1
             continue
         kind = "unmatched" if c.unmatched else ("reworded" if c.reworded else "values")
@@ -111,6 +145,19 @@ def triage(sd: SourceDigest, lang: str = "en") -> Triage:
                                 cats, g["kind"], g["summary"], g["before"], g["after"]))
     items.sort(key=lambda i: (-SEVERITY_ORDER.get(i.severity, 0), _KIND_ORDER.get(i.kind, 9), i.after or i.before))
     return Triage(tuple(items), editorial)
+
+
+def editorial_change(c: ClauseChange) -> bool:
+    """A reworded clause whose words did not change (punctuation, number words, renumbering,
+    a spelling fix): not a change in the terms."""
+    return (c.reworded or c.unmatched) and editorial(c.evidence_before, c.evidence_after)
+
+
+def material(added: tuple[Finding, ...], removed: tuple[Finding, ...], changed: tuple[ClauseChange, ...],
+             numbers: tuple[Any, ...]) -> bool:
+    """Whether a version changed the terms: a clause added or removed, a value or a number
+    changed, or a clause reworded beyond an editorial fix."""
+    return bool(added or removed or numbers or any(not editorial_change(c) for c in changed))
 
 
 _WORDS = {"removed": ("删除", "removed"), "added": ("新增", "added"), "reworded": ("重新表述", "reworded"),

@@ -119,6 +119,19 @@ def test_a_clause_still_in_the_new_text_is_reworded_not_removed():
     assert len(diff_findings([fee, gone], []).removed) == 2
 
 
+def test_a_clause_merged_into_a_much_longer_sentence_is_not_removed():
+    """Regression: the length filter skipped sentences more than 60% longer than the clause
+    before looking for the clause inside them, so a clause merged with its neighbours into one
+    long sentence was reported removed."""
+    fee = f("extra_fees", "A reconnection fee of $25 applies.", amount=25)
+    merged = ("If your service is suspended for non-payment, you must pay the whole balance, the late "
+              "charges of the last three bills and all collection costs, and a reconnection fee of $25 applies.")
+    d = diff_findings([fee], [], "Welcome.\n" + merged + "\n")
+    assert not d.removed
+    (c,) = d.changed
+    assert c.unmatched and c.evidence_after == merged
+
+
 def test_numbers_that_change_anywhere_are_reported_with_both_sentences():
     """Issue 13, numbers anywhere: a pre-dispute notice period doubled, a data volume changed
     tenfold, a days-abroad limit changed, and no pattern covered those clauses; the numbers pass

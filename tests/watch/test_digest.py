@@ -271,3 +271,16 @@ def test_atom_without_changes_and_with_control_characters():
     root = ET.fromstring(render_atom(d))  # still well-formed XML
     assert root.findtext(f"{ATOM}updated") == "2026-01-04T22:00:00Z"
     assert len(root.findall(f"{ATOM}entry")) == 1
+
+
+def test_a_spelling_fix_is_editorial_not_a_change_in_the_terms():
+    """Regression (xfinity v02 → v03 of the shared versions): "DISPUTNG" → "DISPUTING" made the
+    source "changed (terms)", an Atom entry and exit 1 with --fail-on-change."""
+    from analyzer.watch.triage import editorial
+
+    assert editorial("YOU MUST NOTIFY US WITHIN 120 DAYS OR YOU WAIVE YOUR RIGHT TO DISPUTNG THE BILL.",
+                     "YOU MUST NOTIFY US WITHIN 120 DAYS OR YOU WAIVE YOUR RIGHT TO DISPUTING THE BILL.")
+    assert editorial("We recieve your notice.", "We receive your notice.")
+    assert not editorial("You are unable to cancel.", "You are enable to cancel.")   # a letter changed
+    assert not editorial("Notice of 30 days.", "Notice of 60 days.")
+    assert not editorial("lawful use only", "unlawful use only")
