@@ -164,7 +164,9 @@ def _regex_list(path: Path, data: dict[str, Any], fld: str, nested: bool = False
 MACROS = {
     "{NUM}": r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+)",
     "{AMOUNT}": r"(?:[¥￥$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s*(?:元|块)|[零一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+元)",
-    "{PLACEHOLDER}": r"(?:\$\{[^}]{1,40}\}|\$F\{[^}]{1,40}\}|_{2,}|\s{2,})",
+    # a blank in a printed form: ${Field}, ____, two spaces, or empty brackets 【 】 ( ) [ ] (NFKC has
+    # turned （ ） into ( ) by then)
+    "{PLACEHOLDER}": r"(?:\$\{[^}]{1,40}\}|\$F\{[^}]{1,40}\}|_{2,}|\s{2,}|【[\s_]{0,6}】|\([\s_]{0,6}\)|\[[\s_]{0,6}\])",
 }
 
 

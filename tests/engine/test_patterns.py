@@ -232,3 +232,16 @@ def test_bundled_patterns_of_a_source_checkout():
     from analyzer.engine.patterns import bundled_dir
 
     assert bundled_dir() == Path(__file__).resolve().parents[2] / "patterns"
+
+
+def test_placeholder_covers_the_blanks_of_printed_forms():
+    """Regression: {PLACEHOLDER} knew ${Field}, ____ and double spaces, not the empty brackets
+    printed forms leave for a number ("分【 】个月返还", "为( )个月"; NFKC makes （ ） into ( ))."""
+    import regex
+
+    from analyzer.engine.patterns import MACROS
+
+    rx = regex.compile(MACROS["{PLACEHOLDER}"])
+    for blank in ("【 】", "【】", "( )", "(  )", "[ ]", "____", "${months}"):
+        assert rx.fullmatch(blank), blank
+    assert not rx.fullmatch("(12)") and not rx.fullmatch("【12】")
