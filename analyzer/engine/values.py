@@ -111,7 +111,9 @@ DOLLAR: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_dollar"
 _DOLLAR_SIGNS = {
     "AUD": regex.compile(r"\bAustralian?\b|\bGST\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
                          r"\bNSW\b|\bQueensland\b|\bVictoria\b|Telecommunications Industry Ombudsman|\bAUD\b|\bA\$|Critical Information Summary|"
-                         r"\bTelstra\b|\bOptus\b|\bTPG\b|\biiNet\b|Aussie Broadband|\bBelong\b", regex.I),
+                         r"\bTelstra\b|\bOptus\b|\bTPG\b|\biiNet\b|Aussie Broadband|\bBelong\b|"
+                         r"\bPty\.? Ltd\b|\bACN\b|\bfortnight(?:ly)?\b|\b(?:South|Western) Australia\b|\bTasmania\b|"
+                         r"\b(?:Adelaide|Melbourne|Sydney|Brisbane|Canberra)\b", regex.I),
     "NZD": regex.compile(r"\bNew Zealand\b|\bNZ\$|\.co\.nz\b|\bNZD\b|\bTDR\b|Telecommunications Dispute Resolution|"
                          r"\b2degrees\b|\bOne NZ\b|\bSpark NZ\b", regex.I),
     "CAD": regex.compile(r"\bCanad(?:a|ian)\b|\bCRTC\b|\bCCTS\b|\bHST\b|\bQu[eé]bec\b|\bOntario\b|\bCAD\b|\bC\$|"

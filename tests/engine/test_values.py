@@ -289,3 +289,13 @@ def test_declining_step():
     assert declining_step("the fee decreases by $5 every month") == 5
     assert declining_step("违约金240元，每在网满一个月递减20元") == 20
     assert declining_step("违约金240元，按月收取") is None
+
+
+def test_an_australian_club_s_dollars_are_aud():
+    """Regression (en-membership real set): gym terms of Australian companies ("Pty Ltd",
+    fortnightly debits, a state or capital named) had their "$" read as USD."""
+    from analyzer.engine.values import dollar_currency
+
+    assert dollar_currency("Club Pty Ltd. Fees are debited fortnightly: $29.95 a fortnight.") == "AUD"
+    assert dollar_currency("Our Adelaide club, South Australia. $29.95 a week.") == "AUD"
+    assert dollar_currency("Membership is $29.95 a month, billed in California.") == "USD"
