@@ -13,6 +13,7 @@ from ..engine.values import (
     mechanism,
 )
 from ..render.money import money
+from .messages import LANGS, Text, msg
 from .model import (
     Source,
 )
@@ -25,11 +26,6 @@ EXIT_MONTHS = (1, 3, 6, 12)
 # small helpers
 
 
-
-def _t(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en}
-
-
 def _num(x: float | int | None) -> str:
     if x is None:
         return "?"
@@ -37,12 +33,9 @@ def _num(x: float | int | None) -> str:
     return str(int(x)) if x == int(x) else f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _money_zh(x: float | None, cur: str | None) -> str:
-    return money(x, cur or "CNY", "zh")
-
-
-def _money_en(x: float | None, cur: str | None) -> str:
-    return money(x, cur or "CNY", "en")
+def _money(x: float | None, cur: str | None) -> Text:
+    """An amount of money as each language writes it (a parameter of ``msg``)."""
+    return {lang: money(x, cur or "CNY", lang) for lang in LANGS}
 
 
 def _flat(s: str) -> str:
@@ -170,17 +163,17 @@ def _clause_no(text: str, f: Any) -> str | None:
     return None
 
 
-def _ref(text: str, f: Any) -> dict[str, str]:
+def _ref(text: str, f: Any) -> Text:
     no = _clause_no(text, f)
     if no:
-        return _t(f"第{no}条", f"Clause {no}")
+        return msg("ref.clause", no=no)
     if "\f" not in text:  # a text or web page has one "page": name the clause's section instead
         sec = _flat(getattr(f, "section", None) or "")
         if sec:
             sec = sec if len(sec) <= 18 else sec[:17] + "…"
-            return _t(f"【{sec}】", f"[{sec}]")
-        return _t("原文", "the text")
-    return _t(f"第{f.location.page}页", f"page {f.location.page}")
+            return msg("ref.section", section=sec)
+        return msg("ref.text")
+    return msg("ref.page", page=f.location.page)
 
 
 _STRIP_LEAD = re.compile(r"^[\s*#>\-•·|]*(?:第\s*[一二三四五六七八九十百\d]+\s*[条章款]|\d{1,2}(?:\.\d{1,2}){0,2}[\.、．)）]?|[一二三四五六七八九十]{1,3}[、．.]|[（(]\d+[)）])[\s*]*")
@@ -199,13 +192,14 @@ def _quote(f: Any, limit: int = 48) -> str:
 
 _FORFEIT = re.compile(r"作废|不再返还|停止(返还|赠送)|终止|取消|不予(补发|退还|返还)|收回|扣除|forfeit|stop|claw|cancel|lost|no longer", re.I)
 _REPAY = re.compile(r"退还已享受|返还.{0,12}已(获赠|享受|返还|赠送)|已返现金额.{0,10}扣除|repay|pay back|claw(ed)? back.{0,30}(received|already)", re.I)
-def _paid_word(fs: list[Any]) -> tuple[str, str]:
+def _paid_word(fs: list[Any]) -> Text:
+    """The name of the money paid up front: a first top-up, a prepayment, a top-up."""
     ev = " ".join(f.evidence for f in fs)
     if re.search(r"首充|首次充值|first top[- ]?up|first recharge", ev, re.I):
-        return "首充", "first top-up"
+        return msg("word.paid.first_topup")
     if re.search(r"预存|prepa", ev, re.I):
-        return "预存款", "prepayment"
-    return "充值款", "top-up"
+        return msg("word.paid.prepayment")
+    return msg("word.paid.topup")
 
 
 _TOPUP = re.compile(r"首充|首次充值|充值|预存|top[- ]?up|first (payment|recharge)|recharge|prepa", re.I)
@@ -350,7 +344,7 @@ class Facts:
         self._minimum()
         self.product = product or _product(self.text)
         # the word for leaving: a phone line is left (离网), a membership or a service is quit (退出)
-        self.leave_zh = "离网" if self.product == "mobile" else "退出"
+        self.leave: Text = msg("word.leave.line") if self.product == "mobile" else msg("word.leave.service")
 
     # term ------------------------------------------------------------------------------------
     def _term(self) -> None:

@@ -15,13 +15,12 @@ from .facts import (
     Facts,
     _by,
     _flat,
-    _money_en,
-    _money_zh,
+    _money,
     _num,
     _paid_word,
     _srcs,
-    _t,
 )
+from .messages import LANGS, join, lower_first, msg, upper_first
 from .model import (
     Combination,
     ExitCost,
@@ -52,15 +51,20 @@ def _assessable(F: Facts) -> tuple[bool, Text]:
     text = F.text
     if _excerpt(F) and not F.findings:
         n = len(text.strip())
-        return False, _t(f"文本太短（{n}字），无法评估：请提供完整的协议。", f"Too little text ({n} characters) to assess: provide the full agreement.")
+        return False, msg("verdict.too_short", chars=n)
     if _excerpt(F):
         return True, {}  # a pasted excerpt with findings: judged on what it says (see verdict)
     if not F.findings and not F.protections:
-        return False, _t("没有找到任何与费用、期限、退款相关的条款，无法评估：这可能不是服务协议，或内容不完整。",
-                         "No clauses about money, terms or refunds were found, so it cannot be assessed: this may not be a service agreement, or it is incomplete.")
+        return False, msg("verdict.no_clauses")
     if len(set(m.group(0).lower() for m in _AGREEMENT_WORDS.finditer(text))) < 2:
-        return False, _t("这份文本看起来不像协议或服务条款，无法评估。", "This text does not read like an agreement or terms of service, so it cannot be assessed.")
+        return False, msg("verdict.not_agreement")
     return True, {}
+
+
+def _category(cat: str) -> Text:
+    """A category's name in every language, from the taxonomy (the id itself when it has none)."""
+    c = CATEGORIES.get(cat)
+    return {lang: getattr(c, lang) if c else cat for lang in LANGS}
 
 
 def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict:
@@ -76,10 +80,9 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
     T = F.term
     for cat in cats:
         fs = _by(F.findings, cat)
-        c = CATEGORIES.get(cat)
         sev = fs[0].severity
         w = _WEIGHTS.get(cat, {"high": 2, "medium": 1, "low": 0.5}.get(sev, 0.5))
-        name = _t(c.zh if c else cat, c.en if c else cat)
+        name = _category(cat)
         src = fs[:2]
         if cat == "lock_in":
             if T and T >= 24:
@@ -87,25 +90,26 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
             elif T and T >= 12:
                 w += 1
             if T:
-                name = _t(f"锁定{T}个月", f"Locked in for {T} months")
+                name = msg("verdict.reason.locked_in", months=T)
                 src = [F.term_src]
         elif cat == "minimum_spend" and F.minimum is not None:
-            name = _t(f"每月最低消费{_money_zh(F.minimum, cur)}", f"Minimum spend {_money_en(F.minimum, cur)} a month")
+            name = msg("verdict.reason.minimum", amount=_money(F.minimum, cur))
             src = [F.min_src]
         elif cat == "refund_restriction" and F.nonref_topup():
             w = 3
             ta, _ = F.topup()
-            wz, we = _paid_word(F.nonref_topup())
-            name = _t(f"{wz}{_money_zh(ta, cur) if ta else ''}不退", f"The {we}{' of ' + _money_en(ta, cur) if ta else ''} is not refundable")
+            paid = _paid_word(F.nonref_topup())
+            name = (msg("verdict.reason.paid_kept_amount", paid=paid, amount=_money(ta, cur)) if ta
+                    else msg("verdict.reason.paid_kept", paid=paid))
             src = F.nonref_topup()[:1]
         elif cat == "installment_credit" and (F.forfeits() or F.repays()):
             w = 3
-            name = _t("分期返还的赠送款离开即作废", "Gifted credit paid in instalments is lost if you leave")
+            name = msg("verdict.reason.gift_lost")
             src = ([F.credit_plans()[0][2]] if F.credit_plans() else fs[:1]) + (F.forfeits() or F.repays())[:1]
         elif cat == "early_termination_fee":
             row = next((r for r in (ec.rows if ec else ()) if r.month == 6), None)
             if row and row.amount:
-                name = _t(f"提前{F.leave_zh}要付费（第6个月后离开约{_money_zh(row.amount, cur)}）", f"Leaving early costs money (about {_money_en(row.amount, cur)} after month 6)")
+                name = msg("verdict.reason.exit_cost", leave=F.leave, amount=_money(row.amount, cur))
         scored.append((w, name, _srcs(src)))
     pts = sum(w for w, _, _ in scored)
     high_combos = [c for c in combos if c.severity == "high"]
@@ -116,25 +120,25 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
     grade = _grade(pts)
     ranked = sorted(scored, key=lambda x: -x[0])
     listed = [x for x in ranked if x[0] >= 2][:6]
-    reasons = [Reason(_t(f"{name['zh']}（+{_num(w)}分）", f"{name['en']} (+{_num(w)})"), src)
+    reasons = [Reason(msg("verdict.reason.points", name=name, points=_num(w)), src)
                for w, name, src in listed]
     for combo in high_combos[:3]:
-        reasons.append(Reason(_t(f"组合风险：{combo.title['zh']}（+1分）", f"Combination: {combo.title['en']} (+1)"), combo.sources))
+        reasons.append(Reason(msg("verdict.reason.combination", title=combo.title), combo.sources))
     # the rest, in one line, so that the reasons add up to the total (issue 11)
     rest = [x for x in ranked if x not in listed]
     rest_pts = sum(w for w, _, _ in rest) + max(0, len(high_combos) - 3)
     if rest_pts:
         n = len(rest) + max(0, len(high_combos) - 3)
-        reasons.append(Reason(_t(f"另外{n}项风险较小的条款（+{_num(rest_pts)}分）", f"{n} more minor term(s) (+{_num(rest_pts)})"),
+        reasons.append(Reason(msg("verdict.reason.rest", count=n, points=_num(rest_pts)),
                               _srcs(src for _, _, srcs in rest for src in srcs[:1])))
     if bonus:
         ps = [p for p in F.protections if p.category in prot_cats]
-        reasons.append(Reason(_t(f"有利条款：{len(prot_cats)}类（−{bonus}分）", f"Protections in your favour: {len(prot_cats)} kind(s) (-{bonus})"),
+        reasons.append(Reason(msg("verdict.reason.protections", kinds=len(prot_cats), points=bonus),
                               _srcs(Source.of(p) for p in ps[:4])))
     reasons.append(_total_reason(pts, grade))
     line = _line(F, ec)
     if _excerpt(F):  # a pasted clause or two: what it says, not what the rest of the agreement may say
-        line = _t("仅依据摘录：" + line["zh"], "Based on the excerpt only: " + line["en"])
+        line = msg("verdict.excerpt_only", line=line)
         return Verdict(True, grade, line, tuple(reasons), excerpt=True, points=pts)
     return Verdict(True, grade, line, tuple(reasons), points=pts)
 
@@ -144,8 +148,7 @@ def _grade(pts: float) -> str:
 
 
 def _total_reason(pts: float, grade: str) -> Reason:
-    return Reason(_t(f"合计{_num(pts)}分 → {grade}（≤3 A，≤8 B，≤14 C，≤22 D，其余 E）",
-                     f"Total {_num(pts)} points -> {grade} (<=3 A, <=8 B, <=14 C, <=22 D, else E)"))
+    return Reason(msg("verdict.total", points=_num(pts), grade=grade))
 
 
 ADVERT_POINTS = 2  # an advert claim the agreement contradicts
@@ -161,8 +164,7 @@ def with_offer_verdict(summary: Summary, offer: Any) -> Summary:
         return summary
     pts = v.points + ADVERT_POINTS * len(bad)
     grade = _grade(pts)
-    extra = [Reason(_t(f"广告说法与协议不符：“{_flat(c.advert)}”（+{ADVERT_POINTS}分）",
-                       f"The advert says \"{_flat(c.advert)}\"; the agreement says otherwise (+{ADVERT_POINTS})"), c.sources)
+    extra = [Reason(msg("verdict.reason.advert", advert=_flat(c.advert), points=ADVERT_POINTS), c.sources)
              for c in bad]
     reasons = list(v.reasons[:-1]) + extra + [_total_reason(pts, grade)]
     return replace(summary, verdict=replace(v, grade=grade, points=pts, reasons=tuple(reasons)))
@@ -170,52 +172,44 @@ def with_offer_verdict(summary: Summary, offer: Any) -> Summary:
 
 def _line(F: Facts, ec: ExitCost | None) -> Text:
     cur = F.currency
-    zh, en = [], []
+    parts: list[Text] = []
     T = F.term
     if T and F.lock:
-        zh.append(f"锁定{T}个月")
-        en.append(f"Locked in for {T} months")
+        parts.append(msg("verdict.line.locked_in", months=T))
     elif F.lock:
-        zh.append("有合约期（期限" + (f"为模板占位符 {F.term_ph}" if F.term_ph else "未写明") + "）")
-        en.append("a minimum term (" + (f"length is a template placeholder {F.term_ph}" if F.term_ph else "length not stated") + ")")
+        parts.append(msg("verdict.line.term_placeholder", placeholder=F.term_ph) if F.term_ph else msg("verdict.line.term_not_stated"))
     if F.minimum is not None:
-        zh.append(f"每月至少消费{_money_zh(F.minimum, cur)}")
-        en.append(f"at least {_money_en(F.minimum, cur)} a month")
+        parts.append(msg("verdict.line.minimum", amount=_money(F.minimum, cur)))
     elif F.mins and F.monthly is not None and F.monthly_src is not None and F.monthly_src.category in ("lock_in", "minimum_spend"):
-        zh.append(f"每月至少付{_money_zh(F.monthly, cur)}（月费）")
-        en.append(f"at least {_money_en(F.monthly, cur)} a month (the monthly charge)")
+        parts.append(msg("verdict.line.monthly", amount=_money(F.monthly, cur)))
     elif F.mins:
-        zh.append("有月最低消费（金额" + (f"为模板占位符 {F.min_ph}" if F.min_ph else "未写明") + "）")
-        en.append("a monthly minimum spend (" + (f"a template placeholder {F.min_ph}" if F.min_ph else "amount not stated") + ")")
+        parts.append(msg("verdict.line.minimum_placeholder", placeholder=F.min_ph) if F.min_ph else msg("verdict.line.minimum_not_stated"))
     if F.etfs:
+        # the kind of fee, read from the Chinese labels of the exit-fee parts (a label that
+        # charges the remaining months, or a penalty with a figure)
         kinds = [p.label for p in _etf_mechanisms(F)[0]]
         if any("剩余月数" in k["zh"] for k in kinds):
-            zh.append(f"提前{F.leave_zh}需按剩余月份付费")
-            en.append("leaving early costs the remaining months")
+            parts.append(msg("verdict.line.remaining", leave=F.leave))
         elif any(k["zh"].startswith("违约金") and re.search(r"\d", k["zh"]) for k in kinds):
             k = next(k for k in kinds if k["zh"].startswith("违约金") and re.search(r"\d", k["zh"]))
-            zh.append("提前解约需付" + k["zh"])
-            en.append("leaving early costs a " + k["en"][0].lower() + k["en"][1:])
+            parts.append(msg("verdict.line.fee_label", label=lower_first(k)))
         else:
-            zh.append("提前解约要付违约金")
-            en.append("leaving early costs a fee")
+            parts.append(msg("verdict.line.fee"))
     if F.nonref_topup():
         ta, _ = F.topup()
-        wz, we = _paid_word(F.nonref_topup())
-        zh.append(f"{wz}{_money_zh(ta, cur) if ta else ''}不退")
-        en.append(f"the {we}{' of ' + _money_en(ta, cur) if ta else ''} is not refundable")
+        paid = _paid_word(F.nonref_topup())
+        parts.append(msg("verdict.line.paid_kept_amount", paid=paid, amount=_money(ta, cur)) if ta
+                     else msg("verdict.line.paid_kept", paid=paid))
     if F.credits and (F.forfeits() or F.repays()):
-        zh.append(f"{F.leave_zh}后未返还的赠送款作废")
-        en.append("unpaid gifted credit is lost if you leave")
-    if len(zh) < 2:
+        parts.append(msg("verdict.line.gift_lost", leave=F.leave))
+    if len(parts) < 2:
         for cat in ("promo_price_expiry", "auto_renewal", "refund_restriction", "activation_definition", "unilateral_change", "data_cap_throttle"):
-            if _by(F.findings, cat) and len(zh) < 3:
-                c = CATEGORIES[cat]
-                zh.append(c.zh)
-                en.append(c.en.lower() if en else c.en)
-    if not zh:
-        return _t("未发现高风险条款", "No high-risk clauses found")
-    en_s = ", ".join(en)
-    return _t("，".join(zh[:5]), en_s[0].upper() + en_s[1:])
+            if _by(F.findings, cat) and len(parts) < 3:
+                name = _category(cat)
+                # inside the line a category's name is not capitalised
+                parts.append({lang: v.lower() for lang, v in name.items()} if parts else name)
+    if not parts:
+        return msg("verdict.line.none")
+    return upper_first(join("sep.clause", parts[:5]))
 
 
