@@ -270,6 +270,8 @@ def measure_rows(n: int, ts: list[str], pdf: Path, zh: Path, en: Path) -> tuple[
         info[label] = check_output(ts + [str(path)])
         rows.append((f"terms-scan {label}", measure(ts + [str(path), "--format", "json"], n), True))
     slow = " ".join(shlex.quote(x) for x in ts + [str(pdf), "--format", "json"])
+    rows.append(("  same, no regex cache (a first run)",
+                 measure(f"TERMS_SCAN_NO_REGEX_CACHE=1 {slow} >/dev/null", n, shell=True), False))
     rows.append(("  same, TERMS_SCAN_PDF_ENGINE=pdfplumber",
                  measure(f"TERMS_SCAN_PDF_ENGINE=pdfplumber {slow} >/dev/null", n, shell=True), False))
     # the PDF's text alone (imports included): what the extraction costs of the scan

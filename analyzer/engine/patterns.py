@@ -265,7 +265,9 @@ def _compile(path: Path, fld: str, alternatives: list[str], lang: str | None = N
              concepts: dict[str, Concept] | None = None) -> regex.Pattern[str]:
     alternatives = _expand_all(path, fld, alternatives, lang, concepts)
     try:  # compile once; look for the culprit only on failure (compiling is the cost of a cold start)
-        return regex.compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
+        from .rxcache import default_cache
+
+        return default_cache().compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
     except regex.error as joined_err:
         for i, a in enumerate(alternatives):
             try:

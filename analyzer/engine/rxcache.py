@@ -1,0 +1,135 @@
+"""A disk cache of the pattern library's compiled regexes, so that a cold scan does not parse them.
+
+The ``regex`` module compiles a pattern in two steps: Python code parses and optimises it into
+opcodes (most of the cost: about a second for the library's ~300 regexes, the largest part of a
+cold ``terms-scan FILE``), then its C core builds the matcher from them in microseconds; a
+compiled pattern's ``_pickled_data`` is that input of the C core (what ``regex``'s own pickling
+stores). This module keeps it, keyed by the regex source, its flags and
+the ``regex`` version, in one file of the user cache directory (``marshal`` data behind a
+magic string and a SHA-256 of the payload: nothing in it is executed, and a torn or foreign file
+is ignored); a regex found there is built by the C core directly. Anything unexpected (another
+``regex`` release, an unreadable or damaged file, a build that fails) falls back to the normal
+compile, so the cache can only make a scan faster, never different. New entries are written
+when the process exits (atomically: the old file or the new one, never half).
+
+``TERMS_SCAN_NO_CACHE=1`` (every cache) or ``TERMS_SCAN_NO_REGEX_CACHE=1`` (this one) turns it
+off; ``TERMS_SCAN_CACHE_DIR`` moves it.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import regex
+from regex import _regex as _regex_core
+
+_MAGIC = b"terms-scan regex cache 1\n"
+_MAX_ENTRIES = 4000   # several pattern libraries (versions) side by side; the oldest go first
+_lock = threading.Lock()
+
+
+def cache_path() -> Path | None:
+    """``<cache dir>/terms-scan/regex-<regex version>-py<major.minor>.bin`` (None: caching is off)."""
+    if os.environ.get("TERMS_SCAN_NO_CACHE") or os.environ.get("TERMS_SCAN_NO_REGEX_CACHE"):
+        return None
+    base = os.environ.get("TERMS_SCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    tag = f"regex-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    return Path(base) / "terms-scan" / f"{tag}.bin"
+
+
+class RegexCache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._entries: dict[str, tuple[Any, ...]] | None = None
+        self._new: dict[str, tuple[Any, ...]] = {}
+        self._registered = False
+
+    @staticmethod
+    def key(source: str, flags: int) -> str:
+        return hashlib.sha256(f"{regex.__version__}\0{flags}\0{source}".encode()).hexdigest()[:40]
+
+    def _load(self) -> dict[str, tuple[Any, ...]]:
+        if self._entries is None:
+            self._entries = {}
+            if self.path is not None:
+                with contextlib.suppress(Exception):  # missing, unreadable, torn or foreign: start empty
+                    data = self.path.read_bytes()
+                    if data.startswith(_MAGIC):
+                        digest, payload = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
+                        if hashlib.sha256(payload).digest() == digest:
+                            loaded = marshal.loads(payload)
+                            if isinstance(loaded, dict):
+                                self._entries = loaded
+        return self._entries
+
+    def compile(self, source: str, flags: int) -> regex.Pattern[str]:
+        """``regex.compile(source, flags)``, from the cache when it holds this regex."""
+        if self.path is None:
+            return regex.compile(source, flags)
+        k = self.key(source, flags)
+        with _lock:
+            args = self._load().get(k) or self._new.get(k)
+        if args is not None:
+            try:
+                built: regex.Pattern[str] = _regex_core.compile(*args)  # type: ignore[attr-defined]  # the C core (no stubs)
+                return built
+            except Exception:  # a damaged entry: compile as usual below
+                pass
+        rx = regex.compile(source, flags)
+        args = getattr(rx, "_pickled_data", None)  # what regex's own pickling hands the C core
+        if isinstance(args, tuple) and args and args[0] == source:
+            try:
+                marshal.dumps(args)
+            except ValueError:
+                pass  # not plain data: never cached
+            else:
+                with _lock:
+                    self._new[k] = args
+                    if not self._registered:
+                        atexit.register(self.save)
+                        self._registered = True
+        return rx
+
+    def save(self) -> None:
+        """Add this process's new entries to the file (merged with what is there now)."""
+        if self.path is None or not self._new:
+            return
+        with _lock:
+            self._entries = None          # re-read: another process may have saved meanwhile
+            entries = dict(self._load())
+            entries.update(self._new)
+            if len(entries) > _MAX_ENTRIES:
+                for old in list(entries)[: len(entries) - _MAX_ENTRIES]:
+                    del entries[old]
+            payload = marshal.dumps(entries)
+            with contextlib.suppress(OSError):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-")
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+                    os.replace(tmp, self.path)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
+            self._entries = entries
+            self._new = {}
+
+
+_default: RegexCache | None = None
+
+
+def default_cache() -> RegexCache:
+    global _default
+    if _default is None or _default.path != cache_path():
+        _default = RegexCache(cache_path())
+    return _default
