@@ -52,6 +52,7 @@ A finding records which concepts matched and with which words (``Finding.why``).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -426,10 +427,31 @@ def _examples(path: Path, raw: Any, lang: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
+def _parse_yaml(raw: bytes) -> Any:
+    """The file's YAML data; parsed pattern files are kept (as marshal data) in the user cache,
+    keyed by the SHA-256 of their bytes: a cold start reads ~400 files and PyYAML builds their
+    objects in Python."""
+    import hashlib
+    import marshal
+
+    from .rxcache import yaml_store
+
+    store = yaml_store()
+    key = hashlib.sha256(raw).hexdigest()[:40]
+    cached = store.get(key)
+    if isinstance(cached, bytes):
+        with contextlib.suppress(Exception):
+            return marshal.loads(cached)
+    data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    with contextlib.suppress(ValueError):  # dates or other objects marshal does not keep: parsed every time
+        store.put(key, marshal.dumps(data))
+    return data
+
+
 def _read(path: Path) -> tuple[bytes, Any]:
     try:
         raw = path.read_bytes()
-        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = _parse_yaml(raw)
     except yaml.YAMLError as err:
         raise PatternError(f"{path}: not valid YAML: {err}") from err
     except UnicodeDecodeError as err:

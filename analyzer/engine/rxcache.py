@@ -36,27 +36,38 @@ _MAX_ENTRIES = 4000   # several pattern libraries (versions) side by side; the o
 _lock = threading.Lock()
 
 
-def cache_path() -> Path | None:
-    """``<cache dir>/terms-scan/regex-<regex version>-py<major.minor>.bin`` (None: caching is off)."""
+def _cache_dir() -> Path | None:
     if os.environ.get("TERMS_SCAN_NO_CACHE") or os.environ.get("TERMS_SCAN_NO_REGEX_CACHE"):
         return None
     base = os.environ.get("TERMS_SCAN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    tag = f"regex-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    return Path(base) / "terms-scan" / f"{tag}.bin"
+    return Path(base) / "terms-scan"
 
 
-class RegexCache:
+def cache_path() -> Path | None:
+    """``<cache dir>/terms-scan/regex-<regex version>-py<major.minor>.bin`` (None: caching is off)."""
+    d = _cache_dir()
+    return None if d is None else d / f"regex-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
+
+
+def yaml_path() -> Path | None:
+    """``<cache dir>/terms-scan/yaml-<PyYAML version>-py<major.minor>.bin`` (None: caching is off)."""
+    import yaml
+
+    d = _cache_dir()
+    return None if d is None else d / f"yaml-{yaml.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
+
+
+class Store:
+    """A dict of marshal data in one file (magic, SHA-256 of the payload, payload), read once,
+    merged with the file and written atomically when the process exits."""
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._entries: dict[str, tuple[Any, ...]] | None = None
-        self._new: dict[str, tuple[Any, ...]] = {}
+        self._entries: dict[str, Any] | None = None
+        self._new: dict[str, Any] = {}
         self._registered = False
 
-    @staticmethod
-    def key(source: str, flags: int) -> str:
-        return hashlib.sha256(f"{regex.__version__}\0{flags}\0{source}".encode()).hexdigest()[:40]
-
-    def _load(self) -> dict[str, tuple[Any, ...]]:
+    def _load(self) -> dict[str, Any]:
         if self._entries is None:
             self._entries = {}
             if self.path is not None:
@@ -70,33 +81,21 @@ class RegexCache:
                                 self._entries = loaded
         return self._entries
 
-    def compile(self, source: str, flags: int) -> regex.Pattern[str]:
-        """``regex.compile(source, flags)``, from the cache when it holds this regex."""
+    def get(self, key: str) -> Any:
         if self.path is None:
-            return regex.compile(source, flags)
-        k = self.key(source, flags)
+            return None
         with _lock:
-            args = self._load().get(k) or self._new.get(k)
-        if args is not None:
-            try:
-                built: regex.Pattern[str] = _regex_core.compile(*args)  # type: ignore[attr-defined]  # the C core (no stubs)
-                return built
-            except Exception:  # a damaged entry: compile as usual below
-                pass
-        rx = regex.compile(source, flags)
-        args = getattr(rx, "_pickled_data", None)  # what regex's own pickling hands the C core
-        if isinstance(args, tuple) and args and args[0] == source:
-            try:
-                marshal.dumps(args)
-            except ValueError:
-                pass  # not plain data: never cached
-            else:
-                with _lock:
-                    self._new[k] = args
-                    if not self._registered:
-                        atexit.register(self.save)
-                        self._registered = True
-        return rx
+            got = self._new.get(key)
+            return got if got is not None else self._load().get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        if self.path is None:
+            return
+        with _lock:
+            self._new[key] = value
+            if not self._registered:
+                atexit.register(self.save)
+                self._registered = True
 
     def save(self) -> None:
         """Add this process's new entries to the file (merged with what is there now)."""
@@ -112,7 +111,7 @@ class RegexCache:
             payload = marshal.dumps(entries)
             with contextlib.suppress(OSError):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-")
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
                 try:
                     with os.fdopen(fd, "wb") as fh:
                         fh.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
@@ -125,7 +124,37 @@ class RegexCache:
             self._new = {}
 
 
+class RegexCache(Store):
+    @staticmethod
+    def key(source: str, flags: int) -> str:
+        return hashlib.sha256(f"{regex.__version__}\0{flags}\0{source}".encode()).hexdigest()[:40]
+
+    def compile(self, source: str, flags: int = 0) -> regex.Pattern[str]:
+        """``regex.compile(source, flags)``, from the cache when it holds this regex."""
+        if self.path is None:
+            return regex.compile(source, flags)
+        k = self.key(source, flags)
+        args = self.get(k)
+        if args is not None:
+            try:
+                built: regex.Pattern[str] = _regex_core.compile(*args)  # type: ignore[attr-defined]  # the C core (no stubs)
+                return built
+            except Exception:  # a damaged entry: compile as usual below
+                pass
+        rx = regex.compile(source, flags)
+        args = getattr(rx, "_pickled_data", None)  # what regex's own pickling hands the C core
+        if isinstance(args, tuple) and args and args[0] == source:
+            try:
+                marshal.dumps(args)
+            except ValueError:
+                pass  # not plain data: never cached
+            else:
+                self.put(k, args)
+        return rx
+
+
 _default: RegexCache | None = None
+_yaml: Store | None = None
 
 
 def default_cache() -> RegexCache:
@@ -133,3 +162,17 @@ def default_cache() -> RegexCache:
     if _default is None or _default.path != cache_path():
         _default = RegexCache(cache_path())
     return _default
+
+
+def cached_compile(source: str, flags: int = 0) -> regex.Pattern[str]:
+    """``regex.compile`` through the default cache (module-level regexes of the engine)."""
+    return default_cache().compile(source, flags)
+
+
+def yaml_store() -> Store:
+    """Parsed pattern files (YAML), keyed by the SHA-256 of their bytes, as marshal bytes."""
+    global _yaml
+    path = yaml_path()
+    if _yaml is None or _yaml.path != path:
+        _yaml = Store(path)
+    return _yaml

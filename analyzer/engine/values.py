@@ -14,6 +14,7 @@ from typing import Any
 import regex
 
 from .normalize import CN_NUM_CHARS, cn_to_int
+from .rxcache import cached_compile
 
 TIMEOUT = 0.5  # seconds per regex call; agreement text is untrusted
 
@@ -50,46 +51,46 @@ _CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rm
                     "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
                     "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY"}
 
-_AMOUNT = regex.compile(
+_AMOUNT = cached_compile(
     rf"(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆))"
     rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny)\b)",
     regex.I,
 )
-_PERIOD_AFTER = regex.compile(
+_PERIOD_AFTER = cached_compile(
     r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>(?:/\s*(?:部|台|张|个|人|户|条|线|卡|号)\s*)?/\s*月|每月|pcm\b|pm\b|p/m\b|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|(?:per|each|/)\s*(?:[a-z]+\s+){0,2}?(?:line|device|user|account|member|phone|unit|connection|subscriber|handset)\s*(?:per|a|each|/)\s*month|包月|月租)"
     r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
     r"|(?P<d>/\s*[日天]|每[日天]|/\s*day|per\s+day|a\s+day|daily)"
     r"|(?P<o>/\s*次|每次|/\s*笔|每笔|一次性|one[- ]time|once))",
     regex.I,
 )
-_PERIOD_BEFORE = regex.compile(
+_PERIOD_BEFORE = cached_compile(
     r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
     regex.I,
 )
-_MONTHS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b"
+_MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b"
                      # "24 monthly bill credits", "12 monthly payments of $11.99": a count of months
                      rf"|(?<=\s)(?=(?:equal\s+)?monthly\s+(?:(?:bill|account|service|promotional|device)\s+)?(?:credits?|payments?|instal(?:l)?ments?|bills?|charges?)\b))", regex.I)
-_YEARS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
-_DAYS = regex.compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
-_PERCENT = regex.compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
-_PERCENT_CN = regex.compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
-_DATA = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
-_SPEED = regex.compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
-_NETWORK_G = regex.compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
+_YEARS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
+_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
+_PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
+_PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
+_DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
+_SPEED = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
+_NETWORK_G = cached_compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
 
 
 # "A $3 fee will be charged monthly": the period stated by the verb that follows the amount
-_PERIOD_LATER = regex.compile(
+_PERIOD_LATER = cached_compile(
     r"\G[^.;,，；。\n]{0,40}?\b(?:charged|billed|payable|paid|debited|deducted|collected|assessed|applied|due)"
     r"\s+(?:(?:to|on)\s+(?:your|the)\s+\w+\s+)?"
     r"(?:(?P<m>monthly|each\s+month|every\s+month|per\s+month|a\s+month)|(?P<y>annually|yearly|each\s+year|every\s+year|per\s+year)"
     r"|(?P<d>daily|each\s+day|every\s+day|per\s+day)|(?P<o>once|one\s+time))\b",
     regex.I,
 )
-_BILLING_PERIOD = regex.compile(
+_BILLING_PERIOD = cached_compile(
     r"(?P<m>month[- ]to[- ]month|\bmonthly\b|\bper\s+month\b|\bevery\s+month\b|\beach\s+month\b|按月|每月|包月|月付|月租)"
     r"|(?P<y>year[- ]to[- ]year|\bannual(?:ly)?\b|\bper\s+year\b|\bevery\s+year\b|按年|每年|包年|年付)", regex.I)
 
@@ -109,18 +110,18 @@ import contextvars  # noqa: E402
 
 DOLLAR: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_dollar", default="USD")
 _DOLLAR_SIGNS = {
-    "AUD": regex.compile(r"\bAustralian?\b|\bGST\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
+    "AUD": cached_compile(r"\bAustralian?\b|\bGST\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
                          r"\bNSW\b|\bQueensland\b|\bVictoria\b|Telecommunications Industry Ombudsman|\bAUD\b|\bA\$|Critical Information Summary|"
                          r"\bTelstra\b|\bOptus\b|\bTPG\b|\biiNet\b|Aussie Broadband|\bBelong\b|"
                          r"\bPty\.? Ltd\b|\bACN\b|\bfortnight(?:ly)?\b|\b(?:South|Western) Australia\b|\bTasmania\b|"
                          r"\b(?:Adelaide|Melbourne|Sydney|Brisbane|Canberra)\b", regex.I),
-    "NZD": regex.compile(r"\bNew Zealand\b|\bNZ\$|\.co\.nz\b|\bNZD\b|\bTDR\b|Telecommunications Dispute Resolution|"
+    "NZD": cached_compile(r"\bNew Zealand\b|\bNZ\$|\.co\.nz\b|\bNZD\b|\bTDR\b|Telecommunications Dispute Resolution|"
                          r"\b2degrees\b|\bOne NZ\b|\bSpark NZ\b", regex.I),
-    "CAD": regex.compile(r"\bCanad(?:a|ian)\b|\bCRTC\b|\bCCTS\b|\bHST\b|\bQu[eé]bec\b|\bOntario\b|\bCAD\b|\bC\$|"
+    "CAD": cached_compile(r"\bCanad(?:a|ian)\b|\bCRTC\b|\bCCTS\b|\bHST\b|\bQu[eé]bec\b|\bOntario\b|\bCAD\b|\bC\$|"
                          r"\bRogers\b|\bTelus\b|\bKoodo\b|\bFido\b|Bell (?:Canada|Mobility)|Freedom Mobile"),
-    "HKD": regex.compile(r"\bHong Kong\b|\bHK\$|\bHKD\b|\bOFCA\b"),
-    "SGD": regex.compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b"),
-    "USD": regex.compile(r"\bUnited States\b|\bU\.S\.|\bUSA\b|\bFCC\b|\bFederal\b|\bUS\$|\bUSD\b|"
+    "HKD": cached_compile(r"\bHong Kong\b|\bHK\$|\bHKD\b|\bOFCA\b"),
+    "SGD": cached_compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b"),
+    "USD": cached_compile(r"\bUnited States\b|\bU\.S\.|\bUSA\b|\bFCC\b|\bFederal\b|\bUS\$|\bUSD\b|"
                          r"\b(?:California|Texas|New York|Florida|Illinois|Washington|Delaware)\b"),
 }
 
@@ -248,7 +249,7 @@ def candidates(text: str) -> list[Value]:
 
 # "第1-3个月内解约…" (a range of month numbers), "每在网满一个月递减20元" (a step per month):
 # month numbers and units, not a duration
-_NOT_A_DURATION_BEFORE = regex.compile(r"(?:第\s*\d+\s*(?:-|—|–|~|～|至|到)\s*第?|每(?:在网|使用)?满?)\s*$")
+_NOT_A_DURATION_BEFORE = cached_compile(r"(?:第\s*\d+\s*(?:-|—|–|~|～|至|到)\s*第?|每(?:在网|使用)?满?)\s*$")
 
 
 def _ordinal(text: str, start: int) -> bool:
@@ -257,7 +258,7 @@ def _ordinal(text: str, start: int) -> bool:
     return text[start - 1] in "第" or bool(_NOT_A_DURATION_BEFORE.search(text[max(0, start - 12):start], timeout=TIMEOUT))
 
 
-_SUBCLAUSE_CUT = regex.compile(r"[,，;；:：]|(?<=[a-z])\.\s")
+_SUBCLAUSE_CUT = cached_compile(r"[,，;；:：]|(?<=[a-z])\.\s")
 
 
 def subclause(text: str, start: int, end: int) -> tuple[int, int]:
@@ -367,7 +368,7 @@ class FormulaTerms:
         return amount
 
 
-_FORMULA_TERM = regex.compile(r"\s*(?:x\s+(?P<m>\d+(?:\.\d+)?)|\(at most (?P<cap>\d+(?:\.\d+)?)\)"
+_FORMULA_TERM = cached_compile(r"\s*(?:x\s+(?P<m>\d+(?:\.\d+)?)|\(at most (?P<cap>\d+(?:\.\d+)?)\)"
                               r"|\(at least (?P<floor>\d+(?:\.\d+)?)\)|\((?P<hi>whichever is higher)\))")
 
 
@@ -391,44 +392,44 @@ def formula_terms(formula_text: Any) -> FormulaTerms:
 # How an exit cost is computed, when the clause says so in words: the advice layer turns
 # these into arithmetic. Each entry: a regex and the mechanism it states.
 _FORMULAS = [
-    (regex.compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
+    (cached_compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
      Mechanism.PRICE_DIFFERENCE),
-    (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)"),
+    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)"),
      Mechanism.REMAINING_MINIMUM),
-    (regex.compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
+    (cached_compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
      Mechanism.REMAINING_MINIMUM),
-    (regex.compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
+    (cached_compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
      Mechanism.REMAINING_MINIMUM),
-    (regex.compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),
+    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),
      Mechanism.FIXED_PER_MONTH),
-    (regex.compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),
+    (cached_compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),
      Mechanism.COMMITTED_TOTAL),
-    (regex.compile(r"退还[^。；;]{0,10}?已(?:享受|获得|赠送)[^。；;]{0,10}?(?:优惠|补贴|话费|赠送)"),
+    (cached_compile(r"退还[^。；;]{0,10}?已(?:享受|获得|赠送)[^。；;]{0,10}?(?:优惠|补贴|话费|赠送)"),
      Mechanism.REPAY_GIFTS),
-    (regex.compile(r"(?:monthly\s+(?:recurring\s+)?charges?|mrcs?|monthly\s+(?:fee|dues|rate|service\s+charge)s?|mmf)\b"
+    (cached_compile(r"(?:monthly\s+(?:recurring\s+)?charges?|mrcs?|monthly\s+(?:fee|dues|rate|service\s+charge)s?|mmf)\b"
                    r"[^.;]{0,80}?\b(?:multiplied\s+by|times|x)\b[^.;]{0,60}?\bmonths?\b[^.;]{0,20}?\bremaining", regex.I),
      Mechanism.REMAINING_CHARGE),
-    (regex.compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
+    (cached_compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
      Mechanism.REMAINING_CHARGE),
-    (regex.compile(r"\b(?:monthly\s+)?(?:charges?|payments?|fees?)\s+(?:left|remaining|due)\s+(?:for|in|until)\s+the\s+(?:rest|remainder|end)\s+of\s+(?:the|your)\b", regex.I),
+    (cached_compile(r"\b(?:monthly\s+)?(?:charges?|payments?|fees?)\s+(?:left|remaining|due)\s+(?:for|in|until)\s+the\s+(?:rest|remainder|end)\s+of\s+(?:the|your)\b", regex.I),
      Mechanism.REMAINING_CHARGE),
-    (regex.compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
+    (cached_compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
      Mechanism.REMAINING_BALANCE),
-    (regex.compile(r"\b(?:repay|pay\s+back|refund\s+us)\b[^.;]{0,40}\b(?:credits?|discounts?|promotional)", regex.I),
+    (cached_compile(r"\b(?:repay|pay\s+back|refund\s+us)\b[^.;]{0,40}\b(?:credits?|discounts?|promotional)", regex.I),
      Mechanism.REPAY_CREDITS),
 ]
 
 
-_MULTIPLE = regex.compile(
+_MULTIPLE = cached_compile(
     rf"(?:的|之)?\s*(?P<n>\d+(?:\.\d+)?|[{CN_NUM_CHARS}]+)\s*倍"
     r"|\b(?P<w>twice|double|triple|two\s+times|three\s+times|(?P<d>\d+(?:\.\d+)?)\s*(?:times|x)\b)", regex.I)
-_MULTIPLE_BASE = regex.compile(
+_MULTIPLE_BASE = cached_compile(
     r"(?:月最低消费|最低消费|保底消费|承诺消费|月租|月费|月基本费|套餐费|月功能费|会费)[^。；;]{0,6}?(?:的|之)?\s*"
     rf"(?:\d+(?:\.\d+)?|[{CN_NUM_CHARS}]+)\s*倍"
     r"|\b(?:twice|double|triple|two\s+times|three\s+times|\d+\s*times)\s+(?:the|your)\s+(?:monthly|minimum|plan|service)", regex.I)
-_CAP = regex.compile(r"(?:最高|最多|上限|封顶|不超过|不高于|at\s+most|up\s+to|not\s+(?:to\s+)?exceed(?:ing)?|capped\s+at|maximum\s+of)", regex.I)
-_FLOOR = regex.compile(r"(?:最低不少于|不少于|不低于|至少|at\s+least|no\s+less\s+than|minimum\s+of)", regex.I)
-_HIGHER_OF = regex.compile(r"孰高|较高者|两者取高|取其高|(?:greater|higher)\s+of|whichever\s+is\s+(?:greater|higher|more)", regex.I)
+_CAP = cached_compile(r"(?:最高|最多|上限|封顶|不超过|不高于|at\s+most|up\s+to|not\s+(?:to\s+)?exceed(?:ing)?|capped\s+at|maximum\s+of)", regex.I)
+_FLOOR = cached_compile(r"(?:最低不少于|不少于|不低于|至少|at\s+least|no\s+less\s+than|minimum\s+of)", regex.I)
+_HIGHER_OF = cached_compile(r"孰高|较高者|两者取高|取其高|(?:greater|higher)\s+of|whichever\s+is\s+(?:greater|higher|more)", regex.I)
 _WORD_TIMES = {"twice": 2, "double": 2, "triple": 3, "two times": 2, "three times": 3}
 
 
@@ -485,15 +486,15 @@ def formula(text: str) -> str | None:
 
 # An exit fee that depends on when you leave: "第1-3个月内解约须支付300元，第4-6个月内支付200元",
 # "months 1-6: $200; months 7-12: $100", "cancelling in months 13 to 24 costs $100".
-_RANGE_ZH = regex.compile(
+_RANGE_ZH = cached_compile(
     rf"第?\s*(?P<a>\d+|[{CN_NUM_CHARS}]+)\s*(?:-|—|–|~|～|至|到)\s*第?\s*(?P<b>\d+|[{CN_NUM_CHARS}]+)\s*个?(?:月|期)"
     r"[^，。；;\d]{0,16}?(?P<amt>\d+(?:\.\d+)?)\s*元")
-_RANGE_EN = regex.compile(
+_RANGE_EN = cached_compile(
     r"\bmonths?\s+(?P<a>\d+)\s*(?:-|–|—|to|through|thru)\s*(?P<b>\d+)\b[^.;$€£\d]{0,40}?[$€£]\s?(?P<amt>\d+(?:\.\d+)?)"
     r"|[$€£]\s?(?P<amt2>\d+(?:\.\d+)?)[^.;$€£\d]{0,40}?\b(?:in|during|for)\s+months?\s+(?P<a2>\d+)\s*(?:-|–|—|to|through|thru)\s*(?P<b2>\d+)\b",
     regex.I)
 # "reduced by $10 for each full month of service", "每满一个月递减10元"
-_STEP = regex.compile(
+_STEP = cached_compile(
     r"\b(?:goes\s+down|decreases?|declines?|reduces|is\s+reduced|will\s+be\s+reduced|reduced|drops|prorated\s+down)\s+by\s+[$€£]?\s?(?P<en>\d+(?:\.\d+)?)"
     r"\s+(?:for\s+)?(?:each|every|per|a)\s+(?:full\s+|complete(?:d)?\s+)?month"
     r"|每(?:在网|使用)?满?\s*(?:1|一)\s*个?(?:月|期)[^，。；;\d]{0,6}?(?:递减|减少|减收|降低|减免)\s*(?P<zh>\d+(?:\.\d+)?)\s*元",

@@ -82,3 +82,29 @@ def test_a_cold_scan_reads_the_cache_and_finds_the_same(tmp_path, run_cli):
     second = run_cli("-", "--format", "json", "--lang", "zh", input=text, env=env)
     off = run_cli("-", "--format", "json", "--lang", "zh", input=text, env={**env, "TERMS_SCAN_NO_REGEX_CACHE": "1"})
     assert first.stdout == second.stdout == off.stdout
+
+
+def test_parsed_pattern_files_come_back_the_same_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
+    import marshal
+
+    import yaml
+
+    from analyzer.engine import patterns, rxcache
+
+    monkeypatch.setenv("TERMS_SCAN_CACHE_DIR", str(tmp_path / "cache"))
+    raw = ("id: zh-demo\ncategory: lock_in\nlang: zh\ndescription: demo\nmatch: ['合约期{NUM}个月']\n"
+           "explanation: {zh: 示例, en: demo}\nexamples:\n  - {text: 合约期24个月。, expect: finding}\n"
+           "  - {text: 月费19元。, expect: none}\n").encode()
+    first = patterns._parse_yaml(raw)
+    assert first == yaml.safe_load(raw)
+    rxcache.yaml_store().save()
+    assert list((tmp_path / "cache" / "terms-scan").glob("yaml-*.bin"))
+    fresh = rxcache.Store(rxcache.yaml_path())
+    key = __import__("hashlib").sha256(raw).hexdigest()[:40]
+    assert marshal.loads(fresh.get(key)) == first
+    changed = raw.replace(b"24", b"12")
+    assert patterns._parse_yaml(changed)["examples"][0]["text"] == "合约期12个月。"
+    # each call gets its own objects: a caller that changes them changes nothing cached
+    a = patterns._parse_yaml(raw)
+    a["match"].append("x")
+    assert patterns._parse_yaml(raw)["match"] == ["合约期{NUM}个月"]
