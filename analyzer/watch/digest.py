@@ -2,23 +2,33 @@
 only) / failed / upgraded, with the clauses added and removed, the values changed (both quotes)
 and a compact text diff. Rendered as terminal text (rich), JSON, Markdown and an Atom 1.0 feed.
 
+The Markdown digest and the feed entries' content come from ``templates/*.j2`` (Jinja2) over a
+small per-source view (``_SourceView``: plain strings the Python side prepares); the words of
+every format come from ``locale/<lang>.yaml`` (the same keys and placeholders in each language:
+tests/watch/test_digest_i18n.py checks it).
+
 Agreement text is data, never markup: the terminal output is built from ``rich.text.Text``
-objects only, Markdown escapes it (``report.md_escape``, fenced blocks longer than any backtick
-run), the feed is written by ``xml.etree`` (escaped) and its HTML content escapes it again.
+objects only, Markdown escapes it (``md_escape`` as the templates' ``|md`` filter, fenced blocks
+longer than any backtick run), the feed is written by ``xml.etree`` (escaped) and its HTML
+content escapes it again (autoescape, ``html.escape`` of every value).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..model import Finding
 from ..render.money import money
 from .diff import ClauseChange, NumberChange
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
 
 SCHEMA = "terms-scan/digest@1"
 STATUSES = ("new", "unchanged", "changed", "formatting", "failed", "upgraded")
@@ -141,28 +151,29 @@ def _months_unit(change: ClauseChange, lang: str) -> str:
             text = " ".join(str(x or "") for x in (b.get("formula"), a.get("formula"),
                                                    change.evidence_before, change.evidence_after))
             if _MIN_SPEND.search(text):
-                return "个月最低消费" if lang == "zh" else "months of minimum spend"
+                return _unit("months_min_spend", lang)
             if _MONTHLY_CHARGE.search(text):
-                return "个月月费" if lang == "zh" else "months of monthly charges"
-    return "个月" if lang == "zh" else "months"
+                return _unit("months_monthly", lang)
+    return _unit("months", lang)
 
 
 def describe_change(change: ClauseChange, lang: str = "en") -> str:
     """One human line for a values change: ``early_termination_fee: 2 → 3 months of minimum spend``,
     ``lock_in: 12 → 24 months``, ``minimum_spend: $39 a month → $49 a month``."""
     cat = change.category or "?"
+    words = _words(lang, "change")
     if change.unmatched:  # still in the text, reworded past every pattern: not "removed"
-        return f"{cat}: " + ("重新表述，已不再被识别为该类条款" if lang == "zh" else "reworded, no longer matched")
+        return f"{cat}: " + words["unmatched"]
     before, after = dict(change.before), dict(change.after)
-    none = "未写明" if lang == "zh" else "not stated"
+    none = words["not_stated"]
     parts: list[str] = []
     diffs = {k: (b, a) for k, b, a in changed_fields(change)}
-    sep = "" if lang == "zh" else " "
 
     def pair(b: Any, a: Any, unit: str = "", fmt: Callable[[Any], str] = _num) -> str:
+        """``2 → 3 months``: ``unit`` carries the space before it where the language puts one."""
         bs = fmt(b) if b is not None else none
         as_ = fmt(a) if a is not None else none
-        return f"{bs} → {as_}" + (f"{sep}{unit}" if unit else "")
+        return f"{bs} → {as_}{unit}"
 
     if "months" in diffs:
         parts.append(pair(*diffs.pop("months"), unit=_months_unit(change, lang)))
@@ -173,10 +184,9 @@ def describe_change(change: ClauseChange, lang: str = "en") -> str:
         b = _money(before, lang) if "amount" in before else none
         a = _money(after, lang) if "amount" in after else none
         parts.append(f"{b} → {a}")
-    units = {"days": "天" if lang == "zh" else "days", "data_gb": "GB", "speed_kbps": "kbps"}
     for key in ("days", "data_gb", "speed_kbps"):
         if key in diffs:
-            parts.append(pair(*diffs.pop(key), unit=units[key]))
+            parts.append(pair(*diffs.pop(key), unit=_unit(key, lang)))
     if "percent" in diffs:
         parts.append(pair(*diffs.pop("percent"), fmt=lambda x: f"{_num(x)}%"))
     if "formula" in diffs:
@@ -185,12 +195,11 @@ def describe_change(change: ClauseChange, lang: str = "en") -> str:
     for key, (b, a) in diffs.items():
         parts.append(f"{key} {pair(b, a)}")
     if not parts:
-        parts.append("重新表述" if lang == "zh" else "reworded")
+        parts.append(words["reworded"])
     return f"{cat}: " + "; ".join(parts)
 
 
-_NUMBER_UNITS = {"days": ("天", " days"), "months": ("个月", " months"), "data_gb": ("GB", " GB"),
-                 "speed_kbps": ("kbps", " kbps"), "amount": ("（金额）", " (amount)"), "percent": ("%", "%")}
+_NUMBER_KINDS = ("days", "months", "data_gb", "speed_kbps", "amount", "percent")  # the units a NumberChange has
 
 
 def _triage_dict(sd: SourceDigest) -> dict[str, Any]:
@@ -201,17 +210,16 @@ def _triage_dict(sd: SourceDigest) -> dict[str, Any]:
 
 def describe_number(n: NumberChange, lang: str = "en") -> str:
     """``30 → 60 days``, ``1,000 → 512 kbps``, ``39 → 49 (amount)``."""
-    unit = _NUMBER_UNITS.get(n.kind, ("", ""))[0 if lang == "zh" else 1]
+    unit = _unit(n.kind, lang) if n.kind in _NUMBER_KINDS else ""
 
     def side(vals: tuple[float, ...]) -> str:
         return ", ".join(_num(v) for v in vals)
 
-    gone = "（此句不再写明）" if lang == "zh" else " (no longer stated in this sentence)"
-    new = "（此句新写明）" if lang == "zh" else " (newly stated in this sentence)"
+    words = _words(lang, "change")
     if not n.after:
-        return f"{side(n.before)}{unit}{gone}"
+        return f"{side(n.before)}{unit}{words['no_longer_stated']}"
     if not n.before:
-        return f"{side(n.after)}{unit}{new}"
+        return f"{side(n.after)}{unit}{words['newly_stated']}"
     return f"{side(n.before)} → {side(n.after)}{unit}"
 
 
@@ -240,42 +248,46 @@ def _raw(x: Any) -> str:
 
 # --------------------------------------------------------------------------- labels
 
-_L: dict[str, tuple[str, str]] = {
-    "new": ("新增：已记录第一个版本", "new: first version recorded"),
-    "unchanged": ("未变", "unchanged"),
-    "changed": ("条款变更", "changed (terms)"),
-    "formatting": ("仅格式变化", "changed (formatting only)"),
-    "failed": ("失败", "failed"),
-    "upgraded": ("技术升级（重新提取和扫描，不是条款变更）", "technical upgrade (re-extracted and re-scanned, not a change in the terms)"),
-    "added": ("新增条款", "Clauses added"),
-    "removed": ("删除条款", "Clauses removed"),
-    "values": ("数值变化", "Values changed"),
-    "diff": ("文本差异", "Text diff"),
-    "before": ("之前", "before"),
-    "after": ("之后", "after"),
-    "version": ("版本", "version"),
-    "findings": ("项发现", "findings"),
-    "title": ("terms-scan 协议变化摘要", "terms-scan digest"),
-    "no_sources": ("没有来源", "no sources"),
-    "error": ("错误", "error"),
-    "incomplete": ("⚠ 扫描未完成，条款可能缺失", "⚠ incomplete scan, clauses may be missing"),
-    "terms_changed": ("条款变更", "terms changed"),
-    "not_checked": ("本次未能检查", "could not be checked"),
-    "numbers": ("数字变化（条款以外）", "Numbers changed (outside the clauses above)"),
-    "triage": ("要点（按严重度）", "Triage (most serious first)"),
-    "diff_page": ("逐字对照页", "diff page"),
-    "wording_only": ("措辞有改动（%d 句），条款与数字未变", "wording changed in %d sentence(s); no clause or number changed"),
-    "editorial": ("另有 %d 处仅措辞/标点/编号的编辑性修改", "%d editorial change(s): punctuation, number words, renumbering"),
-}
-_COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
-_SHORT = {"new": ("新增", "new"), "unchanged": ("未变", "unchanged"), "changed": ("条款变更", "changed"),
-          "formatting": ("仅格式", "formatting only"), "failed": ("失败", "failed"),
-          "upgraded": ("技术升级", "upgraded")}
+LANGS = ("zh", "en")
+
+
+@functools.cache
+def catalog(lang: str) -> dict[str, dict[str, str]]:
+    """The digest's words in ``lang`` (English for a language without a catalog): tables
+    ``status``, ``short``, ``strings``, ``change`` and ``units`` of {key: words}."""
+    from importlib.resources import files
+
+    import yaml
+
+    name = lang if lang in LANGS else "en"
+    text = (files("analyzer.watch") / "locale" / f"{name}.yaml").read_text(encoding="utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return data
+
+
+def _words(lang: str, table: str = "strings") -> dict[str, str]:
+    return catalog(lang)[table]
 
 
 def _s(key: str, lang: str) -> str:
-    zh, en = _L.get(key, (key, key))
-    return zh if lang == "zh" else en
+    return _words(lang)[key]
+
+
+def _status(status: str, lang: str) -> str:
+    """A status's label (the status itself for one the catalog lacks)."""
+    return _words(lang, "status").get(status, status)
+
+
+def _p(key: str, n: int, lang: str) -> str:
+    """The singular (``key_one``) or plural (``key_other``) of a counted line, without its number."""
+    return _words(lang)[f"{key}_{'one' if n == 1 else 'other'}"]
+
+
+def _unit(key: str, lang: str) -> str:
+    return _words(lang, "units")[key]
+
+
+_COUNT_ORDER = ("changed", "formatting", "new", "upgraded", "failed", "unchanged")
 
 
 def _one_line(text: Any, limit: int = 600) -> str:
@@ -287,10 +299,11 @@ def _counts_line(d: Digest, lang: str) -> str:
     counts: dict[str, int] = {}
     for sd in d.sources:
         counts[sd.status] = counts.get(sd.status, 0) + 1
-    parts = [f"{counts[s]} {_SHORT[s][0] if lang == 'zh' else _SHORT[s][1]}" for s in _COUNT_ORDER if counts.get(s)]
-    parts += [f"{n} {s}" for s, n in counts.items() if s not in _SHORT]
+    short = _words(lang, "short")
+    parts = [f"{counts[s]} {short[s]}" for s in _COUNT_ORDER if counts.get(s)]
+    parts += [f"{n} {s}" for s, n in counts.items() if s not in short]
     n = len(d.sources)
-    head = f"{n} 个来源" if lang == "zh" else f"{n} source{'s' if n != 1 else ''}"
+    head = _p("sources", n, lang) % n
     return head + (": " + ", ".join(parts) if parts else "")
 
 
@@ -304,7 +317,7 @@ def _version_label(sd: SourceDigest, lang: str) -> str:
 
 
 def _head(sd: SourceDigest, lang: str) -> str:
-    status = _s(sd.status, lang)
+    status = _status(sd.status, lang)
     if sd.status == "new" and sd.added:
         status += f" ({len(sd.added)} {_s('findings', lang)})"
     ver = _version_label(sd, lang)
@@ -324,8 +337,7 @@ def shown_diff(sd: SourceDigest, lang: str, full: bool = False) -> str:
         return sd.text_diff
     more = len(lines) - DIFF_SHOWN
     cmd = f"terms-scan diff {sd.id} --from {sd.previous_version} --to {sd.version}" if sd.previous_version else "--format json"
-    tail = (f"……另有 {more} 行（全部：{cmd}）" if lang == "zh" else
-            f"… {more} more line{'s' if more != 1 else ''} (all of it: {cmd})")
+    tail = _p("more_lines", more, lang) % {"more": more, "cmd": cmd}
     return "\n".join(lines[:DIFF_SHOWN] + [tail])
 
 
@@ -354,6 +366,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
     import io
 
     from ..render.cjkwrap import hang as _hang
+    from ..render.cjkwrap import safe_output as _safe_output
     from ..safetext import SafeConsole as Console
     from ..safetext import SafeText as Text
 
@@ -364,6 +377,7 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
                   markup=False, legacy_windows=False)
 
     def line(prefix: str, body: str, style: str = "", body_style: str = "") -> None:
+        """A prefix and a body, the body's wrapped lines hanging under the prefix."""
         t = Text(prefix, style=style)
         t.append(body, style=body_style or style)
         con.print(_hang(t, len(prefix), con.width))
@@ -371,64 +385,77 @@ def render_text(d: Digest, lang: str = "en", color: bool | None = None, width: i
     con.print(Text(f"{_s('title', lang)} — {d.generated_at}", style="bold"))
     con.print(Text(_counts_line(d, lang), style="dim"))
     for sd in d.sources:
-        con.print()
-        head = Text()
-        head.append(sd.id, style="bold")
-        if sd.name:
-            head.append(f" ({sd.name})")
-        head.append(": ")
-        head.append(_head(sd, lang), style=_STATUS_STYLE.get(sd.status, ""))
-        con.print(head)
-        if sd.url and sd.status != "unchanged":
-            con.print(Text("  " + sd.url, style="dim"))
-        if sd.status == "failed":
-            line("  ", f"{_s('error', lang)}: {_one_line(sd.error)}", style="magenta")
-            if sd.failing_runs > 1 or sd.last_success:
-                line("  ", failing_line(sd, lang), style="bold magenta" if sd.failing_runs >= FAILING_ALERT else "magenta")
-            continue
-        if sd.incomplete:
-            line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
-        if sd.status == "formatting" and sd.text_diff:
-            line("  ", _s("wording_only", lang) % _changed_sentences(sd), style="dim")
-        if sd.diff_page:  # a link is never wrapped: a terminal must be able to open it
-            con.print(Text(f"  {_s('diff_page', lang)}: {sd.diff_page}", style="dim"), soft_wrap=True)
-        if sd.status != "changed":
-            continue
-        _triage_text(sd, lang, line)
-        if not full_diff:  # the digest: the triage; `terms-scan diff` (full_diff): every detail below
-            line("  ", _details_hint(sd, lang), style="dim")
-            continue
-        if sd.changed:
-            con.print(Text("  " + _s("values", lang), style="bold"))
-            for c in sd.changed:
-                line("    ~ ", describe_change(c, lang), style="yellow", body_style="bold")
-                line("        " + _s("before", lang) + ": ", f"“{_one_line(c.evidence_before)}”",
-                     body_style="italic")
-                line("        " + _s("after", lang) + ": ", f"“{_one_line(c.evidence_after)}”",
-                     body_style="italic")
-        if sd.numbers:
-            con.print(Text("  " + _s("numbers", lang), style="bold"))
-            for n in sd.numbers:
-                line("    # ", describe_number(n, lang), style="yellow", body_style="bold")
-                line("        ", f"“{_one_line(n.sentence_after, 300)}”", body_style="italic")
-        for key, mark, style in (("added", "+ ", "green"), ("removed", "- ", "red")):
-            items = getattr(sd, key)
-            if not items:
-                continue
-            con.print(Text("  " + _s(key, lang), style="bold"))
-            for f in items:
-                line(f"    {mark}", f"{f.category}: “{_one_line(f.evidence)}”", style=style,
-                     body_style="")
-        if sd.text_diff:
-            con.print(Text("  " + _s("diff", lang), style="bold"))
-            for ln in shown_diff(sd, lang, full_diff).splitlines():
-                style = ("green" if ln.startswith("+") and not ln.startswith("+++") else
-                         "red" if ln.startswith("-") and not ln.startswith("---") else
-                         "cyan" if ln.startswith("@@") else "dim")
-                con.print(Text("    " + ln, style=style), overflow="fold")
-    from ..render.cjkwrap import safe_output as _safe_output
-
+        _text_source(con, line, sd, lang, full_diff)
     return _safe_output(buf.getvalue(), no_color)
+
+
+def _text_source(con: Any, line: Callable[..., None], sd: SourceDigest, lang: str, full_diff: bool) -> None:
+    """One source of the terminal digest: its head line, then what its status calls for."""
+    from ..safetext import SafeText as Text
+
+    con.print()
+    head = Text()
+    head.append(sd.id, style="bold")
+    if sd.name:
+        head.append(f" ({sd.name})")
+    head.append(": ")
+    head.append(_head(sd, lang), style=_STATUS_STYLE.get(sd.status, ""))
+    con.print(head)
+    if sd.url and sd.status != "unchanged":
+        con.print(Text("  " + sd.url, style="dim"))
+    if sd.status == "failed":
+        line("  ", f"{_s('error', lang)}: {_one_line(sd.error)}", style="magenta")
+        if sd.failing_runs > 1 or sd.last_success:
+            line("  ", failing_line(sd, lang), style="bold magenta" if sd.failing_runs >= FAILING_ALERT else "magenta")
+        return
+    if sd.incomplete:
+        line("  ", f"{_s('incomplete', lang)}: {_one_line(sd.incomplete)}", style="bold red")
+    if sd.status == "formatting" and sd.text_diff:
+        line("  ", _s("wording_only", lang) % _changed_sentences(sd), style="dim")
+    if sd.diff_page:  # a link is never wrapped: a terminal must be able to open it
+        con.print(Text(f"  {_s('diff_page', lang)}: {sd.diff_page}", style="dim"), soft_wrap=True)
+    if sd.status != "changed":
+        return
+    _triage_text(sd, lang, line)
+    if not full_diff:  # the digest: the triage; `terms-scan diff` (full_diff): every detail below
+        line("  ", _details_hint(sd, lang), style="dim")
+        return
+    _text_details(con, line, sd, lang, full_diff)
+
+
+def _text_details(con: Any, line: Callable[..., None], sd: SourceDigest, lang: str, full_diff: bool) -> None:
+    """Every detail of a changed source (``terms-scan diff``): the values changed with both
+    quotes, the numbers, the clauses added and removed, the text diff."""
+    from ..safetext import SafeText as Text
+
+    if sd.changed:
+        con.print(Text("  " + _s("values", lang), style="bold"))
+        for c in sd.changed:
+            line("    ~ ", describe_change(c, lang), style="yellow", body_style="bold")
+            line("        " + _s("before", lang) + ": ", f"“{_one_line(c.evidence_before)}”",
+                 body_style="italic")
+            line("        " + _s("after", lang) + ": ", f"“{_one_line(c.evidence_after)}”",
+                 body_style="italic")
+    if sd.numbers:
+        con.print(Text("  " + _s("numbers", lang), style="bold"))
+        for n in sd.numbers:
+            line("    # ", describe_number(n, lang), style="yellow", body_style="bold")
+            line("        ", f"“{_one_line(n.sentence_after, 300)}”", body_style="italic")
+    for key, mark, style in (("added", "+ ", "green"), ("removed", "- ", "red")):
+        items = getattr(sd, key)
+        if not items:
+            continue
+        con.print(Text("  " + _s(key, lang), style="bold"))
+        for f in items:
+            line(f"    {mark}", f"{f.category}: “{_one_line(f.evidence)}”", style=style,
+                 body_style="")
+    if sd.text_diff:
+        con.print(Text("  " + _s("diff", lang), style="bold"))
+        for ln in shown_diff(sd, lang, full_diff).splitlines():
+            style = ("green" if ln.startswith("+") and not ln.startswith("+++") else
+                     "red" if ln.startswith("-") and not ln.startswith("---") else
+                     "cyan" if ln.startswith("@@") else "dim")
+            con.print(Text("    " + ln, style=style), overflow="fold")
 
 
 _TRIAGE_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -445,11 +472,9 @@ def _triage_text(sd: SourceDigest, lang: str, line: Callable[..., None]) -> None
              style=_TRIAGE_STYLE.get(item.severity, ""), body_style="")
     more = len(t.items) - TRIAGE_LINES
     if more > 0:
-        line("  ", (f"……另有 {more} 项变化" if lang == "zh" else f"… {more} more change{'s' if more != 1 else ''}"), style="dim")
+        line("  ", _p("more_changes", more, lang) % more, style="dim")
     if t.editorial:
-        line("  ", (f"另有 {t.editorial} 处仅措辞/标点/编号的编辑性修改" if lang == "zh" else
-                    f"+ {t.editorial} editorial change{'s' if t.editorial != 1 else ''} (punctuation, number words, renumbering)"),
-             style="dim")
+        line("  ", _p("editorial_line", t.editorial, lang) % t.editorial, style="dim")
 
 
 def _changed_sentences(sd: SourceDigest) -> int:
@@ -460,75 +485,114 @@ def _changed_sentences(sd: SourceDigest) -> int:
 def _details_hint(sd: SourceDigest, lang: str) -> str:
     cmd = (f"terms-scan diff {sd.id} --from {sd.previous_version} --to {sd.version}" if sd.previous_version
            else "--format md")
-    return (f"详情（前后原文、文本差异）：{cmd}" if lang == "zh" else f"details (both quotes, the text diff): {cmd}")
+    return _s("details", lang) % cmd
 
 
-def _fence(text: str, info: str = "") -> list[str]:
-    longest = max((len(m.group(0)) for m in re.finditer(r"`+|~+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence + info, text.rstrip("\n"), fence]
+# --------------------------------------------------------------------------- views and templates
 
 
-def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str:
-    from ..render.markdown import md_escape
+@dataclass(frozen=True)
+class _ValueView:
+    summary: str     # describe_change
+    detail: str      # field_detail: the raw keys that changed ("" for a clause no longer matched)
+    before: str      # the quotes, on one line
+    after: str
 
-    out = [f"# {_s('title', lang)}", "", md_escape(f"{d.generated_at} — {_counts_line(d, lang)}"), ""]
-    for sd in d.sources:
-        title = md_escape(sd.id) + (f" ({md_escape(sd.name)})" if sd.name else "")
-        out += [f"## {title}", "", f"**{md_escape(_head(sd, lang))}**" + (f" — <{_md_url(sd.url)}>" if sd.url else ""),
-                ""]
-        if sd.diff_page:
-            out += [f"[{_s('diff_page', lang)}](<{_md_url(sd.diff_page)}>)", ""]
-        if sd.status == "formatting" and sd.text_diff:
-            out += [md_escape(_s("wording_only", lang) % _changed_sentences(sd)), ""]
-        if sd.status == "failed":
-            out += [f"{_s('error', lang)}: {md_escape(_one_line(sd.error))}", ""]
-            if sd.failing_runs > 1 or sd.last_success:
-                out += [("**" if sd.failing_runs >= FAILING_ALERT else "") + md_escape(failing_line(sd, lang))
-                        + ("**" if sd.failing_runs >= FAILING_ALERT else ""), ""]
-            continue
-        if sd.incomplete:
-            out += [f"**{md_escape(_s('incomplete', lang))}**: {md_escape(_one_line(sd.incomplete))}", ""]
-        if sd.status != "changed":
-            continue
+
+@dataclass(frozen=True)
+class _SourceView:
+    """One source as the templates show it: plain strings, agreement text included (each
+    template escapes it for its format)."""
+    id: str
+    name: str | None
+    status: str
+    head: str                            # "changed (terms), version 2 → 3"
+    url: str | None
+    diff_page: str | None
+    wording_only: str | None             # a formatting change: how many sentences were reworded
+    error: str                           # a failed source: the error (one line) …
+    failing: str | None                  # … and how long it has failed (failing_line)
+    failing_loud: bool
+    incomplete: str | None               # the scan ran out of its budget: why
+    triage: tuple[str, ...]              # the triage lines (Markdown only)
+    editorial: str | None                # "+ 3 editorial changes" (Markdown only)
+    values: tuple[_ValueView, ...]
+    numbers: tuple[tuple[str, str], ...]  # (describe_number, the new sentence)
+    added: tuple[tuple[str, str], ...]   # (category, the clause's words)
+    removed: tuple[tuple[str, str], ...]
+    diff: str                            # the text diff as shown ("" for none)
+
+
+def _source_view(sd: SourceDigest, lang: str, full_diff: bool = False, with_triage: bool = False,
+                 number_limit: int = 300) -> _SourceView:
+    """The view of one source; ``with_triage`` computes the triage of a changed source."""
+    triage_lines: tuple[str, ...] = ()
+    editorial = None
+    if with_triage and sd.status == "changed":
         from .triage import line as triage_line
         from .triage import triage
 
         t = triage(sd, lang)
-        if t.items or t.editorial:
-            out += [f"### {_s('triage', lang)}", ""]
-            out += [f"- {md_escape(triage_line(item, lang))}" for item in t.items]
-            if t.editorial:
-                out.append(f"- {md_escape(_s('editorial', lang) % t.editorial)}")
-            out.append("")
-        if sd.changed:
-            out += [f"### {_s('values', lang)}", ""]
-            for c in sd.changed:
-                detail = field_detail(c)
-                out.append(f"- **{md_escape(describe_change(c, lang))}**" + (f" (`{detail.replace('`', '')}`)"
-                                                                                 if detail else ""))
-                out.append(f"  - {_s('before', lang)}: “{md_escape(_one_line(c.evidence_before))}”")
-                out.append(f"  - {_s('after', lang)}: “{md_escape(_one_line(c.evidence_after))}”")
-            out.append("")
-        if sd.numbers:
-            out += [f"### {_s('numbers', lang)}", ""]
-            for n in sd.numbers:
-                out.append(f"- **{md_escape(describe_number(n, lang))}**: “{md_escape(_one_line(n.sentence_after, 300))}”")
-            out.append("")
-        for key in ("added", "removed"):
-            items = getattr(sd, key)
-            if not items:
-                continue
-            out += [f"### {_s(key, lang)}", ""]
-            for f in items:
-                out.append(f"- `{str(f.category).replace('`', '')}`: "
-                           f"“{md_escape(_one_line(f.evidence))}”")
-            out.append("")
-        if sd.text_diff:
-            out += [f"### {_s('diff', lang)}", "", *_fence(shown_diff(sd, lang, full_diff), "diff"), ""]
+        triage_lines = tuple(triage_line(item, lang) for item in t.items)
+        editorial = _s("editorial", lang) % t.editorial if t.editorial else None
+    failing = (failing_line(sd, lang) if sd.status == "failed" and (sd.failing_runs > 1 or sd.last_success)
+               else None)
+    return _SourceView(
+        id=sd.id, name=sd.name, status=sd.status, head=_head(sd, lang), url=sd.url, diff_page=sd.diff_page,
+        wording_only=(_s("wording_only", lang) % _changed_sentences(sd)
+                      if sd.status == "formatting" and sd.text_diff else None),
+        error=_one_line(sd.error), failing=failing, failing_loud=sd.failing_runs >= FAILING_ALERT,
+        incomplete=_one_line(sd.incomplete) if sd.incomplete else None,
+        triage=triage_lines, editorial=editorial,
+        values=tuple(_ValueView(describe_change(c, lang), field_detail(c), _one_line(c.evidence_before),
+                                _one_line(c.evidence_after)) for c in sd.changed),
+        numbers=tuple((describe_number(n, lang), _one_line(n.sentence_after, number_limit)) for n in sd.numbers),
+        added=tuple((str(f.category), _one_line(f.evidence)) for f in sd.added),
+        removed=tuple((str(f.category), _one_line(f.evidence)) for f in sd.removed),
+        diff=shown_diff(sd, lang, full_diff) if sd.text_diff else "")
+
+
+@functools.cache
+def _environment(kind: str) -> jinja2.Environment:
+    """The templates of ``kind``: "html" escapes every value (``html.escape``; markup the
+    template writes passes as it is), "md" leaves escaping to the ``|md`` filter, "text" none."""
+    from html import escape
+
+    import jinja2
+    from markupsafe import Markup
+
+    from ..render.markdown import md_escape
+
+    def finalize(x: Any) -> Any:
+        return x if isinstance(x, Markup) else Markup(escape(str(x)))
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("analyzer.watch", "templates"),
+                             autoescape=kind == "html", finalize=finalize if kind == "html" else None,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["md"] = md_escape
+    env.filters["md_url"] = _md_url
+    env.filters["fence"] = _fence
+    env.filters["chomp"] = lambda text: text.rstrip("\n")
+    return env
+
+
+def _render(template: str, kind: str, **context: Any) -> str:
+    return _environment(kind).get_template(template).render(**context)
+
+
+def _fence(text: str) -> str:
+    """A fence longer than any run of backticks or tildes in ``text``."""
+    longest = max((len(m.group(0)) for m in re.finditer(r"`+|~+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def render_markdown(d: Digest, lang: str = "en", full_diff: bool = False) -> str:
     from ..safetext import visible
 
-    return visible("\n".join(out).rstrip("\n") + "\n")
+    sources = [_source_view(sd, lang, full_diff, with_triage=True) for sd in d.sources]
+    text = _render("digest.md.j2", "md", L=_words(lang), generated_at=d.generated_at,
+                   counts=_counts_line(d, lang), sources=sources)
+    return visible(text.rstrip("\n") + "\n")
 
 
 def _md_url(url: str) -> str:
@@ -563,59 +627,21 @@ def _iso(value: str | None) -> str:
 
 
 def _entry_html(sd: SourceDigest, lang: str) -> str:
-    from html import escape
-
-    parts = [f"<p><strong>{escape(_head(sd, lang))}</strong></p>"]
-    if sd.url:
-        parts.append(f'<p><a href="{escape(sd.url, quote=True)}">{escape(sd.url)}</a></p>')
-    if sd.diff_page:
-        parts.append(f'<p><a href="{escape(sd.diff_page, quote=True)}">{escape(_s("diff_page", lang))}</a></p>')
-    if sd.changed:
-        parts.append(f"<h3>{escape(_s('values', lang))}</h3><ul>")
-        for c in sd.changed:
-            parts.append(f"<li><strong>{escape(describe_change(c, lang))}</strong>"
-                         f"<blockquote>{escape(_s('before', lang))}: {escape(_one_line(c.evidence_before))}"
-                         f"</blockquote><blockquote>{escape(_s('after', lang))}: "
-                         f"{escape(_one_line(c.evidence_after))}</blockquote></li>")
-        parts.append("</ul>")
-    for key in ("added", "removed"):
-        items = getattr(sd, key)
-        if items:
-            parts.append(f"<h3>{escape(_s(key, lang))}</h3><ul>")
-            parts += [f"<li><code>{escape(str(f.category))}</code>: "
-                      f"{escape(_one_line(f.evidence))}</li>" for f in items]
-            parts.append("</ul>")
-    if sd.text_diff:
-        parts.append(f"<h3>{escape(_s('diff', lang))}</h3><pre>{escape(shown_diff(sd, lang))}</pre>")
-    return "".join(parts)
+    return _render("atom_entry.html.j2", "html", L=_words(lang), s=_source_view(sd, lang))
 
 
 def _entry_text(sd: SourceDigest, lang: str) -> str:
-    lines = [_head(sd, lang)]
-    if sd.url:
-        lines.append(sd.url)
-    if sd.diff_page:
-        lines.append(f"{_s('diff_page', lang)}: {sd.diff_page}")
-    for c in sd.changed:
-        lines += [f"~ {describe_change(c, lang)}",
-                  f"  {_s('before', lang)}: “{_one_line(c.evidence_before)}”",
-                  f"  {_s('after', lang)}: “{_one_line(c.evidence_after)}”"]
-    for f in sd.added:
-        lines.append(f"+ {f.category}: “{_one_line(f.evidence)}”")
-    for f in sd.removed:
-        lines.append(f"- {f.category}: “{_one_line(f.evidence)}”")
-    if sd.text_diff:
-        lines += ["", shown_diff(sd, lang)]
-    return "\n".join(lines)
+    # every line of the template ends in a newline; the content is the lines joined by one
+    return _render("atom_entry.txt.j2", "text", L=_words(lang), s=_source_view(sd, lang)).removesuffix("\n")
 
 
 def _summary_line(sd: SourceDigest, lang: str) -> str:
     bits = [describe_change(c, lang) for c in sd.changed]
     if sd.added:
-        bits.append(f"+{len(sd.added)} " + ("条新增条款" if lang == "zh" else "clause(s) added"))
+        bits.append(_s("clauses_added", lang) % len(sd.added))
     if sd.removed:
-        bits.append(f"−{len(sd.removed)} " + ("条删除条款" if lang == "zh" else "clause(s) removed"))
-    return "; ".join(bits) or _s("changed", lang)
+        bits.append(_s("clauses_removed", lang) % len(sd.removed))
+    return "; ".join(bits) or _status("changed", lang)
 
 
 def _link(url: str | None) -> str | None:
@@ -637,12 +663,11 @@ FAILING_ALERT = 3  # failed this many runs in a row: the digest says so loudly
 
 def failing_line(sd: SourceDigest, lang: str) -> str:
     """"failed 3 runs in a row (since …); last success …"."""
-    last = sd.last_success or ("从未成功" if lang == "zh" else "never")
-    if lang == "zh":
-        head = f"已连续 {sd.failing_runs} 次失败（自 {sd.failing_since}）" if sd.failing_runs > 1 else "本次失败"
-        return f"{head}；上次成功：{last}" + ("——请检查该来源" if sd.failing_runs >= FAILING_ALERT else "")
-    head = f"failed {sd.failing_runs} runs in a row (since {sd.failing_since})" if sd.failing_runs > 1 else "failed this run"
-    return f"{head}; last success: {last}" + (" — check this source" if sd.failing_runs >= FAILING_ALERT else "")
+    w = _words(lang)
+    last = sd.last_success or w["never"]
+    head = (w["failing_runs"] % {"runs": sd.failing_runs, "since": sd.failing_since} if sd.failing_runs > 1
+            else w["failing_once"])
+    return w["failing_last"] % {"head": head, "last": last} + (w["failing_alert"] if sd.failing_runs >= FAILING_ALERT else "")
 
 
 def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -> None:
@@ -656,8 +681,9 @@ def _failed_entry(sub: Any, feed: Any, sd: SourceDigest, d: Digest, lang: str) -
     link = _link(sd.url)
     if link:
         sub(entry, "link", href=link, rel="alternate")
-    sub(entry, "summary", (sd.error or _s("failed", lang)) + (f" ({failing_line(sd, lang)})" if sd.failing_runs > 1 else ""))
-    sub(entry, "content", sd.error or _s("failed", lang), type="text")
+    failed = _status("failed", lang)
+    sub(entry, "summary", (sd.error or failed) + (f" ({failing_line(sd, lang)})" if sd.failing_runs > 1 else ""))
+    sub(entry, "content", sd.error or failed, type="text")
 
 
 def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "en",
@@ -683,7 +709,7 @@ def render_atom(d: Digest, feed_id: str = "urn:terms-scan:digest", lang: str = "
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     sub(feed, "id", feed_id)
-    sub(feed, "title", title or ("terms-scan：协议条款变化" if lang == "zh" else "terms-scan: changes in published terms"))
+    sub(feed, "title", title or _s("feed_title", lang))
     sub(feed, "subtitle", _counts_line(d, lang))
     sub(feed, "updated", updated)
     author = sub(feed, "author")
