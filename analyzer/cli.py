@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,8 @@ from .errors import ExitCode, InputError, StateError, TermsScanError, UsageError
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
     from click.shell_completion import CompletionItem
 
-    from .model import Report
+    from .model import Document, Report
+    from .watch.diffpage import DiffPages
     from .watch.digest import Digest
     from .watch.history import History
 
@@ -127,9 +129,7 @@ def scan(
     as_one: bool = typer.Option(False, "--as-one", help="The files (or a folder's files, in name order) are the pages of ONE agreement."),
 ) -> None:
     """Scan an agreement and report the clauses that cost money or lock you in."""
-    from .engine.extract import MAX_BYTES, extract_bytes, extract_paths
     from .engine.pipeline import Scanner
-    from .safeio import read_file, read_stream, same_file
 
     lang_v = lang.value if lang else None
     kind_v = kind.value if kind else None
@@ -141,23 +141,57 @@ def scan(
         _scan_each(paths, format, lang_v, kind_v, tuple(str(p) for p in patterns), time_limit, output, allow_incomplete, fail_on)
         return
     inputs = tuple((paths or []) + ([offer_file] if offer_file else []))
+    _check_output(format, output, inputs)
+    offer = _read_offer(offer, offer_file)
+    doc = _read_document(paths, kind_v)
+    # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
+    report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
+    report = _with_extras(report, product, with_keywords, offer)
+    _emit(report, format, lang_out.value if lang_out else None, output, inputs, full, no_pager)
+    if not report.complete and not allow_incomplete:
+        print(f"terms-scan: incomplete scan: {_one_line(report.incomplete or '')} "
+              "(--allow-incomplete to accept it, --time-limit to give it longer)", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+    if fail_on is not None and report.at_or_above(fail_on.value):
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def _check_output(format: Format, output: Path | None, inputs: tuple[Path, ...]) -> None:
+    """Refuse an image to a terminal, and a report written over one of its inputs."""
+    from .safeio import same_file
+
     if format is Format.png and output is None and sys.stdout.isatty():
         raise UsageError("--format png writes an image: give -o card.png (or redirect standard output to a file)")
     if output is not None and any(same_file(output, p) for p in inputs):
         raise UsageError(f"{output}: is an input; refusing to overwrite it with the report (choose another -o file)")
+
+
+def _read_offer(offer: str | None, offer_file: Path | None) -> str | None:
+    """The advert's text, from --offer or --offer-file, at most MAX_OFFER_CHARS characters."""
     if offer_file is not None:
+        from .engine.extract import extract_bytes
+        from .safeio import read_file
+
         offer = extract_bytes(read_file(offer_file, MAX_OFFER_BYTES, "advert"), str(offer_file)).text
     if offer is not None and len(offer) > MAX_OFFER_CHARS:
         raise InputError(f"the advert is {len(offer):,} characters; an advert's claims fit in "
                          f"{MAX_OFFER_CHARS:,} (give the advert, not the agreement)")
+    return offer
+
+
+def _read_document(paths: list[Path] | None, kind: str | None) -> Document:
+    """The agreement: the files (one agreement), or standard input when there are none."""
+    from .engine.extract import MAX_BYTES, extract_bytes, extract_paths
+    from .safeio import read_stream
+
     if paths is None:
         stdin = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
-        doc = extract_bytes(read_stream(stdin, MAX_BYTES), "<stdin>", kind_v)
-    else:
-        doc = extract_paths(paths, kind_v)
-    # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
-    report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
+        return extract_bytes(read_stream(stdin, MAX_BYTES), "<stdin>", kind)
+    return extract_paths(paths, kind)
 
+
+def _with_extras(report: Report, product: Product | None, with_keywords: bool, offer: str | None) -> Report:
+    """The report with the advice for a given product, the keywords, the advert's check."""
     if product is not None and report.summary is not None:
         from dataclasses import replace
 
@@ -167,11 +201,17 @@ def scan(
         report = report.with_keywords()
     if offer is not None:
         report = report.with_offer(offer)
-    out_lang = lang_out.value if lang_out else None
+    return report
+
+
+def _emit(report: Report, format: Format, out_lang: str | None, output: Path | None, inputs: tuple[Path, ...],
+          full: bool, no_pager: bool) -> None:
+    """Write the report in its format to ``output`` or standard output (through a pager when long)."""
     if format is Format.png:
         from .render.card import render_png
         _write_or_print(render_png(report, out_lang), output, inputs)
-    elif format is Format.json:
+        return
+    if format is Format.json:
         text = report.to_json() + "\n"
     elif format is Format.md:
         from .render.report import render_markdown
@@ -185,14 +225,8 @@ def scan(
         text = render_terminal(report, out_lang, width=_width(), color=None if to_tty else False, full=full)
         if to_tty and not no_pager and page_long_output(text):
             text = ""  # shown by the pager
-    if format is not Format.png and text:
+    if text:
         _write_or_print(text, output, inputs)
-    if not report.complete and not allow_incomplete:
-        print(f"terms-scan: incomplete scan: {_one_line(report.incomplete or '')} "
-              "(--allow-incomplete to accept it, --time-limit to give it longer)", file=sys.stderr)
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
-    if fail_on is not None and report.at_or_above(fail_on.value):
-        raise typer.Exit(int(ExitCode.FINDINGS))
 
 
 # --------------------------------------------------------------------------- weekly scans
@@ -251,9 +285,22 @@ def watch_cmd(
     any did with --fail-on-error (the default with --fail-on-change); exit 1 with
     --fail-on-change when a source changed in its terms."""
     from .watch.diffpage import DiffPages
-    from .watch.digest import render_atom, render_digest
-    from .watch.history import default_db_path
-    from .watch.run import check_timeout, feed_digest, feed_id, run_watch
+    from .watch.run import run_watch
+
+    _check_watch_options(timeout, diff_pages, diff_base_url, notify)
+    pages = DiffPages(diff_pages, diff_base_url, lang.value) if diff_pages is not None else None
+    deliver = _digest_writer(sources, db, format, lang, output, feed, pages)
+    digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
+                       allow=tuple(allow_path), deliver=deliver, pages=pages)
+    if notify is not None:
+        from .watch.fetch import post_json
+
+        post_json(notify, digest.to_json(), timeout)
+    _watch_exit(digest, fail_on_error, fail_on_change)
+
+
+def _check_watch_options(timeout: float, diff_pages: Path | None, diff_base_url: str | None, notify: str | None) -> None:
+    from .watch.run import check_timeout
 
     check_timeout(timeout)
     if diff_base_url is not None and diff_pages is None:
@@ -262,7 +309,16 @@ def watch_cmd(
         raise UsageError(f"--diff-base-url {diff_base_url!r}: give an http:// or https:// address")
     if diff_pages is not None and diff_pages.exists() and not diff_pages.is_dir():
         raise UsageError(f"--diff-pages {diff_pages}: not a folder")
-    pages = DiffPages(diff_pages, diff_base_url, lang.value) if diff_pages is not None else None
+    if notify is not None and not notify.startswith(("http://", "https://")):
+        raise UsageError(f"--notify {notify!r}: give an http:// or https:// address")
+
+
+def _digest_writer(sources: Path, db: Path | None, format: DigestFormat, lang: Lang, output: Path | None,
+                   feed: Path | None, pages: DiffPages | None) -> Callable[[Digest], None]:
+    """What the run calls with its digest: write the feed (if asked), then the digest."""
+    from .watch.digest import render_atom, render_digest
+    from .watch.history import default_db_path
+    from .watch.run import feed_digest, feed_id
 
     def deliver(digest: Digest) -> None:
         if format is DigestFormat.text:
@@ -277,14 +333,11 @@ def watch_cmd(
             _write_or_print(render_atom(rolling, feed_id=feed_id(sources), lang=lang.value), feed, (sources,))
         _write_or_print(text, output, (sources,))
 
-    if notify is not None and not notify.startswith(("http://", "https://")):
-        raise UsageError(f"--notify {notify!r}: give an http:// or https:// address")
-    digest = run_watch(sources, db=db, workers=workers, rescan=rescan, scheduler=scheduler, timeout=timeout,
-                       allow=tuple(allow_path), deliver=deliver, pages=pages)
-    if notify is not None:
-        from .watch.fetch import post_json
+    return deliver
 
-        post_json(notify, digest.to_json(), timeout)
+
+def _watch_exit(digest: Digest, fail_on_error: bool | None, fail_on_change: bool) -> None:
+    """Exit 3 when every source failed (or any, with --fail-on-error); 1 on a change with --fail-on-change."""
     failed = [sd.id for sd in digest.sources if sd.status == "failed"]
     if digest.sources and len(failed) == len(digest.sources):
         raise InputError(f"every source failed ({len(digest.sources)}); nothing was checked — see the digest")

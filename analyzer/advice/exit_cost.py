@@ -446,13 +446,9 @@ def _row(F: Facts, n: int, label: Text, parts: list[_Part]) -> CostRow:
     return CostRow(n, label, total, " + ".join(formulas), tuple(cps), tuple(missing), _srcs(sources), at_least)
 
 
-def exit_cost(F: Facts) -> ExitCost | None:
-    if not (F.lock or F.mins or F.etfs):
-        return None
-    cur = F.currency
+def _exit_rows(F: Facts, parts: list[_Part]) -> list[CostRow]:
+    """What leaving costs after each month of EXIT_MONTHS within the term, then at its end."""
     T = F.term
-    parts, notes = _etf_mechanisms(F)
-    parts = parts + _credit_parts(F)
     months = [m for m in EXIT_MONTHS if T is None or m < T]
     rows = []
     for n in months:
@@ -465,25 +461,39 @@ def exit_cost(F: Facts) -> ExitCost | None:
                         first.parts, first.missing, first.sources)]
     if T:
         rows.append(_row(F, T, msg("exit.row.end_of_term", month=T), parts))
+    return rows
 
-    # total commitment over the term
-    rate, rate_src = F.minimum, F.min_src
-    rate_name = msg("word.monthly_minimum")
-    if rate is None and F.monthly is not None:
-        rate, rate_src = F.monthly, F.monthly_src
-        rate_name = msg("word.monthly_charge")
+
+_ONE_OFF_FEE = re.compile(r"开卡|工本费|首次办卡|入会|初装|安装费|开户|押金|set-?up|enrol|activation|connection charge|installation|一次性|one-time|one-off|sign(ing)? up|joining", re.I)
+_CONDITIONAL_FEE = re.compile(r"每次|/次|补|移机|赔偿|未退还|逾期|滞纳|迟|丢失|损坏|late|returned|declined|restocking|reconnect|transfer|转让|转卡|停卡|per GB|each|per billing|下限|上限|if you|如您|如需|若|not return|unreturn|upgrade", re.I)
+
+
+def _one_off_fees(F: Facts) -> list[tuple[float, Any]]:
+    """The one-off fees every buyer pays (set-up, deposit), each amount once."""
     fees: list[tuple[float, Any]] = []
     for f in _by(F.findings, "extra_fees"):
         a = f.values.get("amount")
         ev = f.evidence
-        oneoff = re.search(r"开卡|工本费|首次办卡|入会|初装|安装费|开户|押金|set-?up|enrol|activation|connection charge|installation|一次性|one-time|one-off|sign(ing)? up|joining", ev, re.I)
-        cond = re.search(r"每次|/次|补|移机|赔偿|未退还|逾期|滞纳|迟|丢失|损坏|late|returned|declined|restocking|reconnect|transfer|转让|转卡|停卡|per GB|each|per billing|下限|上限|if you|如您|如需|若|not return|unreturn|upgrade", ev, re.I)
-        if not oneoff or cond:
+        if not _ONE_OFF_FEE.search(ev) or _CONDITIONAL_FEE.search(ev):
             continue
         if (isinstance(a, (int, float)) and f.values.get("period") == "once"
                 and (a, f.evidence) not in [(x, y.evidence) for x, y in fees]
                 and not any(abs(float(a) - x) < 1e-9 for x, _ in fees)):
             fees.append((float(a), f))
+    return fees
+
+
+def _total_row(F: Facts) -> CostRow:
+    """The total commitment over the term: the monthly minimum (or charge) for the term, plus
+    one-off fees, less refundable deposits."""
+    cur = F.currency
+    T = F.term
+    rate, rate_src = F.minimum, F.min_src
+    rate_name = msg("word.monthly_minimum")
+    if rate is None and F.monthly is not None:
+        rate, rate_src = F.monthly, F.monthly_src
+        rate_name = msg("word.monthly_charge")
+    fees = _one_off_fees(F)
     refundable = [(a, f) for a, f in fees if re.search(r"押金|deposit", f.evidence, re.I)
                   and re.search(r"退还|返还|returned|refund", f.evidence, re.I) and not _NONREF.search(f.evidence)]
     tparts: list[CostPart] = []
@@ -508,23 +518,33 @@ def exit_cost(F: Facts) -> ExitCost | None:
     tamount = round(sum(tamounts), 2) if len(tamounts) == len(tparts) else None
     tformula = " + ".join(p.formula for p in tparts).replace("+ -", "- ")
     tsources = _srcs(s for p in tparts for s in p.sources)
-    total = CostRow(T, msg("exit.total.label"), tamount, tformula,
-                    tuple(tparts), tuple(tmiss), tsources)
+    return CostRow(T, msg("exit.total.label"), tamount, tformula,
+                   tuple(tparts), tuple(tmiss), tsources)
 
+
+def _upfront_row(F: Facts) -> CostRow | None:
+    """A non-refundable first top-up or prepayment, paid before the service starts."""
+    ta = F.topup()[0]
+    if not F.nonref_topup():
+        return None
+    paid = _paid_word(F.nonref_topup())
+    # the formula is written in English words, as every formula (see render.view.arith)
+    return CostRow(None, msg("exit.row.upfront", paid=paid),
+                   float(ta) if ta is not None else None, _num(ta) if ta is not None else f"{paid['en']} (amount not stated)",
+                   (), () if ta is not None else (msg("exit.missing.paid_amount", paid=paid),),
+                   _srcs(F.nonref_topup()[:2]))
+
+
+def _exit_notes(F: Facts, rows: list[CostRow], total: CostRow) -> list[Text]:
+    """The notes after the mechanisms': other terms and minimums, leaving early costing more
+    than staying, money kept on leaving, an unknown term."""
+    cur = F.currency
+    T = F.term
+    notes: list[Text] = []
     for m, f in F.other_terms:
         notes.append(msg("exit.note.other_term", ref=_ref(F.text, f), months=m, quote=_quote(f)))
     for a, f in F.other_mins:
         notes.append(msg("exit.note.other_minimum", ref=_ref(F.text, f), amount=_money(a, cur), quote=_quote(f)))
-    ta, tf = F.topup()
-    upfront = None
-    if F.nonref_topup():
-        f = F.nonref_topup()[0]
-        paid = _paid_word(F.nonref_topup())
-        # the formula is written in English words, as every formula (see render.view.arith)
-        upfront = CostRow(None, msg("exit.row.upfront", paid=paid),
-                          float(ta) if ta is not None else None, _num(ta) if ta is not None else f"{paid['en']} (amount not stated)",
-                          (), () if ta is not None else (msg("exit.missing.paid_amount", paid=paid),),
-                          _srcs(F.nonref_topup()[:2]))
     # leaving early may cost more than staying to the end: say why, so the table can be trusted
     if total is not None and total.amount is not None:
         over = [r for r in rows if r.amount is not None and r.month is not None and T and r.month < T
@@ -539,6 +559,18 @@ def exit_cost(F: Facts) -> ExitCost | None:
             break
     if T is None:
         notes.append(msg("exit.note.term_unknown"))
-    return ExitCost(cur, T, F.minimum, tuple(rows), total, tuple(notes), upfront)
+    return notes
+
+
+def exit_cost(F: Facts) -> ExitCost | None:
+    if not (F.lock or F.mins or F.etfs):
+        return None
+    parts, notes = _etf_mechanisms(F)
+    parts = parts + _credit_parts(F)
+    rows = _exit_rows(F, parts)
+    total = _total_row(F)
+    upfront = _upfront_row(F)
+    notes = notes + _exit_notes(F, rows, total)
+    return ExitCost(F.currency, F.term, F.minimum, tuple(rows), total, tuple(notes), upfront)
 
 

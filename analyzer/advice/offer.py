@@ -20,7 +20,7 @@ a finding category), the source's category is the claim kind ("price" or "data")
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,109 +161,148 @@ def _clean(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 2)
 
 
-def parse_offer(text: str) -> list[AdvertClaim]:
-    """The claims an advert makes, in order of appearance, each with its own words."""
-    if not text or not text.strip():
-        return []
-    norm = normalize(text)
-    t = norm.text
-    found: list[tuple[int, int, str, dict[str, Any]]] = []  # (start, end, kind, values) in t
+_Found = tuple[int, int, str, dict[str, Any]]  # (start, end, kind, values) in the normalized text
 
-    def add(m: regex.Match[str], kind: str, vals: dict[str, Any], start: int | None = None,
-            end: int | None = None) -> None:
-        a = m.start() if start is None else start
-        b = m.end() if end is None else end
-        while b > a and t[b - 1].isspace():
-            b -= 1
-        while a < b and t[a].isspace():
-            a += 1
-        if b > a:
-            found.append((a, b, kind, vals))
 
-    for m in _FREE_MONTHS.finditer(t, timeout=TIMEOUT):
-        months = _int(m.group("m") or m.group("mw") or m.group("mw2")) or 1
-        add(m, "price", {"amount": 0, "free": True, "months": months})
-    for m in _PRICE.finditer(t, timeout=TIMEOUT):
-        pre, per = m.group("pre") or "", m.group("per") or ""
-        monthly_pre = bool(regex.search(r"月租|月费|每月|包月|月付|套餐|资费", pre))
-        if not (per or monthly_pre or pre.strip()):
-            continue
-        if _NOT_PRICE_BEFORE.search(t[max(0, m.start() - 12):m.start()], timeout=TIMEOUT):
-            continue
-        if m.group("cur"):
-            amount = float(m.group("n1").replace(",", ""))
-            cur = _CUR_SYM.get(m.group("cur").lower(), "USD")
-        else:
-            amount = float(m.group("n2"))
-            cur = _CUR_WORD.get(m.group("unit").lower(), "CNY")
-        if regex.search(r"年|yr|year|annual", per, regex.I):
-            period = "year"
-        elif per or monthly_pre:
-            period = "month"
-        else:
-            period = None
-        vals: dict[str, Any] = {"amount": _clean(amount), "currency": cur}
-        if period:
-            vals["period"] = period
-        intro = _int(m.group("im") or m.group("imw"))
-        if intro:
-            vals["intro_months"] = intro
-        add(m, "price", vals)
-    for m in _UNLIMITED.finditer(t, timeout=TIMEOUT):
-        add(m, "data", {"unlimited": True})
-    for m in _DATA.finditer(t, timeout=TIMEOUT):
-        unit = m.group("u").upper()
-        n = float(m.group("n"))
-        kind_word = (m.group("kind") or "") + (m.group("ek") or "")
-        said_data = bool(m.group("kind") or m.group("liu") or regex.search(r"data\s*$", m.group(0), regex.I))
-        if unit in ("G", "T") and not said_data and (V._NETWORK_G.match(t, m.start()) or n in (2, 3, 4, 5)):
-            continue  # "5G", "5G套餐": the network, not an allowance
-        if unit in ("M", "MB") and not said_data:
-            continue
-        gb = n * 1024 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
-        if regex.search(r"定向|专属|省内|本地|区域|app|zero", kind_word, regex.I):
-            kind = "directional"
-        elif kind_word.strip():
-            kind = "general"
-        else:
-            kind = "unspecified"
-        add(m, "data", {"data_gb": _clean(gb), "data_kind": kind})
-    for m in _NO_CONTRACT.finditer(t, timeout=TIMEOUT):
-        w = m.group(0)
-        mode = ("no_fee" if regex.search(r"违约金|fee", w, regex.I) else
-                "cancel_anytime" if regex.search(r"随时|any\s*time", w, regex.I) else "no_contract")
-        add(m, "no_contract", {"mode": mode})
-    for m in _REFUND.finditer(t, timeout=TIMEOUT):
-        vals = {}
-        d = _int(m.group("days") or m.group("edays"))
-        if d:
-            vals["days"] = d
-        add(m, "refundable", vals)
-    for m in _FREE_ACT.finditer(t, timeout=TIMEOUT):
-        w = m.group(0)
-        what = ("installation" if regex.search(r"安装|install", w, regex.I) else
-                "shipping" if regex.search(r"邮|运费|配送|送货|shipping|delivery", w, regex.I) else
-                "first_topup" if "首充" in w else
-                "sim" if regex.search(r"卡费|sim", w, regex.I) and "激活" not in w else "activation")
-        add(m, "free_activation", {"what": what})
+def _free_months_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    months = _int(m.group("m") or m.group("mw") or m.group("mw2")) or 1
+    return {"amount": 0, "free": True, "months": months}
 
-    for m in _GIFT.finditer(t, timeout=TIMEOUT):
-        gift = m.group("n") or m.group("n2") or m.group("n3")
-        vals = {"amount": _clean(float(gift)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
-        if m.group("paid"):
-            vals["paid"] = _clean(float(m.group("paid")))
-        add(m, "gift", vals)
-    for m in _NO_PREPAY.finditer(t, timeout=TIMEOUT):
-        add(m, "no_prepay", {})
 
-    # one claim per stretch of words: the earliest, then the longest, wins an overlap
+def _price_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    pre, per = m.group("pre") or "", m.group("per") or ""
+    monthly_pre = bool(regex.search(r"月租|月费|每月|包月|月付|套餐|资费", pre))
+    if not (per or monthly_pre or pre.strip()):
+        return None
+    if _NOT_PRICE_BEFORE.search(t[max(0, m.start() - 12):m.start()], timeout=TIMEOUT):
+        return None
+    if m.group("cur"):
+        amount = float(m.group("n1").replace(",", ""))
+        cur = _CUR_SYM.get(m.group("cur").lower(), "USD")
+    else:
+        amount = float(m.group("n2"))
+        cur = _CUR_WORD.get(m.group("unit").lower(), "CNY")
+    if regex.search(r"年|yr|year|annual", per, regex.I):
+        period = "year"
+    elif per or monthly_pre:
+        period = "month"
+    else:
+        period = None
+    vals: dict[str, Any] = {"amount": _clean(amount), "currency": cur}
+    if period:
+        vals["period"] = period
+    intro = _int(m.group("im") or m.group("imw"))
+    if intro:
+        vals["intro_months"] = intro
+    return vals
+
+
+def _unlimited_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    return {"unlimited": True}
+
+
+def _data_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    unit = m.group("u").upper()
+    n = float(m.group("n"))
+    kind_word = (m.group("kind") or "") + (m.group("ek") or "")
+    said_data = bool(m.group("kind") or m.group("liu") or regex.search(r"data\s*$", m.group(0), regex.I))
+    if unit in ("G", "T") and not said_data and (V._NETWORK_G.match(t, m.start()) or n in (2, 3, 4, 5)):
+        return None  # "5G", "5G套餐": the network, not an allowance
+    if unit in ("M", "MB") and not said_data:
+        return None
+    gb = n * 1024 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
+    if regex.search(r"定向|专属|省内|本地|区域|app|zero", kind_word, regex.I):
+        kind = "directional"
+    elif kind_word.strip():
+        kind = "general"
+    else:
+        kind = "unspecified"
+    return {"data_gb": _clean(gb), "data_kind": kind}
+
+
+def _no_contract_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    w = m.group(0)
+    mode = ("no_fee" if regex.search(r"违约金|fee", w, regex.I) else
+            "cancel_anytime" if regex.search(r"随时|any\s*time", w, regex.I) else "no_contract")
+    return {"mode": mode}
+
+
+def _refund_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    vals: dict[str, Any] = {}
+    d = _int(m.group("days") or m.group("edays"))
+    if d:
+        vals["days"] = d
+    return vals
+
+
+def _free_act_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    w = m.group(0)
+    what = ("installation" if regex.search(r"安装|install", w, regex.I) else
+            "shipping" if regex.search(r"邮|运费|配送|送货|shipping|delivery", w, regex.I) else
+            "first_topup" if "首充" in w else
+            "sim" if regex.search(r"卡费|sim", w, regex.I) and "激活" not in w else "activation")
+    return {"what": what}
+
+
+def _gift_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    gift = m.group("n") or m.group("n2") or m.group("n3")
+    vals: dict[str, Any] = {"amount": _clean(float(gift)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
+    if m.group("paid"):
+        vals["paid"] = _clean(float(m.group("paid")))
+    return vals
+
+
+def _no_prepay_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
+    return {}
+
+
+# (the phrases, the claim kind, their values or None for a match that is no claim), in this order
+_ClaimValues = Callable[[regex.Match[str], str], "dict[str, Any] | None"]
+_CLAIM_RULES: tuple[tuple[regex.Pattern[str], str, _ClaimValues], ...] = (
+    (_FREE_MONTHS, "price", _free_months_values),
+    (_PRICE, "price", _price_values),
+    (_UNLIMITED, "data", _unlimited_values),
+    (_DATA, "data", _data_values),
+    (_NO_CONTRACT, "no_contract", _no_contract_values),
+    (_REFUND, "refundable", _refund_values),
+    (_FREE_ACT, "free_activation", _free_act_values),
+    (_GIFT, "gift", _gift_values),
+    (_NO_PREPAY, "no_prepay", _no_prepay_values),
+)
+
+
+def _find_claims(t: str) -> list[_Found]:
+    """Every claim the phrases find in ``t``, spans trimmed of spaces, overlaps not yet resolved."""
+    found: list[_Found] = []
+    for rx, kind, values in _CLAIM_RULES:
+        for m in rx.finditer(t, timeout=TIMEOUT):
+            vals = values(m, t)
+            if vals is None:
+                continue
+            a, b = m.start(), m.end()
+            while b > a and t[b - 1].isspace():
+                b -= 1
+            while a < b and t[a].isspace():
+                a += 1
+            if b > a:
+                found.append((a, b, kind, vals))
+    return found
+
+
+def _without_overlaps(found: list[_Found]) -> list[_Found]:
+    """One claim per stretch of words: the earliest, then the longest, wins an overlap."""
     found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
-    kept: list[tuple[int, int, str, dict[str, Any]]] = []
+    kept: list[_Found] = []
     for c in found:
         if any(c[0] < k[1] and k[0] < c[1] for k in kept):
             continue
         kept.append(c)
-    # a stretch of the advert that promises something no claim above covers: kept, unverified
+    return kept
+
+
+def _uncovered_promises(t: str, kept: list[_Found]) -> list[_Found]:
+    """The stretches of the advert that promise something no claim covers (kept, unverified)."""
+    out: list[_Found] = []
     covered = [False] * len(t)
     for a, b, _k, _v in kept:
         for i in range(a, b):
@@ -284,7 +323,18 @@ def parse_offer(text: str) -> list[AdvertClaim]:
             seg = t[a:b].strip()
             if len(seg) >= 2 and _PROMISE.search(seg):
                 a += len(t[a:b]) - len(t[a:b].lstrip())
-                kept.append((a, a + len(seg), "other", {}))
+                out.append((a, a + len(seg), "other", {}))
+    return out
+
+
+def parse_offer(text: str) -> list[AdvertClaim]:
+    """The claims an advert makes, in order of appearance, each with its own words."""
+    if not text or not text.strip():
+        return []
+    norm = normalize(text)
+    t = norm.text
+    kept = _without_overlaps(_find_claims(t))
+    kept.extend(_uncovered_promises(t, kept))
     kept.sort(key=lambda x: x[0])
     out = []
     for a, b, kind, vals in kept:
@@ -401,28 +451,29 @@ def _stmt_item(status: str, kind: str, src: Source, zh: str, en: str) -> _Item:
 
 # --- price -------------------------------------------------------------------
 
-def _check_price(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
-    v = c.values
-    if v.get("free"):
-        return _check_free_months(c, report)
+def _price_vs_minimum_spend(report: Any, p: float, cur: str | None, adv: dict[str, str]) -> list[_Item]:
+    """A monthly minimum spend above the advertised monthly price contradicts it."""
     items: list[_Item] = []
-    p, cur = float(v["amount"]), v.get("currency")
-    period = v.get("period") or "month"
-    adv = _money(p, cur, period)
-    if period == "month":
-        for f in _of(report, "minimum_spend"):
-            fv = f.values
-            if fv.get("amount") is None or fv.get("period") not in ("month", None) or not _same_currency(cur, fv.get("currency")):
-                continue
-            m = float(fv["amount"])
-            mm = _money(m, fv.get("currency") or cur, "month")
-            if m > p:
-                items.append(_item("contradicted", f, f"每月最低消费{mm['zh']}，高于广告价{adv['zh']}",
-                                   f"a minimum spend of {mm['en']}, above the advertised {adv['en']}"))
-            elif m == p:
-                items.append(_item("confirmed", f, f"每月最低消费{mm['zh']}，与广告价相同",
-                                   f"a monthly minimum of {mm['en']}, the advertised price"))
-    # promotional prices: is the advertised price the one that ends?
+    for f in _of(report, "minimum_spend"):
+        fv = f.values
+        if fv.get("amount") is None or fv.get("period") not in ("month", None) or not _same_currency(cur, fv.get("currency")):
+            continue
+        m = float(fv["amount"])
+        mm = _money(m, fv.get("currency") or cur, "month")
+        if m > p:
+            items.append(_item("contradicted", f, f"每月最低消费{mm['zh']}，高于广告价{adv['zh']}",
+                               f"a minimum spend of {mm['en']}, above the advertised {adv['en']}"))
+        elif m == p:
+            items.append(_item("confirmed", f, f"每月最低消费{mm['zh']}，与广告价相同",
+                               f"a monthly minimum of {mm['en']}, the advertised price"))
+    return items
+
+
+def _price_vs_promos(c: AdvertClaim, report: Any, p: float, cur: str | None, period: str,
+                     adv: dict[str, str]) -> list[_Item]:
+    """Promotional prices: is the advertised price the one that ends?"""
+    v = c.values
+    items: list[_Item] = []
     promo_hits, higher, standard_same = [], [], []
     for f in _of(report, "promo_price_expiry"):
         if "trial-credit" in f.pattern:
@@ -454,20 +505,46 @@ def _check_price(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
                                f"after the promotion the price is {_money(std, cur, period)['en']}, above the advertised {adv['en']}"))
         for f in standard_same:
             items.append(_item("confirmed", f, f"优惠期后的标准价格为{adv['zh']}", f"the standard price after the promotion is {adv['en']}"))
+    return items
+
+
+def _price_extra_fees(report: Any, p: float, cur: str | None) -> list[_Item]:
+    """Other monthly fees on top of the advertised price."""
+    items: list[_Item] = []
     for f in _of(report, "extra_fees"):
         fv = f.values
         if fv.get("amount") is not None and fv.get("period") == "month" and _same_currency(cur, fv.get("currency")) \
                 and float(fv["amount"]) != p:
             fee = _money(fv["amount"], fv.get("currency") or cur, "month")
             items.append(_item("qualified", f, f"广告价之外每月还要付{fee['zh']}", f"on top of the advertised price, {fee['en']} more a month"))
+    return items
+
+
+def _price_stated(doc: _Doc, p: float, cur: str | None, period: str, adv: dict[str, str]) -> list[_Item]:
+    """The same price stated plainly in the agreement (the first such statement)."""
+    needle = f"{_clean(p)}"
+    for s, src in doc.statements(needle):
+        if any(a == p and per in (period, None) for a, per, _ in _amounts(s, cur)) and \
+                regex.search(r"月租|月费|套餐|资费|元/月|每月|per\s+month|a\s+month|/\s*mo|monthly|plan|price|rate", s, regex.I) \
+                and not regex.search(r"最低消费|minimum", s, regex.I):
+            return [_stmt_item("confirmed", "price", src, f"协议写明的价格同为{adv['zh']}", f"the agreement states the same price, {adv['en']}")]
+    return []
+
+
+def _check_price(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
+    v = c.values
+    if v.get("free"):
+        return _check_free_months(c, report)
+    items: list[_Item] = []
+    p, cur = float(v["amount"]), v.get("currency")
+    period = v.get("period") or "month"
+    adv = _money(p, cur, period)
+    if period == "month":
+        items += _price_vs_minimum_spend(report, p, cur, adv)
+    items += _price_vs_promos(c, report, p, cur, period, adv)
+    items += _price_extra_fees(report, p, cur)
     if not any(i.status != "confirmed" for i in items):
-        needle = f"{_clean(p)}"
-        for s, src in doc.statements(needle):
-            if any(a == p and per in (period, None) for a, per, _ in _amounts(s, cur)) and \
-                    regex.search(r"月租|月费|套餐|资费|元/月|每月|per\s+month|a\s+month|/\s*mo|monthly|plan|price|rate", s, regex.I) \
-                    and not regex.search(r"最低消费|minimum", s, regex.I):
-                items.append(_stmt_item("confirmed", "price", src, f"协议写明的价格同为{adv['zh']}", f"the agreement states the same price, {adv['en']}"))
-                break
+        items += _price_stated(doc, p, cur, period, adv)
     return items
 
 
@@ -518,39 +595,34 @@ def _first_num(rx: regex.Pattern[str], text: str) -> float | None:
     return float(m.group("n") or m.group("n2"))
 
 
-def _check_data(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
-    v = c.values
+def _check_unlimited(report: Any) -> list[_Item]:
+    """"Unlimited data" against the agreement's caps and throttles."""
     items: list[_Item] = []
-    if v.get("unlimited"):
-        for f in _of(report, "data_cap_throttle"):
-            fv = f.values
-            after_zh = f"用满{_clean(fv['data_gb'])}GB后" if fv.get("data_gb") else "超过一定用量后"
-            after_en = f"after {_clean(fv['data_gb'])}GB" if fv.get("data_gb") else "after a usage threshold"
-            if _OVERAGE.search(f.evidence):
-                items.append(_item("contradicted", f, f"{after_zh}超出部分另外收费，并非不限量",
-                                   f"usage {after_en} is charged extra; it is not unlimited"))
-            elif _CAP_WORDS.search(f.evidence) and fv.get("data_gb"):
-                items.append(_item("contradicted", f, f"{after_zh}停用或封顶，并非不限量",
-                                   f"data stops or is capped {after_en}; it is not unlimited"))
-            else:
-                sp = fv.get("speed_kbps")
-                spd = (f"{_clean(sp / 1000)}Mbps" if sp >= 1000 else f"{_clean(sp)}kbps") if sp else ""
-                sp_zh = f"降到{spd}" if sp else "限速"
-                sp_en = f"slowed to {spd}" if sp else "slowed down"
-                items.append(_item("qualified", f, f"{after_zh}{sp_zh}，不限量但不是全速",
-                                   f"{sp_en} {after_en}: unlimited, but not at full speed"))
-        for p in _prot(report, "data_cap_throttle"):
-            items.append(_item("confirmed", p, "协议写明不限速/不封顶", "the agreement says data is not throttled or capped"))
-        return items
-    n = float(v["data_gb"])
-    kind = v.get("data_kind", "unspecified")
-    ng = _clean(n)
-    if kind == "directional":
-        for f in _of(report, "directional_data"):
-            d = f.values.get("data_gb") or _first_num(_DIRECTIONAL_IN, f.clause)
-            if d is not None and float(d) == n:
-                items.append(_item("confirmed", f, f"协议同样写明{ng}G定向流量", f"the agreement states the same {ng}GB of app-only data"))
-        return items
+    for f in _of(report, "data_cap_throttle"):
+        fv = f.values
+        after_zh = f"用满{_clean(fv['data_gb'])}GB后" if fv.get("data_gb") else "超过一定用量后"
+        after_en = f"after {_clean(fv['data_gb'])}GB" if fv.get("data_gb") else "after a usage threshold"
+        if _OVERAGE.search(f.evidence):
+            items.append(_item("contradicted", f, f"{after_zh}超出部分另外收费，并非不限量",
+                               f"usage {after_en} is charged extra; it is not unlimited"))
+        elif _CAP_WORDS.search(f.evidence) and fv.get("data_gb"):
+            items.append(_item("contradicted", f, f"{after_zh}停用或封顶，并非不限量",
+                               f"data stops or is capped {after_en}; it is not unlimited"))
+        else:
+            sp = fv.get("speed_kbps")
+            spd = (f"{_clean(sp / 1000)}Mbps" if sp >= 1000 else f"{_clean(sp)}kbps") if sp else ""
+            sp_zh = f"降到{spd}" if sp else "限速"
+            sp_en = f"slowed to {spd}" if sp else "slowed down"
+            items.append(_item("qualified", f, f"{after_zh}{sp_zh}，不限量但不是全速",
+                               f"{sp_en} {after_en}: unlimited, but not at full speed"))
+    for p in _prot(report, "data_cap_throttle"):
+        items.append(_item("confirmed", p, "协议写明不限速/不封顶", "the agreement says data is not throttled or capped"))
+    return items
+
+
+def _data_vs_directional(report: Any, n: float, kind: str) -> list[_Item]:
+    """An allowance of which the agreement makes part app-only (directional) data."""
+    items: list[_Item] = []
     directional = _of(report, "directional_data")
     stated = [f for f in directional if f.values.get("data_gb") is not None or _DIRECTIONAL_IN.search(f.clause)]
     for f in (stated or directional)[:2]:
@@ -574,6 +646,12 @@ def _check_data(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
         else:
             items.append(_item("qualified", f, f"{split_zh}，其中定向部分只能在指定APP或地区使用",
                                f"{split_en}; the app-only part works only in named apps or regions"))
+    return items
+
+
+def _data_vs_caps(report: Any, n: float, ng: int | float) -> list[_Item]:
+    """A cap or throttle below the advertised allowance."""
+    items: list[_Item] = []
     for f in _of(report, "data_cap_throttle"):
         cap = f.values.get("data_gb")
         if cap is not None and float(cap) < n:
@@ -582,15 +660,39 @@ def _check_data(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
                                    f"data stops or is capped after {_clean(cap)}GB, less than the advertised {ng}GB"))
             else:
                 items.append(_item("qualified", f, f"用满{_clean(cap)}GB后限速", f"speed is reduced after {_clean(cap)}GB"))
+    return items
+
+
+def _data_stated(doc: _Doc, ng: int | float) -> list[_Item]:
+    """The same allowance stated plainly in the agreement (the first such statement)."""
+    for s, src in doc.statements(f"{ng}"):
+        hit = regex.search(rf"(?<![\d.]){regex.escape(str(ng))}\s*(?:GB|G)(?![a-z])", s, regex.I)
+        if hit and regex.search(r"流量|data|allowance", s, regex.I) and not regex.search(r"定向|zero[- ]rated|限速|throttl", s, regex.I):
+            return [_stmt_item("confirmed", "data", src, f"协议写明同样的{ng}G流量", f"the agreement states the same {ng}GB of data")]
+    return []
+
+
+def _check_data(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
+    v = c.values
+    if v.get("unlimited"):
+        return _check_unlimited(report)
+    items: list[_Item] = []
+    n = float(v["data_gb"])
+    kind = v.get("data_kind", "unspecified")
+    ng = _clean(n)
+    if kind == "directional":
+        for f in _of(report, "directional_data"):
+            d = f.values.get("data_gb") or _first_num(_DIRECTIONAL_IN, f.clause)
+            if d is not None and float(d) == n:
+                items.append(_item("confirmed", f, f"协议同样写明{ng}G定向流量", f"the agreement states the same {ng}GB of app-only data"))
+        return items
+    items += _data_vs_directional(report, n, kind)
+    items += _data_vs_caps(report, n, ng)
     if kind in ("general", "unspecified"):
         for p in _prot(report, "directional_data"):
             items.append(_item("confirmed", p, "协议写明全部为通用流量", "the agreement says all data is general data"))
     if not any(i.status != "confirmed" for i in items):
-        for s, src in doc.statements(f"{ng}"):
-            hit = regex.search(rf"(?<![\d.]){regex.escape(str(ng))}\s*(?:GB|G)(?![a-z])", s, regex.I)
-            if hit and regex.search(r"流量|data|allowance", s, regex.I) and not regex.search(r"定向|zero[- ]rated|限速|throttl", s, regex.I):
-                items.append(_stmt_item("confirmed", "data", src, f"协议写明同样的{ng}G流量", f"the agreement states the same {ng}GB of data"))
-                break
+        items += _data_stated(doc, ng)
     return items
 
 

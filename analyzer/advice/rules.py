@@ -3,7 +3,7 @@ agreement does not state, and the questions to ask before paying."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .exit_cost import _standard_price
@@ -35,82 +35,120 @@ from .model import (
 # ---------------------------------------------------------------------------------------------
 # combinations
 
-def combinations(F: Facts) -> list[Combination]:
-    out: list[Combination] = []
-    cur = F.currency
-    T = F.term
+def _combo_topup_locks_you_in(F: Facts) -> Combination | None:
     acts, nonref = F.activation_by_topup(), F.nonref_topup()
-    if acts and nonref:
-        lock = [F.term_src] if (F.term_src is not None and F.term_src.category == "lock_in") else F.lock[:1]
-        ta, _ = F.topup()
-        word = _paid_word(nonref + acts)
-        paid = (msg("combo.topup_locks_you_in.paid_amount", paid=word, amount=_money(ta, cur)) if ta
-                else msg("combo.topup_locks_you_in.paid", paid=word))
-        bound = (msg("combo.topup_locks_you_in.bound_months", months=T) if T and lock
-                 else msg("combo.topup_locks_you_in.bound") if lock else "")
-        ref = _ref(F.text, acts[0])
-        out.append(Combination(
-            "topup_locks_you_in", "high",
-            msg("combo.topup_locks_you_in.title_locked") if lock else msg("combo.topup_locks_you_in.title"),
-            msg("combo.topup_locks_you_in.text", ref=ref, paid=paid, bound=bound) if _same(acts[0], nonref[0])
-            else msg("combo.topup_locks_you_in.text_two_clauses", ref=ref, ref_refund=_ref(F.text, nonref[0]), paid=paid, bound=bound),
-            _srcs(acts[:1] + nonref[:1] + lock)))
+    if not (acts and nonref):
+        return None
+    cur, T = F.currency, F.term
+    lock = [F.term_src] if (F.term_src is not None and F.term_src.category == "lock_in") else F.lock[:1]
+    ta, _ = F.topup()
+    word = _paid_word(nonref + acts)
+    paid = (msg("combo.topup_locks_you_in.paid_amount", paid=word, amount=_money(ta, cur)) if ta
+            else msg("combo.topup_locks_you_in.paid", paid=word))
+    bound = (msg("combo.topup_locks_you_in.bound_months", months=T) if T and lock
+             else msg("combo.topup_locks_you_in.bound") if lock else "")
+    ref = _ref(F.text, acts[0])
+    return Combination(
+        "topup_locks_you_in", "high",
+        msg("combo.topup_locks_you_in.title_locked") if lock else msg("combo.topup_locks_you_in.title"),
+        msg("combo.topup_locks_you_in.text", ref=ref, paid=paid, bound=bound) if _same(acts[0], nonref[0])
+        else msg("combo.topup_locks_you_in.text_two_clauses", ref=ref, ref_refund=_ref(F.text, nonref[0]), paid=paid, bound=bound),
+        _srcs(acts[:1] + nonref[:1] + lock))
+
+
+def _combo_gift_clawback(F: Facts) -> Combination | None:
     forfeits, plans, repays = F.forfeits(), F.credit_plans(), F.repays()
-    if F.credits and (forfeits or repays):
-        a, m, f0, _ = plans[0] if plans else (None, None, F.credits[0], None)
-        how = (msg("combo.gift_clawback.monthly", amount=_money(a, cur), months=m) if a and m
-               else msg("combo.gift_clawback.instalments") if not m else msg("combo.gift_clawback.months", months=m))
-        out.append(Combination(
-            "gift_clawback", "high",
-            msg("combo.gift_clawback.title_repaid") if repays else msg("combo.gift_clawback.title"),
-            msg("combo.gift_clawback.text", how=how, ref=_ref(F.text, f0), repaid=msg("combo.gift_clawback.repaid") if repays else ""),
-            _srcs([f0] + forfeits[:2] + repays[:1])))
-    if T:
-        for p in F.promos:
-            pm = _int_months(p.values.get("months"))
-            if pm and pm < T and re.search(r"前\s*(\d+|[一二三四五六七八九十]+)\s*个?月|首\s*(\d+|[一二三四五六七八九十]+)\s*个?月|优惠期|体验期|first (\d+ months|year|month)|\d+[- ]month (promotion|promotional|introductory|discount)|introductory period|promotional period", p.evidence, re.I):
-                std = _standard_price(F, p)
-                standard = (msg("combo.promo_ends_in_lock_in.standard", amount=_money(std, cur)) if std
-                            else msg("combo.promo_ends_in_lock_in.standard_unknown"))
-                out.append(Combination(
-                    "promo_ends_in_lock_in", "high",
-                    msg("combo.promo_ends_in_lock_in.title", promo=pm, term=T),
-                    msg("combo.promo_ends_in_lock_in.text", promo=pm, ref_promo=_ref(F.text, p), term=T,
-                        ref_term=_ref(F.text, F.term_src), rest=T - pm, standard=standard),
-                    _srcs([p, F.term_src])))
-                break
-    if F.renew and (F.lock or F.etfs):
-        for r in F.renew:
-            rm = _int_months(r.values.get("months"))
-            new_term = (rm and rm >= 2) or re.search(r"续约|续期|new term|another term|same term|renew(s|ed)? for|additional term", r.evidence, re.I)
-            if new_term and not re.search(r"month[- ]to[- ]month|按月|逐月|rolling|30-day|monthly basis", r.evidence, re.I):
-                base = F.term_src or (F.lock[0] if F.lock else F.etfs[0])
-                new = (msg("combo.renews_into_new_term.new_term_months", months=rm) if rm
-                       else msg("combo.renews_into_new_term.new_term"))
-                out.append(Combination(
-                    "renews_into_new_term", "high",
-                    msg("combo.renews_into_new_term.title"),
-                    msg("combo.renews_into_new_term.text", ref=_ref(F.text, r), new_term=new, ref_fee=_ref(F.text, base)),
-                    _srcs([r, base] + F.etfs[:1])))
-                break
-    if F.mins and (F.lock or F.term):
-        msrc = F.min_src or F.mins[0]
-        tsrc = F.term_src or F.lock[0]
-        mon = F.minimum
-        if mon is None and F.monthly is not None and F.monthly_src is not None and F.monthly_src.category in ("lock_in", "minimum_spend"):
-            mon, msrc = F.monthly, F.monthly_src
-        if mon is not None and T:
-            tot = F.owed(0, T)[0] if (F.minimum is None and F.tier) else mon * T
-            text = msg("combo.minimum_spend_commitment.text", monthly=_money(mon, cur), ref_min=_ref(F.text, msrc), term=T,
-                       ref_term=_ref(F.text, tsrc), total=_money(tot, cur))
-        else:
-            what = ((msg("combo.minimum_spend_commitment.placeholder", placeholder=F.min_ph) if F.min_ph
-                     else msg("combo.minimum_spend_commitment.not_stated")) if F.minimum is None
-                    else msg("combo.minimum_spend_commitment.amount", amount=_money(F.minimum, cur)))
-            text = msg("combo.minimum_spend_commitment.text_unknown", ref_min=_ref(F.text, msrc), ref_term=_ref(F.text, tsrc), what=what)
-        out.append(Combination("minimum_spend_commitment", "high",
-                               msg("combo.minimum_spend_commitment.title"),
-                               text, _srcs([msrc, tsrc])))
+    if not (F.credits and (forfeits or repays)):
+        return None
+    a, m, f0, _ = plans[0] if plans else (None, None, F.credits[0], None)
+    how = (msg("combo.gift_clawback.monthly", amount=_money(a, F.currency), months=m) if a and m
+           else msg("combo.gift_clawback.instalments") if not m else msg("combo.gift_clawback.months", months=m))
+    return Combination(
+        "gift_clawback", "high",
+        msg("combo.gift_clawback.title_repaid") if repays else msg("combo.gift_clawback.title"),
+        msg("combo.gift_clawback.text", how=how, ref=_ref(F.text, f0), repaid=msg("combo.gift_clawback.repaid") if repays else ""),
+        _srcs([f0] + forfeits[:2] + repays[:1]))
+
+
+_INTRO_PERIOD = re.compile(r"前\s*(\d+|[一二三四五六七八九十]+)\s*个?月|首\s*(\d+|[一二三四五六七八九十]+)\s*个?月|优惠期|体验期|first (\d+ months|year|month)|\d+[- ]month (promotion|promotional|introductory|discount)|introductory period|promotional period", re.I)
+
+
+def _combo_promo_ends_in_lock_in(F: Facts) -> Combination | None:
+    T = F.term
+    if not T:
+        return None
+    for p in F.promos:
+        pm = _int_months(p.values.get("months"))
+        if pm and pm < T and _INTRO_PERIOD.search(p.evidence):
+            std = _standard_price(F, p)
+            standard = (msg("combo.promo_ends_in_lock_in.standard", amount=_money(std, F.currency)) if std
+                        else msg("combo.promo_ends_in_lock_in.standard_unknown"))
+            return Combination(
+                "promo_ends_in_lock_in", "high",
+                msg("combo.promo_ends_in_lock_in.title", promo=pm, term=T),
+                msg("combo.promo_ends_in_lock_in.text", promo=pm, ref_promo=_ref(F.text, p), term=T,
+                    ref_term=_ref(F.text, F.term_src), rest=T - pm, standard=standard),
+                _srcs([p, F.term_src]))
+    return None
+
+
+def _combo_renews_into_new_term(F: Facts) -> Combination | None:
+    if not (F.renew and (F.lock or F.etfs)):
+        return None
+    for r in F.renew:
+        rm = _int_months(r.values.get("months"))
+        new_term = (rm and rm >= 2) or re.search(r"续约|续期|new term|another term|same term|renew(s|ed)? for|additional term", r.evidence, re.I)
+        if new_term and not re.search(r"month[- ]to[- ]month|按月|逐月|rolling|30-day|monthly basis", r.evidence, re.I):
+            base = F.term_src or (F.lock[0] if F.lock else F.etfs[0])
+            new = (msg("combo.renews_into_new_term.new_term_months", months=rm) if rm
+                   else msg("combo.renews_into_new_term.new_term"))
+            return Combination(
+                "renews_into_new_term", "high",
+                msg("combo.renews_into_new_term.title"),
+                msg("combo.renews_into_new_term.text", ref=_ref(F.text, r), new_term=new, ref_fee=_ref(F.text, base)),
+                _srcs([r, base] + F.etfs[:1]))
+    return None
+
+
+def _combo_minimum_spend_commitment(F: Facts) -> Combination | None:
+    if not (F.mins and (F.lock or F.term)):
+        return None
+    cur, T = F.currency, F.term
+    msrc = F.min_src or F.mins[0]
+    tsrc = F.term_src or F.lock[0]
+    mon = F.minimum
+    if mon is None and F.monthly is not None and F.monthly_src is not None and F.monthly_src.category in ("lock_in", "minimum_spend"):
+        mon, msrc = F.monthly, F.monthly_src
+    if mon is not None and T:
+        tot = F.owed(0, T)[0] if (F.minimum is None and F.tier) else mon * T
+        text = msg("combo.minimum_spend_commitment.text", monthly=_money(mon, cur), ref_min=_ref(F.text, msrc), term=T,
+                   ref_term=_ref(F.text, tsrc), total=_money(tot, cur))
+    else:
+        what = ((msg("combo.minimum_spend_commitment.placeholder", placeholder=F.min_ph) if F.min_ph
+                 else msg("combo.minimum_spend_commitment.not_stated")) if F.minimum is None
+                else msg("combo.minimum_spend_commitment.amount", amount=_money(F.minimum, cur)))
+        text = msg("combo.minimum_spend_commitment.text_unknown", ref_min=_ref(F.text, msrc), ref_term=_ref(F.text, tsrc), what=what)
+    return Combination("minimum_spend_commitment", "high",
+                       msg("combo.minimum_spend_commitment.title"),
+                       text, _srcs([msrc, tsrc]))
+
+
+_COMBINATIONS: tuple[Callable[[Facts], Combination | None], ...] = (
+    _combo_topup_locks_you_in,
+    _combo_gift_clawback,
+    _combo_promo_ends_in_lock_in,
+    _combo_renews_into_new_term,
+    _combo_minimum_spend_commitment,
+)
+
+
+def combinations(F: Facts) -> list[Combination]:
+    """The clauses that matter more together, in the order of _COMBINATIONS."""
+    out: list[Combination] = []
+    for rule in _COMBINATIONS:
+        combo = rule(F)
+        if combo is not None:
+            out.append(combo)
     return out
 
 
@@ -159,14 +197,11 @@ def _q(F: Facts, f: Any, question: Text) -> Text:
     return msg("question.says", ref=_ref(F.text, f), quote=_quote(f, 40), question=question)
 
 
-def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[Question]:
-    cur = F.currency
-    qs: list[tuple[int, int, Text, tuple[Source, ...], Text]] = []  # (priority, start, text, sources, ask)
+_Ask = Callable[..., None]  # add(priority, finding, question, extra sources=())
 
-    def add(prio: int, f: Any, question: Text, extra: Iterable[Any] = ()) -> None:
-        qs.append((prio, f.location.start, _q(F, f, question), _srcs([f, *extra]), upper_first(question)))
 
-    # placeholders first: a blank in the contract has to be filled in before paying
+def _ask_blanks(F: Facts, add: _Ask) -> None:
+    """Placeholders first: a blank in the contract has to be filled in before paying."""
     seen_ph: set[str] = set()
     n_ph = 0
     for cat in ("minimum_spend", "lock_in", "early_termination_fee", "installment_credit", "extra_fees"):
@@ -176,6 +211,9 @@ def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[
                 seen_ph.update(new)
                 n_ph += 1
                 add(0, f, msg("question.blank", blanks=join("sep.list", dict.fromkeys(new))))
+
+
+def _ask_activation_and_refund(F: Facts, add: _Ask) -> None:
     acts = F.activation_by_topup() or F.acts
     if acts:
         if F.activation_by_topup():
@@ -189,20 +227,29 @@ def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[
         add(1, nonref[0], msg("question.refund_when"))
     elif F.refunds and not nonref:
         add(3, F.refunds[0], msg("question.refund_cases"))
-    if F.lock or F.etfs:
-        row = None
-        if ec:
-            row = next((r for r in ec.rows if r.month == 6), None) or (ec.rows[-1] if ec.rows else None)
-        f = F.etfs[0] if F.etfs else (F.term_src or F.lock[0])
-        if row and row.parts and row.parts[0].sources:
-            s0 = row.parts[0].sources[0]
-            f = next((x for x in F.findings if x.category == s0.category and x.location.start == s0.start
-                      and x.location.end == s0.end), f)
-        n = row.month if row and row.month is not None else 6
-        if row and row.amount is not None and row.month is not None:
-            add(1, f, msg("question.exit_cost_check", month=n, amount=_money(row.amount, cur)), [F.term_src])
-        else:
-            add(1, f, msg("question.exit_cost", month=n), [F.term_src])
+
+
+def _ask_exit_cost(F: Facts, ec: ExitCost | None, add: _Ask) -> None:
+    """What leaving after six months (or the last row) costs, about the clause that row rests on."""
+    if not (F.lock or F.etfs):
+        return
+    row = None
+    if ec:
+        row = next((r for r in ec.rows if r.month == 6), None) or (ec.rows[-1] if ec.rows else None)
+    f = F.etfs[0] if F.etfs else (F.term_src or F.lock[0])
+    if row and row.parts and row.parts[0].sources:
+        s0 = row.parts[0].sources[0]
+        f = next((x for x in F.findings if x.category == s0.category and x.location.start == s0.start
+                  and x.location.end == s0.end), f)
+    n = row.month if row and row.month is not None else 6
+    if row and row.amount is not None and row.month is not None:
+        add(1, f, msg("question.exit_cost_check", month=n, amount=_money(row.amount, F.currency)), [F.term_src])
+    else:
+        add(1, f, msg("question.exit_cost", month=n), [F.term_src])
+
+
+def _ask_terms(F: Facts, combos: list[Combination], add: _Ask) -> None:
+    """The minimum spend, gifted credit, promotions, renewal and the other categories."""
     if F.mins:
         f = F.min_src or next((x for x in F.mins if len(_flat(x.evidence)) >= 12), F.mins[0])
         add(2, f, msg("question.minimum_includes"))
@@ -228,6 +275,18 @@ def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[
         fs = _by(F.findings, cat)
         if fs:
             add(4, fs[0], msg(question))
+
+
+def questions(F: Facts, ec: ExitCost | None, combos: list[Combination]) -> list[Question]:
+    qs: list[tuple[int, int, Text, tuple[Source, ...], Text]] = []  # (priority, start, text, sources, ask)
+
+    def add(prio: int, f: Any, question: Text, extra: Iterable[Any] = ()) -> None:
+        qs.append((prio, f.location.start, _q(F, f, question), _srcs([f, *extra]), upper_first(question)))
+
+    _ask_blanks(F, add)
+    _ask_activation_and_refund(F, add)
+    _ask_exit_cost(F, ec, add)
+    _ask_terms(F, combos, add)
     qs.sort(key=lambda x: (x[0], x[1]))
     out, seen = [], set()
     for _, _, text, srcs, ask in qs:

@@ -67,57 +67,48 @@ def _category(cat: str) -> Text:
     return {lang: getattr(c, lang) if c else cat for lang in LANGS}
 
 
-def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict:
-    ok, why = _assessable(F)
-    if not ok:
-        return Verdict(False, None, why, ())
+def _score(F: Facts, cat: str, ec: ExitCost | None) -> tuple[float, Text, tuple[Source, ...]]:
+    """One category's points, its name in the reasons (with the figures where known) and its clauses."""
     cur = F.currency
-    scored: list[tuple[float, Text, tuple[Source, ...]]] = []
-    cats = []
-    for f in F.findings:
-        if f.category not in cats:
-            cats.append(f.category)
     T = F.term
-    for cat in cats:
-        fs = _by(F.findings, cat)
-        sev = fs[0].severity
-        w = _WEIGHTS.get(cat, {"high": 2, "medium": 1, "low": 0.5}.get(sev, 0.5))
-        name = _category(cat)
-        src = fs[:2]
-        if cat == "lock_in":
-            if T and T >= 24:
-                w += 2
-            elif T and T >= 12:
-                w += 1
-            if T:
-                name = msg("verdict.reason.locked_in", months=T)
-                src = [F.term_src]
-        elif cat == "minimum_spend" and F.minimum is not None:
-            name = msg("verdict.reason.minimum", amount=_money(F.minimum, cur))
-            src = [F.min_src]
-        elif cat == "refund_restriction" and F.nonref_topup():
-            w = 3
-            ta, _ = F.topup()
-            paid = _paid_word(F.nonref_topup())
-            name = (msg("verdict.reason.paid_kept_amount", paid=paid, amount=_money(ta, cur)) if ta
-                    else msg("verdict.reason.paid_kept", paid=paid))
-            src = F.nonref_topup()[:1]
-        elif cat == "installment_credit" and (F.forfeits() or F.repays()):
-            w = 3
-            name = msg("verdict.reason.gift_lost")
-            src = ([F.credit_plans()[0][2]] if F.credit_plans() else fs[:1]) + (F.forfeits() or F.repays())[:1]
-        elif cat == "early_termination_fee":
-            row = next((r for r in (ec.rows if ec else ()) if r.month == 6), None)
-            if row and row.amount:
-                name = msg("verdict.reason.exit_cost", leave=F.leave, amount=_money(row.amount, cur))
-        scored.append((w, name, _srcs(src)))
-    pts = sum(w for w, _, _ in scored)
-    high_combos = [c for c in combos if c.severity == "high"]
-    pts += len(high_combos)
-    prot_cats = sorted({p.category for p in F.protections})
-    bonus = min(len(prot_cats), 4)
-    pts -= bonus
-    grade = _grade(pts)
+    fs = _by(F.findings, cat)
+    sev = fs[0].severity
+    w = _WEIGHTS.get(cat, {"high": 2, "medium": 1, "low": 0.5}.get(sev, 0.5))
+    name = _category(cat)
+    src = fs[:2]
+    if cat == "lock_in":
+        if T and T >= 24:
+            w += 2
+        elif T and T >= 12:
+            w += 1
+        if T:
+            name = msg("verdict.reason.locked_in", months=T)
+            src = [F.term_src]
+    elif cat == "minimum_spend" and F.minimum is not None:
+        name = msg("verdict.reason.minimum", amount=_money(F.minimum, cur))
+        src = [F.min_src]
+    elif cat == "refund_restriction" and F.nonref_topup():
+        w = 3
+        ta, _ = F.topup()
+        paid = _paid_word(F.nonref_topup())
+        name = (msg("verdict.reason.paid_kept_amount", paid=paid, amount=_money(ta, cur)) if ta
+                else msg("verdict.reason.paid_kept", paid=paid))
+        src = F.nonref_topup()[:1]
+    elif cat == "installment_credit" and (F.forfeits() or F.repays()):
+        w = 3
+        name = msg("verdict.reason.gift_lost")
+        src = ([F.credit_plans()[0][2]] if F.credit_plans() else fs[:1]) + (F.forfeits() or F.repays())[:1]
+    elif cat == "early_termination_fee":
+        row = next((r for r in (ec.rows if ec else ()) if r.month == 6), None)
+        if row and row.amount:
+            name = msg("verdict.reason.exit_cost", leave=F.leave, amount=_money(row.amount, cur))
+    return w, name, _srcs(src)
+
+
+def _reasons(F: Facts, scored: list[tuple[float, Text, tuple[Source, ...]]], high_combos: list[Combination],
+             prot_cats: list[str], bonus: int) -> list[Reason]:
+    """The reasons, which add up to the total: the weightiest categories, the combinations, the
+    rest in one line, the protections."""
     ranked = sorted(scored, key=lambda x: -x[0])
     listed = [x for x in ranked if x[0] >= 2][:6]
     reasons = [Reason(msg("verdict.reason.points", name=name, points=_num(w)), src)
@@ -135,6 +126,26 @@ def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict
         ps = [p for p in F.protections if p.category in prot_cats]
         reasons.append(Reason(msg("verdict.reason.protections", kinds=len(prot_cats), points=bonus),
                               _srcs(Source.of(p) for p in ps[:4])))
+    return reasons
+
+
+def verdict(F: Facts, combos: list[Combination], ec: ExitCost | None) -> Verdict:
+    ok, why = _assessable(F)
+    if not ok:
+        return Verdict(False, None, why, ())
+    cats = []
+    for f in F.findings:
+        if f.category not in cats:
+            cats.append(f.category)
+    scored = [_score(F, cat, ec) for cat in cats]
+    pts = sum(w for w, _, _ in scored)
+    high_combos = [c for c in combos if c.severity == "high"]
+    pts += len(high_combos)
+    prot_cats = sorted({p.category for p in F.protections})
+    bonus = min(len(prot_cats), 4)
+    pts -= bonus
+    grade = _grade(pts)
+    reasons = _reasons(F, scored, high_combos, prot_cats, bonus)
     reasons.append(_total_reason(pts, grade))
     line = _line(F, ec)
     if _excerpt(F):  # a pasted clause or two: what it says, not what the rest of the agreement may say

@@ -156,11 +156,12 @@ def _rule_text(F: Facts, fs: list[Any], none: Text, lead: Text) -> tuple[Text, t
     return msg("wayout.rule.text", lead=lead, rules=rules), _srcs(fs[:3])
 
 
-def way_out(F: Facts) -> WayOut:
+def _scenarios(F: Facts, acts: list[Any]) -> tuple[tuple[Scenario, ...], list[Any]]:
+    """The three refund scenarios (not activated, activated but unused, used) and the clauses
+    about the first (``na``, which the request cites)."""
     rules = F.refunds + _by(F.findings, "balance_expiry")
     prot = [p for p in F.protections if p.category in ("refund_restriction", "early_termination_fee", "lock_in")]
     na = [f for f in rules + prot if _NOT_ACT.search(f.evidence)]
-    acts = F.activation_by_topup() or F.acts
     au = [f for f in rules if _ACTIVATED.search(f.evidence) and f not in na]
     if acts and any(_same(acts[0], f) for f in au):
         au = [f for f in au if not _same(acts[0], f)]
@@ -180,30 +181,47 @@ def way_out(F: Facts) -> WayOut:
         s2 = _srcs(list(s2) + acts[:1])
     t3, s3 = _rule_text(F, used, msg("wayout.used.none"), says)
     scenarios = (Scenario("not_activated", None, t1, s1), Scenario("activated_unused", None, t2, s2), Scenario("used", None, t3, s3))
-    account = {
-        "mobile": "wayout.prepare.account.mobile",
-        "broadband": "wayout.prepare.account.broadband",
-        "membership": "wayout.prepare.account.membership",
-        "subscription": "wayout.prepare.account.subscription",
-    }.get(F.product, "wayout.prepare.account.service")
+    return scenarios, na
+
+
+_ACCOUNT = {
+    "mobile": "wayout.prepare.account.mobile",
+    "broadband": "wayout.prepare.account.broadband",
+    "membership": "wayout.prepare.account.membership",
+    "subscription": "wayout.prepare.account.subscription",
+}
+
+
+def _prepare(F: Facts) -> list[Text]:
+    """What to have at hand before asking for the money back."""
+    account = _ACCOUNT.get(F.product, "wayout.prepare.account.service")
     mobile = F.product == "mobile"
-    prepare = [
+    return [
         msg("wayout.prepare.id"),
         msg(account),
         msg("wayout.prepare.payments.mobile") if mobile else msg("wayout.prepare.payments.service"),
         msg("wayout.prepare.adverts.mobile") if mobile else msg("wayout.prepare.adverts.service"),
         msg("wayout.prepare.agreement"),
     ]
-    # the request text
-    cur = F.currency
+
+
+def _request(F: Facts, acts: list[Any], na: list[Any]) -> Text:
+    """The request to send, citing the clauses it rests on and the amount paid."""
     ta, tf = F.topup()
     cite = _uniq(acts[:1] + (na or F.nonref_topup())[:1] + (F.refunds if not na else [])[:1])[:3]
     cites = (join("sep.semicolon", (msg("wayout.request.cite", ref=_ref(F.text, f), quote=_quote(f, 50)) for f in cite)) if cite
              else msg("wayout.request.cites_none"))
     paid = _paid_word([tf] if tf is not None else [])
-    amount = (msg("wayout.request.amount", paid=paid, amount=_money(ta, cur)) if ta is not None
+    amount = (msg("wayout.request.amount", paid=paid, amount=_money(ta, F.currency)) if ta is not None
               else msg("wayout.request.amount_unknown"))
-    request = msg("wayout.request.text", cites=cites, amount=amount)
+    return msg("wayout.request.text", cites=cites, amount=amount)
+
+
+def way_out(F: Facts) -> WayOut:
+    acts = F.activation_by_topup() or F.acts
+    scenarios, na = _scenarios(F, acts)
+    prepare = _prepare(F)
+    request = _request(F, acts, na)
     return WayOut(scenarios, tuple(prepare), tuple(_channels(F)), tuple(_escalation(F)), request)
 
 

@@ -189,47 +189,7 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
             limit = time.monotonic() + TIMEOUT
             if deadline is not None:
                 limit = min(limit, deadline)
-            pos = 0
-            while pos < len(text):
-                left = limit - time.monotonic()
-                if left <= 0:
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise BudgetExceeded
-                    raise TimeoutError
-                m = p.match.search(text, pos, timeout=left)
-                if m is None:
-                    break
-                k = bisect.bisect_right(starts, m.start()) - 1
-                s = sentences[k] if k >= 0 else None
-                if s is None or m.start() >= s.end or s.heading:
-                    # between sentences or in a heading: look again from the next sentence,
-                    # so a match that began here does not swallow the clause after it
-                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)
-                    continue
-                if m.end() > s.end:
-                    # a match that runs on into the next sentence quotes two clauses as one:
-                    # look for one inside this sentence from the next character
-                    pos = m.start() + 1
-                    continue
-                ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
-                if ok and not is_prot and _QUESTION.search(s.text):
-                    ok = False  # an FAQ question binds no one: its answer is the clause
-                if not ok:
-                    # another match later in this sentence may qualify; never skip past its end
-                    pos = max(m.start() + 1, min(m.end(), s.end))
-                    continue
-                hit = _Hit(p, k, m.start(), m.end(), conf, is_prot, why=why)
-                if not is_prot:
-                    if k not in value_cache:
-                        value_cache[k] = values_mod.candidates(s.text)
-                    hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
-                    _values_across_semicolon(p, sentences, k, hit.values, value_cache)
-                hits.setdefault((k, p.category), []).append(hit)
-                if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \
-                        sum(1 for h in hits[(k, p.category)] if h.pattern is p) < 3:
-                    pos = max(m.end(), m.start() + 1)  # a long sentence may state the term twice
-                else:
-                    pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
+            _search(p, text, sentences, starts, hits, value_cache, limit, deadline)
         except TimeoutError:
             if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded from None
@@ -237,43 +197,110 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
             if skipped is not None:
                 skipped.append(p.full_id)
     _table_cells(sentences, patterns, scripts, hits, warnings, skipped)
+    findings, protections = _results(doc, norm, sentences, hits, value_cache, text)
+    return findings, protections, warnings
 
+
+def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
+            hits: dict[tuple[int, str], list[_Hit]], value_cache: dict[int, list[values_mod.Value]],
+            limit: float, deadline: float | None) -> None:
+    """The hits of one pattern, added to ``hits``: at most one per sentence (a long sentence
+    may have up to three), none in headings or across sentences. Past ``limit``, TimeoutError
+    (BudgetExceeded past ``deadline``)."""
+    pos = 0
+    while pos < len(text):
+        left = limit - time.monotonic()
+        if left <= 0:
+            if deadline is not None and time.monotonic() > deadline:
+                raise BudgetExceeded
+            raise TimeoutError
+        m = p.match.search(text, pos, timeout=left)
+        if m is None:
+            break
+        k = bisect.bisect_right(starts, m.start()) - 1
+        s = sentences[k] if k >= 0 else None
+        if s is None or m.start() >= s.end or s.heading:
+            # between sentences or in a heading: look again from the next sentence,
+            # so a match that began here does not swallow the clause after it
+            pos = starts[k + 1] if k + 1 < len(starts) else len(text)
+            continue
+        if m.end() > s.end:
+            # a match that runs on into the next sentence quotes two clauses as one:
+            # look for one inside this sentence from the next character
+            pos = m.start() + 1
+            continue
+        ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
+        if ok and not is_prot and _QUESTION.search(s.text):
+            ok = False  # an FAQ question binds no one: its answer is the clause
+        if not ok:
+            # another match later in this sentence may qualify; never skip past its end
+            pos = max(m.start() + 1, min(m.end(), s.end))
+            continue
+        hit = _Hit(p, k, m.start(), m.end(), conf, is_prot, why=why)
+        if not is_prot:
+            if k not in value_cache:
+                value_cache[k] = values_mod.candidates(s.text)
+            hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
+            _values_across_semicolon(p, sentences, k, hit.values, value_cache)
+        hits.setdefault((k, p.category), []).append(hit)
+        if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \
+                sum(1 for h in hits[(k, p.category)] if h.pattern is p) < 3:
+            pos = max(m.end(), m.start() + 1)  # a long sentence may state the term twice
+        else:
+            pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
+
+
+def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[tuple[int, str], list[_Hit]],
+             value_cache: dict[int, list[values_mod.Value]], text: str) -> tuple[list[Finding], list[Protection]]:
+    """The findings and protections of the hits, in document order: per sentence and category,
+    the most confident protection, and a finding per separate term the other hits state."""
     findings: list[Finding] = []
     protections: list[Protection] = []
     for (k, cat), group in sorted(hits.items(), key=lambda kv: (sentences[kv[0][0]].start, kv[0][1])):
         s = sentences[k]
         prot = [h for h in group if h.protection]
         if prot:
-            h = max(prot, key=lambda h: h.confidence)
-            a, b = evidence_span(s, h.start, h.end)
-            oa, ob = norm.to_orig(a, b)
-            protections.append(Protection(
-                category=cat, evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
-                location=Location(doc.page_of(oa), oa, ob), pattern=h.pattern.full_id,
-                explanation=h.pattern.explanation))
+            protections.append(_protection(doc, norm, s, cat, max(prot, key=lambda h: h.confidence)))
             # "本套餐无合约期，但选择靓号须承诺在网24个月": a risk stated in another part of
             # the sentence than every protection still counts
             group = [g for g in group if not g.protection and not any(_same_part(s, g, x) for x in prot)]
             if not group:
                 continue
         for cluster in _clusters(s, group):
-            cluster.sort(key=lambda h: -h.confidence)
-            best = cluster[0]
-            vals = dict(best.values)
-            for other in cluster[1:]:
-                for key, v in other.values.items():
-                    vals.setdefault(key, v)
-            _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
-            a, b = evidence_span(s, best.start, best.end)
-            oa, ob = norm.to_orig(a, b)
-            ca, cb = _clause_span(sentences, k)
-            findings.append(Finding(
-                category=cat, severity=best.pattern.severity, confidence=best.confidence,
-                evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
-                location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
-                explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
-                section=s.section, why=best.why))
-    return findings, protections, warnings
+            findings.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text))
+    return findings, protections
+
+
+def _protection(doc: Paged, norm: NormText, s: Sentence, cat: str, h: _Hit) -> Protection:
+    a, b = evidence_span(s, h.start, h.end)
+    oa, ob = norm.to_orig(a, b)
+    return Protection(
+        category=cat, evidence=norm.quote(a, b).strip(), clause=norm.quote(s.start, s.end).strip(),
+        location=Location(doc.page_of(oa), oa, ob), pattern=h.pattern.full_id,
+        explanation=h.pattern.explanation)
+
+
+def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat: str, cluster: list[_Hit],
+             hits: dict[tuple[int, str], list[_Hit]], value_cache: dict[int, list[values_mod.Value]],
+             text: str) -> Finding:
+    """One finding of a cluster of hits: the most confident one's, with the values the others add."""
+    s = sentences[k]
+    cluster.sort(key=lambda h: -h.confidence)
+    best = cluster[0]
+    vals = dict(best.values)
+    for other in cluster[1:]:
+        for key, v in other.values.items():
+            vals.setdefault(key, v)
+    _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
+    a, b = evidence_span(s, best.start, best.end)
+    oa, ob = norm.to_orig(a, b)
+    ca, cb = _clause_span(sentences, k)
+    return Finding(
+        category=cat, severity=best.pattern.severity, confidence=best.confidence,
+        evidence=norm.quote(a, b).strip(), clause=norm.quote(ca, cb).strip(),
+        location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=best.pattern.full_id,
+        explanation=best.pattern.explanation, matched=norm.quote(best.start, best.end),
+        section=s.section, why=best.why)
 
 
 def _clusters(s: Sentence, group: list[_Hit]) -> list[list[_Hit]]:

@@ -202,10 +202,17 @@ def _full_width(chars: list[str]) -> int:
 
 def normalize(original: str) -> NormText:
     """Normalize ``original`` (see module docstring)."""
+    chars, idx = _fold(original)
+    out_c, out_i = _repair_lines(chars, idx)
+    return NormText("".join(out_c), tuple(out_i), original)
+
+
+def _fold(original: str) -> tuple[list[str], list[int]]:
+    """Pass 1: width folding and script conversion, character by character; each character
+    with the index of the original character it comes from."""
     t2s = _t2s_table()
     chars: list[str] = []
     idx: list[int] = []
-    # pass 1: width folding and script conversion, character by character
     for i, ch in enumerate(original):
         if ch < "\u00a0":
             out = " " if ch in "\t\r\x0b" else ch
@@ -214,8 +221,11 @@ def normalize(original: str) -> NormText:
         for c in out:
             chars.append(c)
             idx.append(i)
+    return chars, idx
 
-    # pass 2: whitespace and line-break repair
+
+def _repair_lines(chars: list[str], idx: list[int]) -> tuple[list[str], list[int]]:
+    """Pass 2: whitespace and line-break repair (wrapped lines joined, stray spaces dropped)."""
     full = _full_width(chars)
     out_c: list[str] = []
     out_i: list[int] = []
@@ -274,7 +284,7 @@ def normalize(original: str) -> NormText:
         out_c.append(c)
         out_i.append(idx[i])
         i += 1
-    return NormText("".join(out_c), tuple(out_i), original)
+    return out_c, out_i
 
 
 # ---------------------------------------------------------------------------

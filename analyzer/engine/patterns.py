@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -314,6 +315,28 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
             return LazyRegex(path, fld, alternatives, lang_, concepts)
         return _compile(path, fld, alternatives, lang_, concepts)
 
+    pid, cat, lang = _check_header(path, data)
+    rx = _pattern_regexes(path, data, concepts, mk)
+    window, conf, severity, values, expl = _check_settings(path, data, cat)
+    examples = _examples(path, data["examples"], lang)
+    return Pattern(
+        id=pid, category=cat, lang=lang, description=data["description"].strip(),
+        match=mk("match", rx.match), require=rx.require,
+        exclude=mk("exclude", rx.exclude) if rx.exclude else None,
+        protection=mk("protection", rx.protection) if rx.protection else None,
+        context=tuple(mk("context", [c]) for c in rx.context),
+        window=window, confidence=float(conf), severity=severity, values=tuple(values),
+        value_anchor=mk("value_anchor", rx.value_anchor) if rx.value_anchor else None,
+        defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
+        explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
+        examples=examples, path=str(path), labels=tuple(rx.labels),
+        cue=mk("cue", ["{@" + rx.cue_name + "}"]) if rx.cue_name else None, cue_name=rx.cue_name,
+    )
+
+
+def _check_header(path: Path, data: Any) -> tuple[str, str, str]:
+    """The file's fields, its id (the file name), category (its folder's) and language; the
+    required fields present and the description not empty."""
     if not isinstance(data, dict):
         raise PatternError(f"{path}: a pattern file must be a YAML mapping")
     unknown = set(data) - _FIELDS
@@ -337,7 +360,27 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
         raise _fail(path, "lang", "must be 'zh' or 'en'")
     if not isinstance(data["description"], str) or not data["description"].strip():
         raise _fail(path, "description", "must be a non-empty string")
+    return pid, cat, lang
 
+
+@dataclass
+class _PatternRegexes:
+    """A pattern file's regular expressions, as written (``require`` already compiled)."""
+
+    match: list[str]
+    require: tuple[Any, ...]
+    labels: list[str]
+    cue_name: str
+    exclude: list[str]
+    protection: list[str]
+    context: list[str]
+    value_anchor: list[str]
+
+
+def _pattern_regexes(path: Path, data: dict[str, Any], concepts: dict[str, Concept],
+                     mk: Callable[[str, list[str]], Any]) -> _PatternRegexes:
+    """The regexes of a pattern file: ``match`` (or its first concept), ``require`` (the other
+    concepts first), the cue, ``exclude``, ``protection``, ``context`` and ``value_anchor``."""
     names = data.get("concepts", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise _fail(path, "concepts", "must be a list of concept names")
@@ -364,7 +407,12 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
     protection = _regex_list(path, data, "protection")
     context = _regex_list(path, data, "context")
     value_anchor = _regex_list(path, data, "value_anchor")
+    return _PatternRegexes(match, require, labels, cue_name, exclude, protection, context, value_anchor)
 
+
+def _check_settings(path: Path, data: dict[str, Any], cat: str) -> tuple[Any, Any, Any, Any, Any]:
+    """window, confidence, severity (default: the category's), values and explanation, checked
+    (``defaults`` and ``set`` too)."""
     window = data.get("window")
     if window is not None and (not isinstance(window, int) or window <= 0):
         raise _fail(path, "window", "must be a positive integer (characters)")
@@ -384,21 +432,7 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
     expl = data["explanation"]
     if not isinstance(expl, dict) or not all(isinstance(expl.get(k), str) and expl[k].strip() for k in ("zh", "en")):
         raise _fail(path, "explanation", "must have non-empty 'zh' and 'en' texts")
-
-    examples = _examples(path, data["examples"], lang)
-    return Pattern(
-        id=pid, category=cat, lang=lang, description=data["description"].strip(),
-        match=mk("match", match), require=require,
-        exclude=mk("exclude", exclude) if exclude else None,
-        protection=mk("protection", protection) if protection else None,
-        context=tuple(mk("context", [c]) for c in context),
-        window=window, confidence=float(conf), severity=severity, values=tuple(values),
-        value_anchor=mk("value_anchor", value_anchor) if value_anchor else None,
-        defaults=dict(data.get("defaults", {})), set=dict(data.get("set", {})),
-        explanation={"zh": expl["zh"].strip(), "en": expl["en"].strip()},
-        examples=examples, path=str(path), labels=tuple(labels),
-        cue=mk("cue", ["{@" + cue_name + "}"]) if cue_name else None, cue_name=cue_name,
-    )
+    return window, conf, severity, values, expl
 
 
 def _examples(path: Path, raw: Any, lang: str) -> tuple[Example, ...]:

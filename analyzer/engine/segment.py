@@ -96,6 +96,13 @@ def _is_abbrev_stop(text: str, i: int) -> bool:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of a normalized text, each with the heading of the section it is in."""
+    spans = [piece for a, b in _spans(text) for piece in _bounded(text, a, b)]
+    return _join_labels(text, _sentences(text, spans))
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """The [start, end) of each sentence: cut at line breaks and sentence ends (a full stop
+    only where a new sentence begins; a Markdown heading is one line)."""
     spans: list[tuple[int, int]] = []
     n = len(text)
     start = 0
@@ -134,8 +141,12 @@ def split_sentences(text: str) -> list[Sentence]:
         i += 1
     if start < n:
         spans.append((start, n))
-    spans = [piece for a, b in spans for piece in _bounded(text, a, b)]
+    return spans
 
+
+def _sentences(text: str, spans: list[tuple[int, int]]) -> list[Sentence]:
+    """The sentences of the spans, trimmed, with table rows read under their column names and
+    each sentence under the heading of its section."""
     sentences: list[Sentence] = []
     section: str | None = None
     header: list[str] = []  # column names of the table being read
@@ -170,35 +181,43 @@ def split_sentences(text: str) -> list[Sentence]:
             s = " " + _CELL_SEP.sub(lambda m: ":" + " " * (len(m.group()) - 1), s[1:-1]) + " "
         else:
             header, last_row = [], None
-        # a heading is short: a title line that goes on into body text, or reads as a
-        # sentence ("We may charge fees for suspension"), is matched like any sentence
-        core = _NUMBERING.sub("", s)
-        is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
-                      and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80))
-                      and (s.lstrip()[:1] in "#*" or not _STATEMENT.search(_CN_NUMBERING.sub("", core, count=1))))
-        under = text[spans[n_span + 1][0]:spans[n_span + 1][1]].strip() if n_span + 1 in setext else ""
-        if under and len(s) <= 120 and (under[0] == "=" or (len(s) <= 60 and not regex.search(r"[，,。;；:：~～!！?？]", s))):
-            # "10\\. Bandwidth and Disk use quotas" over "=====" (a "-----" rule under a
-            # statement is a separator: blank lines are gone in the normalized text)
-            is_heading = True  # "10\\. Bandwidth and Disk use quotas" over "==========="
-        if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
-            is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
-        label = _RUNIN_LABEL.match(s)
-        if label and not is_heading and not _CLAUSE_VERB.search(s) and len(label.group("t").split()) <= 8:
-            # a bold run-in label split off its clause ("* **Cancellation Fee**.", "a) **Monthly
-            # Fee**."): a title of what follows, not a statement of its own
-            is_heading = True
-        plain = _PLAIN_RUNIN.match(s) if not is_heading and not label else None
-        if (plain and len(plain.group("t").split()) <= 5 and not _CLAUSE_VERB.search(s)
-                and not _STATEMENT.search(plain.group("t")) and n_span + 1 < len(spans)
-                and "\n" not in text[b:spans[n_span + 1][0]] and "\f" not in text[b:spans[n_span + 1][0]]):
-            # "1. Minimum term. Your service has a minimum term of 18 months": a plain run-in
-            # title, followed by its clause on the same line, titles that clause
-            is_heading, label = True, plain
+        is_heading, label = _heading(text, spans, setext, n_span, s, b)
         if is_heading:
             section = (label.group("t") if label else s).strip("#* ")
         sentences.append(Sentence(a, b, s, section, is_heading, cells))
-    return _join_labels(text, sentences)
+    return sentences
+
+
+def _heading(text: str, spans: list[tuple[int, int]], setext: set[int], n_span: int, s: str,
+             b: int) -> tuple[bool, regex.Match[str] | None]:
+    """Is the sentence ``s`` (span ``n_span``, ending at ``b``) a heading, and the run-in label
+    that gives its title (None: the sentence itself is the title)?"""
+    # a heading is short: a title line that goes on into body text, or reads as a
+    # sentence ("We may charge fees for suspension"), is matched like any sentence
+    core = _NUMBERING.sub("", s)
+    is_heading = (bool(_HEADING.match(s)) and s[-1] not in "。.;；,，" and not _CLAUSE_VERB.search(s)
+                  and ((len(core) <= 40 and len(core.split()) <= 6) or (s[0] == "#" and len(s) <= 80))
+                  and (s.lstrip()[:1] in "#*" or not _STATEMENT.search(_CN_NUMBERING.sub("", core, count=1))))
+    under = text[spans[n_span + 1][0]:spans[n_span + 1][1]].strip() if n_span + 1 in setext else ""
+    if under and len(s) <= 120 and (under[0] == "=" or (len(s) <= 60 and not regex.search(r"[，,。;；:：~～!！?？]", s))):
+        # "10\\. Bandwidth and Disk use quotas" over "=====" (a "-----" rule under a
+        # statement is a separator: blank lines are gone in the normalized text)
+        is_heading = True  # "10\\. Bandwidth and Disk use quotas" over "==========="
+    if is_heading and _VALUE_LINE.match(s) and not s.lstrip().startswith("#"):
+        is_heading = False  # "12 个月" under "## 合约期" is the value, not a new section
+    label = _RUNIN_LABEL.match(s)
+    if label and not is_heading and not _CLAUSE_VERB.search(s) and len(label.group("t").split()) <= 8:
+        # a bold run-in label split off its clause ("* **Cancellation Fee**.", "a) **Monthly
+        # Fee**."): a title of what follows, not a statement of its own
+        is_heading = True
+    plain = _PLAIN_RUNIN.match(s) if not is_heading and not label else None
+    if (plain and len(plain.group("t").split()) <= 5 and not _CLAUSE_VERB.search(s)
+            and not _STATEMENT.search(plain.group("t")) and n_span + 1 < len(spans)
+            and "\n" not in text[b:spans[n_span + 1][0]] and "\f" not in text[b:spans[n_span + 1][0]]):
+        # "1. Minimum term. Your service has a minimum term of 18 months": a plain run-in
+        # title, followed by its clause on the same line, titles that clause
+        is_heading, label = True, plain
+    return is_heading, label
 
 
 _SETEXT = regex.compile(r"={3,}|-{3,}")

@@ -171,6 +171,15 @@ def _period(text: str, start: int, end: int) -> str | None:
 def candidates(text: str) -> list[Value]:
     """Every value stated in ``text`` with its span."""
     out: list[Value] = []
+    rate_spans = _amount_candidates(text, out)
+    _duration_candidates(text, out, rate_spans)
+    _other_candidates(text, out)
+    return out
+
+
+def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
+    """The amounts of money in ``text``, added to ``out``; returns the spans of the periods that
+    follow a price ("£27 a month"), which are rates, not durations."""
     rate_spans: list[tuple[int, int]] = []
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
@@ -194,6 +203,11 @@ def candidates(text: str) -> list[Value]:
         after = _PERIOD_AFTER.match(text, m.end(), timeout=TIMEOUT)
         if after:
             rate_spans.append((m.end(), after.end()))
+    return rate_spans
+
+
+def _duration_candidates(text: str, out: list[Value], rate_spans: list[tuple[int, int]]) -> None:
+    """The durations in ``text`` (months, years as months, days), added to ``out``."""
     def in_rate(m: regex.Match[str]) -> bool:
         # "£27 a month", "$10 per day": the period of a price, not a duration
         return any(a <= m.start() < b for a, b in rate_spans)
@@ -220,6 +234,10 @@ def candidates(text: str) -> list[Value]:
         before = text[max(0, m.start() - 1):m.start()]
         if v is not None and 0 < v <= 3660 and before != "月" and not _ordinal(text, m.start()):
             out.append(Value("days", _clean(v), m.start(), m.end()))
+
+
+def _other_candidates(text: str, out: list[Value]) -> None:
+    """The percentages, data allowances and speeds in ``text``, added to ``out``."""
     for m in _PERCENT.finditer(text, timeout=TIMEOUT):
         v = _num(m)
         if v is not None:
@@ -244,7 +262,6 @@ def candidates(text: str) -> list[Value]:
         n = float(m.group("n"))
         kbps = n * 1000 if unit[0] == "m" else n * 1_000_000 if unit[0] == "g" else n
         out.append(Value("speed_kbps", _clean(kbps), m.start(), m.end()))
-    return out
 
 
 # "第1-3个月内解约…" (a range of month numbers), "每在网满一个月递减20元" (a step per month):

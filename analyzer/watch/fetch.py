@@ -266,39 +266,7 @@ def _request(client: httpx.Client, url: str, timeout: float, max_bytes: int, eta
     deadline = time.monotonic() + deadline_for(timeout)
     try:
         with client.stream("GET", url) as r:
-            final = str(r.url)
-            status = r.status_code
-            if status == 304:
-                return FetchResult("not_modified", url=final, http_status=304,
-                                   content_type=r.headers.get("content-type"),
-                                   etag=r.headers.get("etag") or etag,
-                                   last_modified=r.headers.get("last-modified") or last_modified,
-                                   fetched_at=_now())
-            if status in TRANSIENT_STATUS or 500 <= status < 600:
-                raise _Transient(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final}", status,
-                                 _retry_after(r.headers.get("retry-after")))
-            if status >= 400:
-                raise _Permanent(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final}", status)
-            if not 200 <= status < 300:
-                raise _Permanent(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final} "
-                                 "(expected 200)", status)
-            length = r.headers.get("content-length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise _Permanent(f"larger than {_mb(max_bytes)} MB (Content-Length {length} bytes) at {final}",
-                                 status)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in r.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise _Permanent(f"larger than {_mb(max_bytes)} MB at {final} (stopped reading)", status)
-                if time.monotonic() > deadline:
-                    raise _Permanent(f"timed out: the download took longer than {deadline_for(timeout):g} s "
-                                     f"({final})")
-                chunks.append(chunk)
-            return FetchResult("ok", content=b"".join(chunks), url=final, http_status=status,
-                               content_type=r.headers.get("content-type"), etag=r.headers.get("etag"),
-                               last_modified=r.headers.get("last-modified"), fetched_at=_now())
+            return _read_response(r, timeout, deadline, max_bytes, etag, last_modified)
     except (_Transient, _Permanent):
         raise
     except httpx.TimeoutException as err:
@@ -319,6 +287,45 @@ def _request(client: httpx.Client, url: str, timeout: float, max_bytes: int, eta
         raise _Permanent(_one_line(f"{type(err).__name__}: {err} ({url})")) from None
     except httpx.InvalidURL as err:
         raise _Permanent(_one_line(f"invalid URL {url}: {err}")) from None
+
+
+def _read_response(r: httpx.Response, timeout: float, deadline: float, max_bytes: int, etag: str | None,
+                   last_modified: str | None) -> FetchResult:
+    """The result of one response: not modified, or its body (at most ``max_bytes``, read by
+    ``deadline``); an error status is _Transient (worth retrying) or _Permanent."""
+    final = str(r.url)
+    status = r.status_code
+    if status == 304:
+        return FetchResult("not_modified", url=final, http_status=304,
+                           content_type=r.headers.get("content-type"),
+                           etag=r.headers.get("etag") or etag,
+                           last_modified=r.headers.get("last-modified") or last_modified,
+                           fetched_at=_now())
+    if status in TRANSIENT_STATUS or 500 <= status < 600:
+        raise _Transient(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final}", status,
+                         _retry_after(r.headers.get("retry-after")))
+    if status >= 400:
+        raise _Permanent(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final}", status)
+    if not 200 <= status < 300:
+        raise _Permanent(f"HTTP {status} {r.reason_phrase or ''}".rstrip() + f" from {final} "
+                         "(expected 200)", status)
+    length = r.headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        raise _Permanent(f"larger than {_mb(max_bytes)} MB (Content-Length {length} bytes) at {final}",
+                         status)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in r.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _Permanent(f"larger than {_mb(max_bytes)} MB at {final} (stopped reading)", status)
+        if time.monotonic() > deadline:
+            raise _Permanent(f"timed out: the download took longer than {deadline_for(timeout):g} s "
+                             f"({final})")
+        chunks.append(chunk)
+    return FetchResult("ok", content=b"".join(chunks), url=final, http_status=status,
+                       content_type=r.headers.get("content-type"), etag=r.headers.get("etag"),
+                       last_modified=r.headers.get("last-modified"), fetched_at=_now())
 
 
 # ---------------------------------------------------------------------------

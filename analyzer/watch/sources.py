@@ -121,33 +121,8 @@ def _entry(entry: Any, i: int, label: str) -> WatchSource:
             hint = difflib.get_close_matches(str(key), FIELDS, n=1)
             tip = f"; did you mean {hint[0]!r}?" if hint else f" (expected one of {', '.join(FIELDS)})"
             raise fail(str(key), f"unknown field{tip}")
-    if ident is None:
-        raise fail("id", "missing (every entry needs an id such as 'unicom-guangzhou')")
-    if not isinstance(ident, str):
-        raise fail("id", f"must be a string, found {_type(ident)}")
-    if not ID_RE.fullmatch(ident) or len(ident) > MAX_ID:
-        raise fail("id", "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit "
-                         f"(at most {MAX_ID} characters)")
-    url, path = entry.get("url"), entry.get("path")
-    if url is None and path is None:
-        raise fail("url", "missing: give url (http or https) or path (a local file)")
-    if url is not None and path is not None:
-        raise fail("url", "give url or path, not both")
-    if url is not None:
-        if not isinstance(url, str):
-            raise fail("url", f"must be a string, found {_type(url)}")
-        url = url.strip()
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018  (a port out of range or not a number raises here)
-        except ValueError as err:
-            raise fail("url", f"is not a valid URL ({err}): {url!r}") from None
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise fail("url", f"must be an http:// or https:// URL, found {url!r}")
-    if path is not None:
-        if not isinstance(path, str) or not path.strip():
-            raise fail("path", f"must be a non-empty string, found {_type(path)}")
-        path = path.strip()
+    ident = _check_id(ident, fail)
+    url, path = _location(entry, fail)
     lang = entry.get("lang")
     if lang is not None and lang not in LANGS:
         raise fail("lang", f"must be one of {', '.join(LANGS)}, found {lang!r}")
@@ -169,6 +144,43 @@ def _entry(entry: Any, i: int, label: str) -> WatchSource:
         raise fail(field, f"CSS selectors apply to HTML pages only, but kind is {kind!r}")
     return WatchSource(id=ident, url=url, path=path, lang=lang, kind=kind, select=select, remove=remove,
                        name=name, render=render)
+
+
+def _check_id(ident: Any, fail: Callable[[str, str], UsageError]) -> str:
+    """The entry's id: a string of lower-case letters, digits, '.', '_' and '-'."""
+    if ident is None:
+        raise fail("id", "missing (every entry needs an id such as 'unicom-guangzhou')")
+    if not isinstance(ident, str):
+        raise fail("id", f"must be a string, found {_type(ident)}")
+    if not ID_RE.fullmatch(ident) or len(ident) > MAX_ID:
+        raise fail("id", "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit "
+                         f"(at most {MAX_ID} characters)")
+    return ident
+
+
+def _location(entry: dict[str, Any], fail: Callable[[str, str], UsageError]) -> tuple[str | None, str | None]:
+    """The entry's url (http or https) or path (a local file): exactly one of them, stripped."""
+    url, path = entry.get("url"), entry.get("path")
+    if url is None and path is None:
+        raise fail("url", "missing: give url (http or https) or path (a local file)")
+    if url is not None and path is not None:
+        raise fail("url", "give url or path, not both")
+    if url is not None:
+        if not isinstance(url, str):
+            raise fail("url", f"must be a string, found {_type(url)}")
+        url = url.strip()
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (a port out of range or not a number raises here)
+        except ValueError as err:
+            raise fail("url", f"is not a valid URL ({err}): {url!r}") from None
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise fail("url", f"must be an http:// or https:// URL, found {url!r}")
+    if path is not None:
+        if not isinstance(path, str) or not path.strip():
+            raise fail("path", f"must be a non-empty string, found {_type(path)}")
+        path = path.strip()
+    return url, path
 
 
 def _selectors(value: Any, fail: Callable[[str, str], UsageError], field: str) -> tuple[str, ...]:
