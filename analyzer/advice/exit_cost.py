@@ -220,13 +220,18 @@ def _remaining(F: Facts, c: _Clause) -> _Slot | None:
                                       _remaining_missing(F, c, rate, rate_kind))
 
 
+def _unpriced(group: str, name: str, c: _Clause, formula: Callable[[int], str], label: str, missing: str,
+              **params: Any) -> _Slot:
+    """A part the agreement names without a sum: shown with its formula (``label``), counted as
+    missing (``missing``); both message ids."""
+    return group, name, _Part(msg(label), None, formula, [c.f], [msg(missing, **params)])
+
+
 def _balance(F: Facts, c: _Clause) -> _Slot | None:
     if c.mech is not Mechanism.REMAINING_BALANCE:
         return None
-    return "core", "balance", _Part(
-        msg("exit.part.balance"), None,
-        lambda n: f"remaining balance (device or plan) at month {n}", [c.f],
-        [msg("exit.missing.balance")])
+    return _unpriced("core", "balance", c, lambda n: f"remaining balance (device or plan) at month {n}",
+                     "exit.part.balance", "exit.missing.balance")
 
 
 def _repays(F: Facts, c: _Clause) -> _Slot | None:
@@ -254,18 +259,15 @@ def _placeholder(F: Facts, c: _Clause) -> _Slot | None:
     ph = _ph_for(c.ev, "etf")
     if not ph:
         return None
-    return "other", "placeholder", _Part(
-        msg("exit.part.blank"), None, lambda n: "penalty (blank in the agreement)", [c.f],
-        [msg("exit.missing.blank", placeholder=ph)])
+    return _unpriced("other", "placeholder", c, lambda n: "penalty (blank in the agreement)",
+                     "exit.part.blank", "exit.missing.blank", placeholder=ph)
 
 
 def _committed(F: Facts, c: _Clause) -> _Slot | None:
     if c.mech is not Mechanism.COMMITTED_TOTAL:
         return None
-    return "other", "committed", _Part(
-        msg("exit.part.committed"), None,
-        lambda n: f"committed total - spent by month {n}", [c.f],
-        [msg("exit.missing.committed")])
+    return _unpriced("other", "committed", c, lambda n: f"committed total - spent by month {n}",
+                     "exit.part.committed", "exit.missing.committed")
 
 
 def _percent(F: Facts, c: _Clause) -> _Slot | None:

@@ -16,12 +16,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from _http import serve, stop, url
 
 from analyzer.cli import main
 from analyzer.errors import StateError
@@ -77,13 +77,10 @@ class Site:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = serve(Handler)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        return url(self.server, path)
 
     def set(self, path: str, body: bytes, **kw) -> None:
         self.pages[path] = {"body": body, **kw}
@@ -92,8 +89,7 @@ class Site:
         self.set(f"/{service}", version_file(service, n), **kw)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture
@@ -633,8 +629,7 @@ def test_notify_posts_the_digest_json_to_a_webhook(tmp_path, capsys):
         def log_message(self, *a) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(Hook)
     try:
         (tmp_path / "a.txt").write_text("本协议合约期为24个月，每月最低消费39元。\n", encoding="utf-8")
         sources = tmp_path / "sources.yaml"
