@@ -49,82 +49,16 @@ _CUR_SYM = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD",
 _CUR_WORD = {"元": "CNY", "块": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD", "dollars": "USD",
              "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
 
-_PRICE = regex.compile(
-    rf"(?P<intro>前\s*(?P<im>\d+|[{_CN}]+)\s*个?月\s*(?:仅需?|只要|只需)?\s*"
-    rf"|(?:for\s+)?(?:the\s+)?first\s+(?P<imw>\d+|{_EN_WORDS})\s+months?\s*(?:at|for|:)?\s*)?"
-    r"(?P<pre>(?:月租|月费|套餐费?|资费|每月|包月|月付)\s*(?:仅需?|只要|只需|低至|为|:)?\s*"
-    r"|\b(?:only|just|from)\s+)?"
-    r"(?:(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n1>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"|(?<![\d.])(?P<n2>\d+(?:\.\d+)?)\s*(?P<unit>元|块|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b))"
-    r"(?P<per>\s*(?:/\s*(?:月|mo(?:nth)?\b|mth\b)|每月|一个月|包月|月租|\s(?:a|per|each|every)\s+month\b|\s?monthly\b|\s?p/?m\b)"
-    r"|\s*(?:/\s*年|每年|/\s*(?:yr|year)\b|\s(?:a|per)\s+year\b|\s?annually\b))?",
-    regex.I,
-)
 _NOT_PRICE_BEFORE = regex.compile(
     r"(?:首充|充值?|预存|存|送|赠|返|卡费|激活费|运费|押金|fee\s+of|deposit\s+of|top[- ]?up(?:\s+of)?|credit\s+of|save|off)\s*$",
     regex.I)
 
-_FREE_MONTHS = regex.compile(
-    rf"(?:首月|第一个月)\s*(?:免费|免月租|月租全免|0元|零元)"
-    rf"|前\s*(?P<m>\d+|[{_CN}]+)\s*个?月\s*(?:免费|免月租|月租全免|0元|零元)"
-    rf"|\b(?:the\s+)?(?:first|1st)\s+month\s+(?:is\s+)?free\b"
-    rf"|\b(?:first\s+)?(?P<mw>\d+|{_EN_WORDS})\s+months?\s+(?:for\s+)?free\b"
-    rf"|\bfree\s+for\s+(?:the\s+first\s+)?(?P<mw2>\d+|{_EN_WORDS})\s+months?\b"
-    rf"|\bfree\s+for\s+(?:the\s+)?first\s+month\b",
-    regex.I,
-)
 
-_DATA = regex.compile(
-    r"(?<![\dA-Za-z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|TB|MB|G|T|M)(?![a-z])\s*(?:的)?\s*"
-    r"(?P<kind>全国通用|国内通用|通用|全国|国内|定向|专属|省内|本地|区域)?\s*(?P<liu>流量)?"
-    r"(?:\s+(?:of\s+)?(?P<ek>general\s+|high[- ]speed\s+|[45]g\s+|anytime\s+|full[- ]speed\s+|app[- ]only\s+|zero[- ]rated\s+)?data\b)?",
-    regex.I,
-)
-_UNLIMITED = regex.compile(
-    r"(?:流量)?(?:不限量|无限量?流量|流量不限量?|不限流量|畅享不限量?)"
-    r"|\bunlimited(?:\s+(?:high[- ]speed\s+|[45]g\s+|full[- ]speed\s+)?data)?\b|\bno\s+data\s+caps?\b",
-    regex.I,
-)
-_NO_CONTRACT = regex.compile(
-    r"(?:无|零|0|免|没有|不限|不需|无需|不要|不设)\s*(?:任何)?(?:合约|合同期|协议期|最低在网|在网)(?:期|限制|要求|时长)?"
-    r"|随时(?:可以?)?(?:销户|销号|注销|退订|离网|取消|转网|可销|销)|可随时(?:注销|销户|销号|退订|离网|取消)"
-    r"|(?:无|没有|不收|免)\s*违约金"
-    r"|\bno\s+(?:annual\s+|long[- ]term\s+|fixed\s+|minimum\s+)?(?:contract|commitment|lock[- ]?in|minimum\s+term)s?\b"
-    r"|\bcontract[- ]free\b|\bwithout\s+(?:a\s+|any\s+)?contract\b|\bcancel\s+(?:at\s+)?any\s*time\b"
-    r"|\bmonth[- ]to[- ]month\b|\bno\s+(?:early\s+)?(?:termination|cancellation|exit)\s+fees?\b",
-    regex.I,
-)
-_REFUND = regex.compile(
-    rf"(?P<days>\d+|[{_CN}]+)\s*天\s*(?:内)?\s*(?:无理由|包退|可退)(?:退(?:款|货|卡|费)?)?"
-    r"|(?<![不无])(?:随时(?:可以?)?|全额|无条件|支持|包|可)退(?:款|费|卡|货)?(?!订|网|出)"
-    r"|不满意(?:全额)?退(?:款|费)?"
-    rf"|\b(?P<edays>\d+|{_EN_WORDS})[- ]days?\s+(?:money[- ]back|refund|returns?|free\s+returns?)(?:\s+guarantee|\s+policy|\s+period)?\b"
-    r"|\bmoney[- ]back(?:\s+guarantee)?\b|\bfull\s+refunds?\b|(?<!non-?)(?<!not\s)\brefundable\b"
-    r"|\brefunds?\s+(?:at\s+)?any\s*time\b",
-    regex.I,
-)
-_FREE_ACT = regex.compile(
-    r"(?:免费|0元|零元)\s*(?:激活|开卡|开户|领卡|办卡|领取)|(?:激活|开卡)\s*免费"
-    r"|免\s*(?:首充|卡费|激活费|开卡费|开户费|选号费)|(?:无需|不用|不需要?|无|0)\s*首充"
-    r"|全国包邮|包邮|免邮费?|免运费|免费(?:邮寄|配送|送货)"
-    r"|免费(?:上门)?安装|免安装费|\bfree\s+(?:professional\s+|standard\s+)?install(?:ation)?\b|\bno\s+install(?:ation)?\s+(?:fees?|charges?)\b"
-    r"|\bfree\s+(?:activation|sim(?:\s+card)?|shipping|delivery|setup|set-up|connection)\b"
-    r"|\bno\s+(?:activation|setup|set-up|connection|sign[- ]?up|sim(?:\s+card)?|upfront)\s+(?:fees?|charges?|costs?)\b"
-    r"|\bfree\s+to\s+activate\b|(?:\$|£|€)0\s+(?:activation|setup)\b",
-    regex.I,
-)
 
 
 # "首充100送120", "预存50得100话费", "赠送120元话费", "$200 in bill credits": a gift, which
 # agreements usually pay out by the month and take back when the buyer leaves
-_GIFT = regex.compile(
-    r"(?:首充|充值?|预存|存)\s*(?P<paid>\d+(?:\.\d+)?)\s*元?\s*(?:送|赠|返|得)\s*(?P<n>\d+(?:\.\d+)?)\s*元?(?:话费|红包)?"
-    r"|(?:赠送?|送|返)\s*(?P<n2>\d+(?:\.\d+)?)\s*元\s*(?:话费|红包|现金|券)?"
-    r"|(?P<cur>[$£€])\s?(?P<n3>\d+(?:\.\d+)?)\s+(?:in\s+)?(?:bill\s+credits?|gift\s+cards?|cash\s*back|rebates?|bonus(?:\s+credit)?|promo(?:tional)?\s+credits?)",
-    regex.I,
-)
 # "0元预存", "免预存", "no deposit": nothing to pay before the service starts
-_NO_PREPAY = regex.compile(r"(?:0|零)\s*元?\s*预存|无需预存|免预存|不用预存|无预存|\bno\s+(?:deposit|prepayment|upfront\s+payment)\b", regex.I)
 # what is left of an advert that still promises something: reported as unverified, never dropped
 _PROMISE = regex.compile(r"\d+(?:\.\d+)?\s*(?:元|块|GB|MB|TB|G流量|分钟|个月|月|天|年|%|折|次)|[$£€]\s?\d|免费|免|送|赠|无(?!线)|不限|包(?!装)"
                          r"|\bfree\b|\bno\b|\bunlimited\b|\bbonus\b|\bincluded\b|\bminutes\b", regex.I)
@@ -258,17 +192,30 @@ def _no_prepay_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
 
 # (the phrases, the claim kind, their values or None for a match that is no claim), in this order
 _ClaimValues = Callable[[regex.Match[str], str], "dict[str, Any] | None"]
-_CLAIM_RULES: tuple[tuple[regex.Pattern[str], str, _ClaimValues], ...] = (
-    (_FREE_MONTHS, "price", _free_months_values),
-    (_PRICE, "price", _price_values),
-    (_UNLIMITED, "data", _unlimited_values),
-    (_DATA, "data", _data_values),
-    (_NO_CONTRACT, "no_contract", _no_contract_values),
-    (_REFUND, "refundable", _refund_values),
-    (_FREE_ACT, "free_activation", _free_act_values),
-    (_GIFT, "gift", _gift_values),
-    (_NO_PREPAY, "no_prepay", _no_prepay_values),
-)
+_READERS: dict[str, _ClaimValues] = {
+    "free_months": _free_months_values, "price": _price_values, "unlimited": _unlimited_values,
+    "data": _data_values, "no_contract": _no_contract_values, "refund": _refund_values,
+    "free_act": _free_act_values, "gift": _gift_values, "no_prepay": _no_prepay_values,
+}
+
+
+def _load_claims() -> tuple[tuple[str, regex.Pattern[str], str, _ClaimValues], ...]:
+    """The advert's phrase families, from ``data/claims.yaml`` (id, kind, reader, regex, examples)."""
+    from importlib.resources import files
+
+    import yaml
+
+    from ..engine.rxcache import cached_compile
+
+    rows = yaml.safe_load((files("analyzer.advice") / "data" / "claims.yaml").read_text(encoding="utf-8"))
+    return tuple((r["id"], cached_compile(r["regex"], regex.I), r["kind"], _READERS[r["values"]]) for r in rows)
+
+
+CLAIMS = _load_claims()
+_RX = {rid: rx for rid, rx, _kind, _values in CLAIMS}
+_NO_CONTRACT, _REFUND, _FREE_ACT = _RX["no-contract"], _RX["refund"], _RX["free-activation"]
+_CLAIM_RULES: tuple[tuple[regex.Pattern[str], str, _ClaimValues], ...] = tuple(
+    (rx, kind, values) for _rid, rx, kind, values in CLAIMS)
 
 
 def _find_claims(t: str) -> list[_Found]:

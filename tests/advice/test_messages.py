@@ -99,5 +99,5 @@ def test_the_text_helpers_work_in_every_language():
 
 def test_the_catalogs_are_packaged():
     text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'^"analyzer\.advice" = \["locale/\*\.yaml"\]', text, re.M)
+    assert re.search(r'^"analyzer\.advice" = \["locale/\*\.yaml"', text, re.M)
     assert '"analyzer.advice"' in re.search(r"^packages = \[[^\]]*\]", text, re.M | re.S).group(0)
