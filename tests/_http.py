@@ -19,3 +19,22 @@ def url(server: ThreadingHTTPServer, path: str) -> str:
 def stop(server: ThreadingHTTPServer) -> None:
     server.shutdown()
     server.server_close()
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, etag: str | None = None) -> None:
+    """Send one whole response (a client that hung up is not an error of the test server)."""
+    import contextlib
+
+    handler.send_response(status)
+    handler.send_header("Content-Type", ctype)
+    handler.send_header("Content-Length", str(len(body)))
+    if etag:
+        handler.send_header("ETag", etag)
+    handler.end_headers()
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        handler.wfile.write(body)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep the test output quiet
+        pass

@@ -7,12 +7,10 @@ to scan; with it the clauses are found, and a change in the JSON alone (same she
 a change in the terms."""
 from __future__ import annotations
 
-import contextlib
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
-from _http import serve, stop, url
+from _http import QuietHandler, reply, serve, stop, url
 
 from analyzer.errors import UsageError
 from analyzer.watch.fetch import fetch
@@ -41,7 +39,7 @@ class Site:
         self.requests: list[tuple[str, dict]] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.requests.append((self.path, dict(self.headers)))
                 if self.path == "/plan":
@@ -55,17 +53,7 @@ class Site:
                 else:
                     self.send_error(404)
                     return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if self.path == "/plan":
-                    self.send_header("ETag", '"shell-1"')
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
+                reply(self, 200, body, ctype, '"shell-1"' if self.path == "/plan" else None)
 
         self.server = serve(Handler)
 

@@ -8,7 +8,6 @@ SIGKILLed inside a transaction; the run lock; the same digest on a local Dask cl
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from _http import serve, stop, url
+from _http import QuietHandler, reply, serve, stop, url
 
 from analyzer.cli import main
 from analyzer.errors import StateError
@@ -49,7 +48,7 @@ class Site:
         self.requests: list[tuple[str, dict]] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.requests.append((self.path, dict(self.headers)))
                 page = site.pages.get(self.path)
@@ -65,17 +64,7 @@ class Site:
                     self.end_headers()
                     return
                 body = page["body"]
-                self.send_response(page.get("status", 200))
-                self.send_header("Content-Type", page.get("type", "text/markdown; charset=utf-8"))
-                self.send_header("Content-Length", str(len(body)))
-                if etag:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
+                reply(self, page.get("status", 200), body, page.get("type", "text/markdown; charset=utf-8"), etag)
 
         self.server = serve(Handler)
 
