@@ -425,9 +425,10 @@ def diff_cmd(
     lang: Lang = typer.Option(Lang.en, "--lang-out", help="Language of the labels."),
 ) -> None:
     """Clause-level diff of two recorded versions of one source."""
-    from .watch.diff import diff_findings, is_formatting_only, number_changes, text_diff
-    from .watch.digest import Digest, SourceDigest, numbers_not_in, render_digest
-    from .watch.triage import material
+    from dataclasses import replace
+
+    from .watch.digest import Digest, render_digest
+    from .watch.run import describe_version
 
     for flag, v in (("--from", from_version), ("--to", to_version)):
         if not 1 <= v <= 2**62:
@@ -438,18 +439,10 @@ def diff_cmd(
         b = history.get(source_id, to_version)
     finally:
         history.close()
-    if a.sha256 == b.sha256:
-        sd = SourceDigest(source_id, "unchanged", version=b.version, previous_version=a.version, url=b.url, fetched_at=b.fetched_at)
-    elif is_formatting_only(a.text, b.text):
-        sd = SourceDigest(source_id, "formatting", version=b.version, previous_version=a.version, url=b.url, fetched_at=b.fetched_at)
-    else:
-        d = diff_findings(a.findings, b.findings, b.text)
-        numbers = numbers_not_in(tuple(number_changes(a.text, b.text)), d.changed)
-        sd = SourceDigest(source_id, "changed" if material(d.added, d.removed, d.changed, numbers) else "formatting",
-                          version=b.version,
-                          previous_version=a.version, url=b.url, added=d.added, removed=d.removed, changed=d.changed,
-                          numbers=numbers,
-                          text_diff=text_diff(a.text, b.text), fetched_at=b.fetched_at)
+    # the same description a watch run gives a version (watch.run.describe_version), between any two
+    sd = describe_version(source_id, a, b, {"url": b.url, "fetched_at": b.fetched_at})
+    if sd.previous_version is None:
+        sd = replace(sd, previous_version=a.version)
     digest = Digest((sd,))
     if format is DiffFormat.html:
         from .watch.diffpage import render_diff_page

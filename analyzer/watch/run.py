@@ -304,7 +304,7 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
         assert latest is not None or res.status == "not_modified"
         if latest is None or latest.reported:
             return SourceDigest(src.id, "unchanged", version=latest.version if latest else None, **common)
-        return _describe(src.id, base, latest, common)
+        return describe_version(src.id, base, latest, common)
     assert res.fetch is not None and res.text is not None and res.report is not None
     findings = [Finding.from_dict(f) for f in res.report.get("findings") or ()]
     if latest is None:
@@ -316,10 +316,10 @@ def _apply(history: History, src: WatchSource, res: ScanResult) -> SourceDigest:
         numbers = numbers_not_in(tuple(number_changes(latest.text, res.text)), d.changed)
         kind = "changed" if material(d.added, d.removed, d.changed, numbers) else "formatting"
     v = history.record(src.id, res.fetch, res.text, res.report, kind)
-    return _describe(src.id, base, v, common)
+    return describe_version(src.id, base, v, common)
 
 
-def _describe(source_id: str, base: Version | None, v: Version, common: dict[str, Any]) -> SourceDigest:
+def describe_version(source_id: str, base: Version | None, v: Version, common: dict[str, Any]) -> SourceDigest:
     """The digest item for ``v`` against ``base``, the last reported version (None: never reported)."""
     if v.report.get("complete") is False:
         common = {**common, "incomplete": v.report.get("incomplete") or "the scan did not finish"}
@@ -357,7 +357,7 @@ def feed_digest(db: Path | str, sources_path: Path, current: Digest, limit: int 
                     continue
                 common: dict[str, Any] = {"url": v.url or (src.url if src else None),
                                           "name": src.name if src else None, "fetched_at": v.fetched_at}
-                sd = _describe(source_id, prev, v, common)
+                sd = describe_version(source_id, prev, v, common)
                 if sd.status == "changed":
                     items.append(sd)
         items.sort(key=lambda sd: (sd.fetched_at or "", sd.version or 0), reverse=True)
