@@ -29,6 +29,7 @@ from .errors import ExitCode, InputError, StateError, TermsScanError, UsageError
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
     from click.shell_completion import CompletionItem
 
+    from .engine.pipeline import Scanner
     from .model import Document, Report
     from .watch.diffpage import DiffPages
     from .watch.digest import Digest
@@ -129,8 +130,6 @@ def scan(
     as_one: bool = typer.Option(False, "--as-one", help="The files (or a folder's files, in name order) are the pages of ONE agreement."),
 ) -> None:
     """Scan an agreement and report the clauses that cost money or lock you in."""
-    from .engine.pipeline import Scanner
-
     lang_v = lang.value if lang else None
     kind_v = kind.value if kind else None
     if offer is not None and offer_file is not None:
@@ -143,9 +142,13 @@ def scan(
     inputs = tuple((paths or []) + ([offer_file] if offer_file else []))
     _check_output(format, output, inputs)
     offer = _read_offer(offer, offer_file)
+    from .engine import extract  # noqa: F401 - the reader's modules, before the scanner's thread imports its own
+    from .procs import Background
+
+    scanner = Background(lambda: _scanner(tuple(str(p) for p in patterns)))  # while the document is read
     doc = _read_document(paths, kind_v)
     # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
-    report = Scanner(tuple(str(p) for p in patterns)).scan_document(doc, lang_v, budget=time_limit)
+    report = scanner.result().scan_document(doc, lang_v, budget=time_limit)
     report = _with_extras(report, product, with_keywords, offer)
     _emit(report, format, lang_out.value if lang_out else None, output, inputs, full, no_pager)
     if not report.complete and not allow_incomplete:
@@ -154,6 +157,14 @@ def scan(
         raise typer.Exit(int(ExitCode.BAD_INPUT))
     if fail_on is not None and report.at_or_above(fail_on.value):
         raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def _scanner(pattern_dirs: tuple[str, ...]) -> Scanner:
+    """The scanner with its pattern library, and the advice's modules imported."""
+    from .advice import advise  # noqa: F401 - every scan ends with the advice
+    from .engine.pipeline import Scanner as Built
+
+    return Built(pattern_dirs)
 
 
 def _check_output(format: Format, output: Path | None, inputs: tuple[Path, ...]) -> None:

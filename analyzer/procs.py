@@ -75,6 +75,7 @@ def run_parallel(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int, sc
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    settle()
     pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context(start_method()),
                                initializer=_worker_start, initargs=(initializer, initargs))
     futures = [pool.submit(fn, job) for job in jobs]
@@ -166,3 +167,54 @@ def die_with_parent(poll: float = 1.0) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="terms-scan-parent-watch", daemon=True).start()
+
+
+class Background:
+    """``fn()`` run in a thread while the caller goes on; ``result()`` waits for it and returns
+    its value or raises its exception in the caller.
+
+    A cold ``terms-scan FILE.pdf`` builds its pattern library (Python: imports, ~400 pattern
+    files) while PDFium reads the pages (C code that lets go of the GIL): on two cores the two
+    overlap. The GIL is handed over every ``switch`` seconds meanwhile (Python's default, 5 ms,
+    would keep the reading thread waiting after each call into PDFium) and set back by
+    ``result()``."""
+
+    def __init__(self, fn: Callable[[], Any], switch: float = 0.0002) -> None:
+        self._fn = fn
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, switch))
+        self._thread = threading.Thread(target=self._run, name="terms-scan-background")
+        with _background_lock:
+            _background.append(self._thread)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as err:  # handed to the caller by result()
+            self._error = err
+
+    def result(self) -> Any:
+        self._thread.join()
+        with _background_lock:
+            if self._thread in _background:
+                _background.remove(self._thread)
+        sys.setswitchinterval(self._switch)
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+_background: list[threading.Thread] = []
+_background_lock = threading.Lock()
+
+
+def settle() -> None:
+    """Wait for the Background threads: a process forked while one of them holds a lock (an
+    import's, a cache's) would wait for it forever. Called before any pool starts."""
+    with _background_lock:
+        running = [t for t in _background if t is not threading.current_thread()]
+    for t in running:
+        t.join()

@@ -108,3 +108,48 @@ def test_fork_only_on_linux(monkeypatch):
     assert procs.start_method() == "spawn"
     monkeypatch.setattr(procs.sys, "platform", "linux")
     assert procs.start_method() == "fork"
+
+
+def test_background_returns_its_value_or_raises_its_error_and_restores_the_switch_interval():
+    """procs.Background (issue 12: a cold scan builds its pattern library while PDFium reads)."""
+    import sys
+
+    from analyzer.errors import PatternError
+    from analyzer.procs import Background
+
+    before = sys.getswitchinterval()
+    assert Background(lambda: 6 * 7).result() == 42
+    assert sys.getswitchinterval() == before
+
+    def fail() -> None:
+        raise PatternError("patterns/x.yaml: broken")
+
+    job = Background(fail)
+    with pytest.raises(PatternError, match="broken"):
+        job.result()
+    assert sys.getswitchinterval() == before
+
+
+def test_no_pool_starts_while_a_background_thread_runs():
+    """A process forked while our own thread holds a lock (an import's) waits for it forever: the
+    OCR page pool forked while the scanner's thread was still importing hung a screenshot scan.
+    run_parallel waits for the Background threads first (procs.settle)."""
+    import threading
+    import time
+
+    from analyzer.procs import Background
+
+    started, done = threading.Event(), []
+
+    def building() -> str:
+        started.set()
+        time.sleep(0.3)
+        done.append(time.monotonic())
+        return "built"
+
+    job = Background(building)
+    started.wait(5)
+    results = run_parallel(square, [1, 2, 4], workers=2)
+    first = next(results)
+    assert done, "a worker answered while the background thread was still running"
+    assert dict([first, *results]) == {0: 1, 1: 4, 2: 16} and job.result() == "built"

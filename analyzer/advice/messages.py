@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from typing import Any, TypeAlias
 
-import yaml
+from ..engine.rxcache import load_yaml
 
 LANGS = ("zh", "en")
 
@@ -50,7 +50,7 @@ def catalog(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise MessageError(f"no advice catalog for language {lang!r}")
     text = (files("analyzer.advice") / "locale" / f"{lang}.yaml").read_text(encoding="utf-8")
-    return _flatten(yaml.safe_load(text) or {})
+    return _flatten(load_yaml(text) or {})
 
 
 @functools.cache

@@ -203,11 +203,9 @@ def _load_claims() -> tuple[tuple[str, regex.Pattern[str], str, _ClaimValues], .
     """The advert's phrase families, from ``data/claims.yaml`` (id, kind, reader, regex, examples)."""
     from importlib.resources import files
 
-    import yaml
+    from ..engine.rxcache import cached_compile, load_yaml
 
-    from ..engine.rxcache import cached_compile
-
-    rows = yaml.safe_load((files("analyzer.advice") / "data" / "claims.yaml").read_text(encoding="utf-8"))
+    rows = load_yaml((files("analyzer.advice") / "data" / "claims.yaml").read_text(encoding="utf-8"))
     return tuple((r["id"], cached_compile(r["regex"], regex.I), r["kind"], _READERS[r["values"]]) for r in rows)
 
 

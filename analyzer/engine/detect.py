@@ -208,13 +208,14 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
     may have up to three), none in headings or across sentences. Past ``limit``, TimeoutError
     (BudgetExceeded past ``deadline``)."""
     pos = 0
+    finder = p.finder(text)
     while pos < len(text):
         left = limit - time.monotonic()
         if left <= 0:
             if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded
             raise TimeoutError
-        m = p.match.search(text, pos, timeout=left)
+        m = finder.search(pos, timeout=left)
         if m is None:
             break
         k = bisect.bisect_right(starts, m.start()) - 1

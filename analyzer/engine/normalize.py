@@ -119,15 +119,24 @@ def _fold_table() -> dict[int, str]:
     then traditional -> simplified."""
     t2s = _t2s_table()
     table: dict[int, str] = {}
-    singles = [*range(0xFF01, 0xFF5F), 0x3000, *range(0x2460, 0x2500), *range(0x2160, 0x2180),
-               *(ord(c) for c in "\u00a0\u2002\u2003\u2009\u200b\t\r\x0b\u2018\u2019\u201c\u201d\u2010\u2011\u2012\u2013\u2014")]
-    for o in singles:
+    for o in _FOLDED:
         w = _width_fold(chr(o))
         if len(w) == 1:
             table[o] = t2s.get(ord(w), w)
     for o, simp in t2s.items():
         table.setdefault(o, simp)
     return {o: c for o, c in table.items() if c != chr(o)}
+
+
+# the characters _width_fold changes
+_FOLDED = (*range(0xFF01, 0xFF5F), 0x3000, *range(0x2460, 0x2500), *range(0x2160, 0x2180),
+           *(ord(c) for c in "\u00a0\u2002\u2003\u2009\u200b\t\r\x0b\u2018\u2019\u201c\u201d\u2010\u2011\u2012\u2013\u2014"))
+
+
+@functools.lru_cache(maxsize=1)
+def _expanding() -> frozenset[str]:
+    """The characters whose folding is not one character ("⑩" -> "10")."""
+    return frozenset(chr(o) for o in _FOLDED if len(_width_fold(chr(o))) != 1)
 
 
 def _width_fold(ch: str) -> str:
@@ -210,6 +219,8 @@ def normalize(original: str) -> NormText:
 def _fold(original: str) -> tuple[list[str], list[int]]:
     """Pass 1: width folding and script conversion, character by character; each character
     with the index of the original character it comes from."""
+    if _expanding().isdisjoint(original):  # one character for one: the translation table
+        return list(original.translate(_fold_table())), list(range(len(original)))
     t2s = _t2s_table()
     chars: list[str] = []
     idx: list[int] = []

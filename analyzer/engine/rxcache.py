@@ -44,9 +44,11 @@ def _cache_dir() -> Path | None:
 
 
 def cache_path() -> Path | None:
-    """``<cache dir>/terms-scan/regex-<regex version>-py<major.minor>.bin`` (None: caching is off)."""
+    """``<cache dir>/terms-scan/regex2-<regex version>-py<major.minor>.bin`` (None: caching is off).
+    Each entry is itself marshal bytes: a start reads the whole file (thousands of regexes) but
+    decodes only the entries it builds."""
     d = _cache_dir()
-    return None if d is None else d / f"regex-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
+    return None if d is None else d / f"regex2-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
 
 
 def yaml_path() -> Path | None:
@@ -134,10 +136,10 @@ class RegexCache(Store):
         if self.path is None:
             return regex.compile(source, flags)
         k = self.key(source, flags)
-        args = self.get(k)
-        if args is not None:
+        entry = self.get(k)
+        if isinstance(entry, bytes):
             try:
-                built: regex.Pattern[str] = _regex_core.compile(*args)  # type: ignore[attr-defined]  # the C core (no stubs)
+                built: regex.Pattern[str] = _regex_core.compile(*marshal.loads(entry))  # type: ignore[attr-defined]  # the C core (no stubs)
                 return built
             except Exception:  # a damaged entry: compile as usual below
                 pass
@@ -145,11 +147,11 @@ class RegexCache(Store):
         args = getattr(rx, "_pickled_data", None)  # what regex's own pickling hands the C core
         if isinstance(args, tuple) and args and args[0] == source:
             try:
-                marshal.dumps(args)
+                data = marshal.dumps(args)
             except ValueError:
                 pass  # not plain data: never cached
             else:
-                self.put(k, args)
+                self.put(k, data)
         return rx
 
 
@@ -157,10 +159,17 @@ _default: RegexCache | None = None
 _yaml: Store | None = None
 
 
+_ENV = ("TERMS_SCAN_NO_CACHE", "TERMS_SCAN_NO_REGEX_CACHE", "TERMS_SCAN_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
+_default_env: tuple[str | None, ...] = ()
+
+
 def default_cache() -> RegexCache:
-    global _default
-    if _default is None or _default.path != cache_path():
-        _default = RegexCache(cache_path())
+    """The regex cache of the current settings (a test may change them between scans); the
+    path is worked out again only when they change (it is asked for every regex)."""
+    global _default, _default_env
+    env = tuple(os.environ.get(k) for k in _ENV)
+    if _default is None or env != _default_env:
+        _default, _default_env = RegexCache(cache_path()), env
     return _default
 
 
@@ -170,9 +179,32 @@ def cached_compile(source: str, flags: int = 0) -> regex.Pattern[str]:
 
 
 def yaml_store() -> Store:
-    """Parsed pattern files (YAML), keyed by the SHA-256 of their bytes, as marshal bytes."""
+    """Parsed YAML files (the pattern library, the catalogs), keyed by the SHA-256 of their
+    bytes, as marshal bytes."""
     global _yaml
     path = yaml_path()
     if _yaml is None or _yaml.path != path:
         _yaml = Store(path)
     return _yaml
+
+
+def load_yaml(raw: bytes | str) -> Any:
+    """YAML data (``yaml.safe_load``), parsed by libyaml when PyYAML has it and kept in the
+    user cache (as marshal data, keyed by the SHA-256 of the text): a cold start reads ~400
+    pattern files and the message catalogs, and PyYAML's pure-Python parser takes ~0.1 s for
+    the catalogs alone. Data marshal cannot keep (dates…) is parsed every time. Raises
+    ``yaml.YAMLError`` and ``UnicodeDecodeError`` as ``yaml.safe_load`` would."""
+    import yaml
+
+    data_bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
+    store = yaml_store()
+    key = hashlib.sha256(data_bytes).hexdigest()[:40]
+    cached = store.get(key)
+    if isinstance(cached, bytes):
+        with contextlib.suppress(Exception):
+            return marshal.loads(cached)
+    text = raw if isinstance(raw, str) else raw.decode("utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    with contextlib.suppress(ValueError):  # not plain data: parsed every time
+        store.put(key, marshal.dumps(data))
+    return data

@@ -11,8 +11,7 @@ import functools
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
+from ..engine.rxcache import load_yaml
 from ..engine.taxonomy import CATEGORIES
 
 LANGS = ("zh", "en")
@@ -24,7 +23,7 @@ def catalog(lang: str) -> dict[str, Any]:
     ({key: word}) and ``arith``, a list of [regex, replacement] pairs."""
     name = lang if lang in LANGS else "en"
     text = (files("analyzer.render") / "locale" / f"{name}.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

@@ -257,11 +257,11 @@ def catalog(lang: str) -> dict[str, dict[str, str]]:
     ``status``, ``short``, ``strings``, ``change`` and ``units`` of {key: words}."""
     from importlib.resources import files
 
-    import yaml
+    from ..engine.rxcache import load_yaml
 
     name = lang if lang in LANGS else "en"
     text = (files("analyzer.watch") / "locale" / f"{name}.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    data: dict[str, dict[str, str]] = load_yaml(text)
     return data
 
 

@@ -184,3 +184,16 @@ def test_a_short_line_ending_at_a_comma_continues_its_sentence():
     assert normalize("Fees apply,\nas listed below.\n").text.startswith("Fees apply, as listed below.")
     # a short line without a comma (a product card's statements) still stands alone
     assert normalize("月租19元\n含100GB通用流量\n").text == "月租19元\n含100GB通用流量\n"
+
+
+def test_one_for_one_folding_takes_the_table_and_keeps_every_offset():
+    """A text whose every character folds to one character is translated in one call (issue 12:
+    the per-character loop was a tenth of a cold scan); it must give what the loop gives."""
+    from analyzer.engine import normalize as n
+
+    text = "本卡合約期為１２個月\u3000“違約金”為１００元—详见①。"
+    chars, idx = n._fold(text)
+    assert "".join(chars) == "本卡合约期为12个月 \"违约金\"为100元-详见1。" and idx == list(range(len(text)))
+    # "⑩" folds to two characters: the loop runs, and both map back to it
+    chars, idx = n._fold("第⑩条")
+    assert "".join(chars) == "第10条" and idx == [0, 1, 1, 2]

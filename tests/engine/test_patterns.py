@@ -14,6 +14,8 @@ from analyzer.engine.pipeline import Scanner
 from analyzer.engine.taxonomy import CATEGORIES
 from analyzer.errors import PatternError
 
+_SHARED_AGREEMENTS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "agreements"
+
 PATTERN_ROOT = Path(__file__).resolve().parents[2] / "patterns"
 PATTERN_FILES = sorted(p for p in PATTERN_ROOT.rglob("*.yaml") if "_concepts" not in p.parts)
 
@@ -245,3 +247,47 @@ def test_placeholder_covers_the_blanks_of_printed_forms():
     for blank in ("【 】", "【】", "( )", "(  )", "[ ]", "____", "${months}"):
         assert rx.fullmatch(blank), blank
     assert not rx.fullmatch("(12)") and not rx.fullmatch("【12】")
+
+
+def test_match_finder_finds_what_the_joined_alternation_finds():
+    """The detector searches a pattern's ``match`` alternative by alternative (issue 12: a joined
+    alternation loses each alternative's literal scan); at every position it must return the
+    match the joined regex returns: the leftmost, and of two at one place the earlier
+    alternative's."""
+    import regex
+
+    from analyzer.engine.patterns import FLAGS, MatchFinder
+
+    alts = [r"合约期\d+个月", r"合约期", r"\d+个月", r"违约金(?:为)?\d+元", r"(?<=提前)销户"]
+    text = "本卡合约期12个月。提前销户须付违约金为100元；合约期内不得降档，再续12个月。"
+    joined = regex.compile("|".join(f"(?:{a})" for a in alts), FLAGS)
+    finder = MatchFinder(tuple(regex.compile(a, FLAGS) for a in alts), text)
+    for pos in range(len(text) + 1):
+        want, got = joined.search(text, pos), finder.search(pos)
+        assert (want and want.span()) == (got and got.span()), pos
+    assert finder.search(len(text)) is None
+
+
+def test_the_library_finds_the_same_with_or_without_the_finder():
+    """Every pattern of the library, on a development agreement: the finder and the joined
+    ``match`` give the same matches, searched the way the detector searches."""
+    from analyzer.engine.normalize import normalize
+
+    corpus = sorted(_SHARED_AGREEMENTS.glob("zh-*"))[:3] + sorted(_SHARED_AGREEMENTS.glob("en-*"))[:3]
+    if not corpus:
+        pytest.skip("../shared/corpora/agreements not present")
+    texts = [normalize(p.read_text(encoding="utf-8")).text for p in corpus]
+    checked = 0
+    for p in library():
+        if not p.match_parts:
+            continue
+        for text in texts:
+            finder, pos = p.finder(text), 0
+            while pos < len(text):
+                want, got = p.match.search(text, pos), finder.search(pos)
+                assert (want and want.span()) == (got and got.span()), (p.full_id, pos)
+                if want is None:
+                    break
+                pos = want.start() + 1
+                checked += 1
+    assert checked > 100

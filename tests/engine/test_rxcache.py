@@ -65,7 +65,7 @@ def test_switched_off_by_the_environment(tmp_path):
     code = ("import os; from analyzer.engine.rxcache import cache_path; print(cache_path())")
     env = {"PATH": "/usr/bin:/bin", "TERMS_SCAN_CACHE_DIR": str(tmp_path)}
     on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert on.startswith(str(tmp_path)) and f"regex-{regex.__version__}" in on
+    assert on.startswith(str(tmp_path)) and f"regex2-{regex.__version__}" in on
     for var in ("TERMS_SCAN_NO_CACHE", "TERMS_SCAN_NO_REGEX_CACHE"):
         off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**env, var: "1"}, check=True).stdout
@@ -77,7 +77,7 @@ def test_a_cold_scan_reads_the_cache_and_finds_the_same(tmp_path, run_cli):
     env = {"TERMS_SCAN_CACHE_DIR": str(tmp_path / "cache")}
     text = "本卡合约期为24个月，合约期内提前销户须支付违约金100元。每月最低消费58元。\n"
     first = run_cli("-", "--format", "json", "--lang", "zh", input=text, env=env)
-    files = list((tmp_path / "cache" / "terms-scan").glob("regex-*.bin"))
+    files = list((tmp_path / "cache" / "terms-scan").glob("regex2-*.bin"))
     assert first.returncode in (0, 1) and len(files) == 1 and files[0].stat().st_size > 0
     second = run_cli("-", "--format", "json", "--lang", "zh", input=text, env=env)
     off = run_cli("-", "--format", "json", "--lang", "zh", input=text, env={**env, "TERMS_SCAN_NO_REGEX_CACHE": "1"})
@@ -108,3 +108,20 @@ def test_parsed_pattern_files_come_back_the_same_and_a_changed_file_is_parsed_ag
     a = patterns._parse_yaml(raw)
     a["match"].append("x")
     assert patterns._parse_yaml(raw)["match"] == ["合约期{NUM}个月"]
+
+
+def test_catalogs_and_claims_come_from_the_yaml_cache_the_same(tmp_path, monkeypatch):
+    """The message catalogs were parsed by PyYAML's pure-Python loader at every start (~0.1 s of
+    a cold scan, issue 12); load_yaml parses with libyaml once and keeps the data."""
+    import yaml
+
+    from analyzer.engine import rxcache
+
+    monkeypatch.setenv("TERMS_SCAN_CACHE_DIR", str(tmp_path / "cache"))
+    text = "a:\n  b: 合约期{months}个月\n  c: [1, 2.5, '3']\n"
+    assert rxcache.load_yaml(text) == yaml.safe_load(text) == rxcache.load_yaml(text.encode())
+    rxcache.yaml_store().save()
+    key = __import__("hashlib").sha256(text.encode()).hexdigest()[:40]
+    assert rxcache.Store(rxcache.yaml_path()).get(key) is not None
+    dated = "when: 2026-12-06\n"   # a date marshal cannot keep: parsed every time, never cached
+    assert rxcache.load_yaml(dated) == yaml.safe_load(dated)
