@@ -28,6 +28,7 @@ import regex
 
 from ..engine import values as V
 from ..engine.normalize import cn_to_int, normalize
+from ..engine.rxcache import cached_compile
 from ..render.money import money
 from .model import Claim, OfferCheck, Source
 
@@ -49,7 +50,7 @@ _CUR_SYM = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD",
 _CUR_WORD = {"元": "CNY", "块": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD", "dollars": "USD",
              "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
 
-_NOT_PRICE_BEFORE = regex.compile(
+_NOT_PRICE_BEFORE = cached_compile(
     r"(?:首充|充值?|预存|存|送|赠|返|卡费|激活费|运费|押金|fee\s+of|deposit\s+of|top[- ]?up(?:\s+of)?|credit\s+of|save|off)\s*$",
     regex.I)
 
@@ -60,9 +61,9 @@ _NOT_PRICE_BEFORE = regex.compile(
 # agreements usually pay out by the month and take back when the buyer leaves
 # "0元预存", "免预存", "no deposit": nothing to pay before the service starts
 # what is left of an advert that still promises something: reported as unverified, never dropped
-_PROMISE = regex.compile(r"\d+(?:\.\d+)?\s*(?:元|块|GB|MB|TB|G流量|分钟|个月|月|天|年|%|折|次)|[$£€]\s?\d|免费|免|送|赠|无(?!线)|不限|包(?!装)"
+_PROMISE = cached_compile(r"\d+(?:\.\d+)?\s*(?:元|块|GB|MB|TB|G流量|分钟|个月|月|天|年|%|折|次)|[$£€]\s?\d|免费|免|送|赠|无(?!线)|不限|包(?!装)"
                          r"|\bfree\b|\bno\b|\bunlimited\b|\bbonus\b|\bincluded\b|\bminutes\b", regex.I)
-_SEGMENT = regex.compile(r"[^,，;；、|/+\n!！。]+")
+_SEGMENT = cached_compile(r"[^,，;；、|/+\n!！。]+")
 
 
 def _is_cjk_at(t: str, i: int) -> bool:
@@ -203,7 +204,7 @@ def _load_claims() -> tuple[tuple[str, regex.Pattern[str], str, _ClaimValues], .
     """The advert's phrase families, from ``data/claims.yaml`` (id, kind, reader, regex, examples)."""
     from importlib.resources import files
 
-    from ..engine.rxcache import cached_compile, load_yaml
+    from ..engine.rxcache import load_yaml
 
     rows = load_yaml((files("analyzer.advice") / "data" / "claims.yaml").read_text(encoding="utf-8"))
     return tuple((r["id"], cached_compile(r["regex"], regex.I), r["kind"], _READERS[r["values"]]) for r in rows)
@@ -348,16 +349,16 @@ def _amounts(text: str, currency: str | None) -> list[tuple[float, str | None, i
     return out
 
 
-_ANCHOR = regex.compile(
+_ANCHOR = cached_compile(
     r"after\s+that|thereafter|afterwards?|regular|standard|undiscounted|full\s+price|list\s+price|renews?\s+at"
     r"|goes\s+up\s+to|increases?\s+to|次月起|之后|以后|期满后|结束后|到期后|恢复|标准|原价|原资费|正常资费|续费价"
     r"|第\s*\d+\s*个月起", regex.I)
-_CAP_WORDS = regex.compile(r"停机|停止(?:使用|服务|上网)|关闭|暂停|封顶|断网|停用|无法(?:继续)?使用|不能(?:继续)?使用"
+_CAP_WORDS = cached_compile(r"停机|停止(?:使用|服务|上网)|关闭|暂停|封顶|断网|停用|无法(?:继续)?使用|不能(?:继续)?使用"
                            r"|suspend|\bcap(?:ped)?\b|cut\s+off|\bstops?\b|no\s+further|overage|套外", regex.I)
-_OVERAGE = regex.compile(r"overage|per\s+(?:GB|gigabyte)|/\s*GB|套外|超出部分|超出的部分", regex.I)
-_NO_REFUND = regex.compile(r"不(?:予|可|能|支持|作|做)?(?:退还|退款|退费|退)|概不退|恕不退|non-?refundable"
+_OVERAGE = cached_compile(r"overage|per\s+(?:GB|gigabyte)|/\s*GB|套外|超出部分|超出的部分", regex.I)
+_NO_REFUND = cached_compile(r"不(?:予|可|能|支持|作|做)?(?:退还|退款|退费|退)|概不退|恕不退|non-?refundable"
                            r"|\bno\s+refunds?\b|\bnot\s+(?:be\s+)?refund(?:ed|able)", regex.I)
-_CONDITION_WORDS = regex.compile(r"未(?:激活|使用|开课|开卡|拆封|上课)|激活前|使用前|开课前|扣除|扣减|手续费|only\s+(?:if|when)"
+_CONDITION_WORDS = cached_compile(r"未(?:激活|使用|开课|开卡|拆封|上课)|激活前|使用前|开课前|扣除|扣减|手续费|only\s+(?:if|when)"
                                  r"|unused|before\s+(?:activation|you\s+(?:activate|use))|not\s+(?:been\s+)?(?:activated|used)"
                                  r"|minus|less\s+(?:any|the)|deduct|withhold", regex.I)
 
@@ -493,7 +494,7 @@ def _check_price(c: AdvertClaim, report: Any, doc: _Doc) -> list[_Item]:
     return items
 
 
-_FREE_IN = regex.compile(
+_FREE_IN = cached_compile(
     rf"(?:首月|第一个月|前\s*(?P<m>\d+|[{_CN}]+)\s*个?月)[^。；;，,]{{0,8}}?(?:免费|免月租|月租全免|0元|零元)"
     rf"|\bfirst\s+(?:month|(?P<mw>\d+|{_EN_WORDS})\s+months)\b[^.;,]{{0,20}}?\b(?:free|at\s+no\s+(?:charge|cost))\b",
     regex.I)
@@ -527,9 +528,9 @@ def _check_free_months(c: AdvertClaim, report: Any) -> list[_Item]:
 
 # --- data --------------------------------------------------------------------
 
-_GENERAL_IN = regex.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:GB|G)\s*(?:的|为|是)?(?:全国|国内)?通用(?:流量)?"
+_GENERAL_IN = cached_compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:GB|G)\s*(?:的|为|是)?(?:全国|国内)?通用(?:流量)?"
                             r"|(?P<n2>\d+(?:\.\d+)?)\s*GB\s+(?:of\s+)?(?:general|standard|high[- ]speed|anytime|regular)\s+data", regex.I)
-_DIRECTIONAL_IN = regex.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:GB|G)\s*(?:的|为|是)?(?:定向|专属|区域|省内|本地)(?:流量)?"
+_DIRECTIONAL_IN = cached_compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?:GB|G)\s*(?:的|为|是)?(?:定向|专属|区域|省内|本地)(?:流量)?"
                                 r"|(?P<n2>\d+(?:\.\d+)?)\s*GB\s+(?:of\s+)?(?:zero[- ]rated|app[- ]only|streaming|social|video)\b", regex.I)
 
 
@@ -726,7 +727,7 @@ def _fee_names(word: str) -> tuple[str, str]:
     return word, word
 
 
-_TOPUP = regex.compile(r"首充|首次充值|充值|预存|top[- ]?up|recharge|first\s+payment|initial\s+payment|prepay", regex.I)
+_TOPUP = cached_compile(r"首充|首次充值|充值|预存|top[- ]?up|recharge|first\s+payment|initial\s+payment|prepay", regex.I)
 
 
 def _check_free_activation(c: AdvertClaim, report: Any) -> list[_Item]:
@@ -812,7 +813,7 @@ def _explain(c: AdvertClaim, status: str, items: list[_Item]) -> dict[str, str]:
             "en": f"Advert: {c.advert}; agreement: {en}. In short, {lead[1]}."}
 
 
-_NEGATED = regex.compile(r"(?:不|无法|非|未|\bnot?|\bnon-?|n't|\bnever)\s*\S{0,2}\s*$", regex.I)
+_NEGATED = cached_compile(r"(?:不|无法|非|未|\bnot?|\bnon-?|n't|\bnever)\s*\S{0,2}\s*$", regex.I)
 _STATED = {  # claim kind: (the advert's own phrases, the category the statement belongs to, zh, en)
     "no_contract": (_NO_CONTRACT, "lock_in", "协议同样写明", "the agreement says the same"),
     "refundable": (_REFUND, "refund_restriction", "协议同样写明", "the agreement says the same"),

@@ -39,11 +39,14 @@ _WEIGHTS = {"lock_in": 3, "minimum_spend": 3, "early_termination_fee": 3, "refun
 _AGREEMENT_WORDS = re.compile(r"协议|合同|条款|须知|规则|服务|资费|套餐|会员|退款|违约|用户|甲方|乙方|合约|激活|充值|agree|terms|contract|service|subscri|fee|cancel|refund|member|charge|plan", re.I)
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def _excerpt(F: Facts) -> bool:
     """Is the text a short excerpt (a pasted clause or two) rather than a whole agreement?"""
     text = F.text
     n = len(text.strip())
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    cjk = len(_HAN.findall(text))
     return n < (MIN_CHARS_ZH if cjk * 2 > n else MIN_CHARS)
 
 

@@ -19,12 +19,13 @@ from ..model import Finding, Location, Protection
 from . import values as values_mod
 from .normalize import NormText
 from .patterns import Pattern
+from .rxcache import cached_compile
 from .segment import Sentence
 from .taxonomy import CATEGORY_VALUES
 
 TIMEOUT = 2.0  # seconds for one pattern over one document
 EVIDENCE_TARGET = 160  # characters: quote the term, not the page
-_SUBCLAUSE = regex.compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
+_SUBCLAUSE = cached_compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
 
 
 class Paged(Protocol):
@@ -95,7 +96,7 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
     return True, False, min(0.99, p.confidence + boost), tuple(why)
 
 
-_ENUMERATION = regex.compile(
+_ENUMERATION = cached_compile(
     r"^[\s#*>-]*(?:(?:section|article|clause)\s+)?(?:\d{1,3}(?:\.\d{1,3})*\.?|\(?[a-z\divx]{1,4}\)|[一二三四五六七八九十]+[、.]"
     r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十百零〇\d]+[条款项])[\s.:：、]*", regex.I)
 
@@ -131,11 +132,11 @@ def _evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-_QUESTION = regex.compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
-_LATIN_WORD = regex.compile(r"[A-Za-z]{3,}")
+_QUESTION = cached_compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
+_LATIN_WORD = cached_compile(r"[A-Za-z]{3,}")
 
 
-_ENGLISH_PHRASE = regex.compile(r"(?:\b[A-Za-z][a-z']*\b[ ,;:()-]{1,3}){5}\b[A-Za-z]")
+_ENGLISH_PHRASE = cached_compile(r"(?:\b[A-Za-z][a-z']*\b[ ,;:()-]{1,3}){5}\b[A-Za-z]")
 
 
 def scripts_present(text: str) -> set[str]:
@@ -325,14 +326,14 @@ def _clusters(s: Sentence, group: list[_Hit]) -> list[list[_Hit]]:
 _APART = 80  # characters between two matches of one category that make them two terms
 
 
-_CONTINUES = regex.compile(
+_CONTINUES = cached_compile(
     r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
     r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
     r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
     r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前))", regex.I)
 
 
-_STARTS_WITH_VALUE = regex.compile(r"\s*(?:(?:us|hk|a|nz|c|s)?[$€£¥￥]\s?\d|\d|[一二三四五六七八九十两]+\s*(?:个月|年|天|元))", regex.I)
+_STARTS_WITH_VALUE = cached_compile(r"\s*(?:(?:us|hk|a|nz|c|s)?[$€£¥￥]\s?\d|\d|[一二三四五六七八九十两]+\s*(?:个月|年|天|元))", regex.I)
 
 
 def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals: dict[str, Any],

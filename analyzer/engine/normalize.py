@@ -86,6 +86,15 @@ def is_cjk(ch: str) -> bool:
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
 
 
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")  # is_cjk's characters
+_LINE_BREAK = re.compile("[\n\f]")
+
+
+def count_cjk(text: str) -> int:
+    """How many characters of ``text`` are CJK (is_cjk), counted in C."""
+    return len(_CJK.findall(text))
+
+
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
     """Traditional -> simplified, one character to one character (OpenCC's table)."""
@@ -191,17 +200,7 @@ def _full_width(chars: list[str]) -> int:
     per line with no full stop ("月租19元，含100GB通用流量" / "套餐外流量25元/GB"), and those
     must stay apart. The measure is the 90th percentile of line widths (lines of 24+ columns),
     less a tolerance for ragged right edges (a word in Latin text, two characters in CJK)."""
-    widths: list[int] = []
-    w = 0
-    for c in chars:
-        if c == "\n" or c == "\f":
-            if w >= 24:
-                widths.append(w)
-            w = 0
-            continue
-        w += 2 if is_cjk(c) else 1
-    if w >= 24:
-        widths.append(w)
+    widths = [w for w in (len(line) + count_cjk(line) for line in _LINE_BREAK.split("".join(chars))) if w >= 24]
     if len(widths) < 3:
         return 0  # too few lines to tell: keep the old behaviour (glue by punctuation only)
     widths.sort()

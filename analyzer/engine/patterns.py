@@ -60,9 +60,9 @@ from pathlib import Path
 from typing import Any
 
 import regex
-import yaml
 
 from ..errors import PatternError
+from .rxcache import cached_compile
 from .taxonomy import CATEGORIES, VALUE_KEYS
 
 _FIELDS = {"id", "category", "lang", "description", "match", "require", "window", "exclude",
@@ -224,7 +224,7 @@ class Concept:
     path: str
 
 
-_CONCEPT_REF = regex.compile(r"\{@([a-z][a-z0-9_]*)\}")
+_CONCEPT_REF = cached_compile(r"\{@([a-z][a-z0-9_]*)\}")
 
 
 def expand(rx: str, lang: str | None = None, concepts: dict[str, Concept] | None = None,
@@ -519,12 +519,16 @@ def _read(path: Path) -> tuple[bytes, Any]:
     try:
         raw = path.read_bytes()
         data = _parse_yaml(raw)
-    except yaml.YAMLError as err:
-        raise PatternError(f"{path}: not valid YAML: {err}") from err
     except UnicodeDecodeError as err:
         raise PatternError(f"{path}: not UTF-8 text: {err}") from err
     except OSError as err:
         raise PatternError(f"{path}: cannot read: {err}") from err
+    except Exception as err:
+        import yaml  # imported by the parse that failed: a start served by the cache never imports it
+
+        if isinstance(err, yaml.YAMLError):
+            raise PatternError(f"{path}: not valid YAML: {err}") from err
+        raise
     return raw, data
 
 

@@ -5,8 +5,10 @@ the command line and the Python API call the same object.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from ..errors import InputError, UsageError
 from ..model import Document, Finding, Protection, Report
 from .detect import detect
 from .extract import extract_bytes, extract_path
-from .normalize import NormText, is_cjk, normalize
+from .normalize import NormText, count_cjk, normalize
 from .patterns import Pattern, library
 from .segment import Sentence, split_sentences
 
@@ -54,11 +56,14 @@ class ScanContext:
             yield from piece.statements()
 
 
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
 def detect_language(text: str) -> str:
     """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
     sample = text[:20000]
-    cjk = sum(1 for c in sample if is_cjk(c))
-    latin = sum(1 for c in sample if c.isascii() and c.isalpha())
+    cjk = count_cjk(sample)
+    latin = len(_LATIN_LETTER.findall(sample))
     return "zh" if cjk and cjk * 3 >= latin * 0.5 else "en"
 
 
@@ -121,7 +126,7 @@ class Scanner:
         context: list[ScanPiece] = []
         for a, b in pieces:
             norm = normalize(original[a:b] if (a, b) != (0, len(original)) else original)
-            if sum(1 for c in norm.text if c.isalnum()) >= 10:
+            if next(islice((c for c in norm.text if c.isalnum()), 9, None), None) is not None:  # 10 or more
                 readable = True
             elif len(pieces) > 1:
                 continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -53,10 +54,29 @@ def cache_path() -> Path | None:
 
 def yaml_path() -> Path | None:
     """``<cache dir>/terms-scan/yaml-<PyYAML version>-py<major.minor>.bin`` (None: caching is off)."""
+    d = _cache_dir()
+    return None if d is None else d / f"yaml-{_yaml_version()}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
+
+
+@functools.lru_cache(maxsize=1)
+def _yaml_version() -> str:
+    """PyYAML's version, read from its ``__init__.py`` without importing it (the import is ~10 ms
+    of a start whose YAML all comes from this cache)."""
+    import importlib.util
+
+    loaded = sys.modules.get("yaml")
+    if loaded is not None:
+        return str(loaded.__version__)
+    with contextlib.suppress(Exception):
+        spec = importlib.util.find_spec("yaml")
+        if spec is not None and spec.origin:
+            head = Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+            m = regex.search(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", head, regex.M)
+            if m:
+                return m.group(1)
     import yaml
 
-    d = _cache_dir()
-    return None if d is None else d / f"yaml-{yaml.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}.bin"
+    return str(yaml.__version__)
 
 
 class Store:
@@ -161,6 +181,7 @@ _yaml: Store | None = None
 
 _ENV = ("TERMS_SCAN_NO_CACHE", "TERMS_SCAN_NO_REGEX_CACHE", "TERMS_SCAN_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
 _default_env: tuple[str | None, ...] = ()
+_yaml_env: tuple[str | None, ...] = ()
 
 
 def default_cache() -> RegexCache:
@@ -181,10 +202,10 @@ def cached_compile(source: str, flags: int = 0) -> regex.Pattern[str]:
 def yaml_store() -> Store:
     """Parsed YAML files (the pattern library, the catalogs), keyed by the SHA-256 of their
     bytes, as marshal bytes."""
-    global _yaml
-    path = yaml_path()
-    if _yaml is None or _yaml.path != path:
-        _yaml = Store(path)
+    global _yaml, _yaml_env
+    env = tuple(os.environ.get(k) for k in _ENV)
+    if _yaml is None or env != _yaml_env:
+        _yaml, _yaml_env = Store(yaml_path()), env
     return _yaml
 
 
@@ -194,8 +215,6 @@ def load_yaml(raw: bytes | str) -> Any:
     pattern files and the message catalogs, and PyYAML's pure-Python parser takes ~0.1 s for
     the catalogs alone. Data marshal cannot keep (dates…) is parsed every time. Raises
     ``yaml.YAMLError`` and ``UnicodeDecodeError`` as ``yaml.safe_load`` would."""
-    import yaml
-
     data_bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
     store = yaml_store()
     key = hashlib.sha256(data_bytes).hexdigest()[:40]
@@ -203,6 +222,8 @@ def load_yaml(raw: bytes | str) -> Any:
     if isinstance(cached, bytes):
         with contextlib.suppress(Exception):
             return marshal.loads(cached)
+    import yaml  # only on a miss: a start served by the cache never imports PyYAML
+
     text = raw if isinstance(raw, str) else raw.decode("utf-8")
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     with contextlib.suppress(ValueError):  # not plain data: parsed every time

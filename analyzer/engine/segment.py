@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import regex
 
-_HEADING = regex.compile(
+from .rxcache import cached_compile
+
+_HEADING = cached_compile(
     r"""^\s*(?:\#{1,6}\s+\S
     | 第[一二三四五六七八九十百零〇\d]+[条章节部分款]
     | [一二三四五六七八九十]+[、.．]
@@ -25,18 +27,18 @@ _HEADING = regex.compile(
     )""",
     regex.X | regex.I,
 )
-_NUMBERING = regex.compile(r"^[#*\s]*(?:(?:section|article|clause)\s+)?(?:[\dIVXivx]{1,4}(?:\.\d{1,3})*[.、)]?\s*)?", regex.I)
+_NUMBERING = cached_compile(r"^[#*\s]*(?:(?:section|article|clause)\s+)?(?:[\dIVXivx]{1,4}(?:\.\d{1,3})*[.、)]?\s*)?", regex.I)
 # A line that says who may or must do what is a clause, even when it is short and numbered.
-_CLAUSE_VERB = regex.compile(r"有权|应当|必须|不得|可以|须(?!知)|即?视为|即代表|即表示|即构成|不保证|不承担任何|保留[^，。]{0,8}权利"
+_CLAUSE_VERB = cached_compile(r"有权|应当|必须|不得|可以|须(?!知)|即?视为|即代表|即表示|即构成|不保证|不承担任何|保留[^，。]{0,8}权利"
                              r"|\b(?:may|will|shall|must|agree|by\s+(?:using|accessing|clicking|signing))\b", regex.I)
 # A numbered line that states something is a clause, not a title: it has a comma, colon or
 # enumeration inside, a value ("50元", "10天"), or a word that binds or conditions
 # ("2. 激活需充值50元，到账后套餐生效", "5. 无合约期，可随时注销").
-_STATEMENT = regex.compile(
+_STATEMENT = cached_compile(
     r"[,，;；:：](?=\s*\S)|\d\s*(?:元|块|个月|月|天|日|年|G|GB|M|%|分钟|小时)"
     r"|需(?!知)|须(?!知)|应当?|请|将|会(?!员)|可以|可随时|未|即|按照?|收取|支付|缴纳|充值|不得|不支持|不可(?!抗力)|不能|不予"
     r"|\b(?:is|are|will|can|cannot|applies|apply|renews|charged|billed|not)\b", regex.I)
-_CN_NUMBERING = regex.compile(
+_CN_NUMBERING = cached_compile(
     r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节部分款]|[一二三四五六七八九十]+[、.．]"
     r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}(?:\.\d{1,2}){0,3}[.、]?)\s*")
 _ABBREV = {
@@ -48,24 +50,24 @@ _ABBREV = {
     # legal citations: "9 U.S.C. § 1", "Cal. Civ. Proc. Code", "47 C.F.R.", "ch. 5", "Stat."
     "u.s.c", "u.s.a", "c.f.r", "e.u", "cal", "civ", "proc", "stat", "ch", "vol", "rev", "ann", "ave",
 }
-_RUNIN_LABEL = regex.compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
+_RUNIN_LABEL = cached_compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
 _CJK_END = "。！？；!?;"
 # a full stop with no space after it, between a lower-case word and a capitalised one
 # ("…without notice.If your subscription…"): a sentence end lost in copying, not a domain name
-_GLUED_STOP = regex.compile(r"[a-z]{2}\.(?=[A-Z][a-z]{1,12}\s)")
-_NUMBER_TOKEN = regex.compile(r"\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6}")  # "1.", "2.3.", "a.", "iv."
+_GLUED_STOP = cached_compile(r"[a-z]{2}\.(?=[A-Z][a-z]{1,12}\s)")
+_NUMBER_TOKEN = cached_compile(r"\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6}")  # "1.", "2.3.", "a.", "iv."
 # A line that is a value, not a title: "12 个月", "39元/月", "70G", "24 months", "$10/mo".
-_VALUE_LINE = regex.compile(
+_VALUE_LINE = cached_compile(
     r"^[\s*_]*(?:[¥￥$€£]\s?\d|(?:\$\{[^}]{1,40}\}|_{2,})\s*(?:个\s*月|元|G|GB|天|日|年|月|%)|(?:前|首|第)?[\d零〇一二两三四五六七八九十百千万]+(?:\.\d+)?\s*(?:-|~|至|到)?\s*[\d一二三四五六七八九十]*\s*"
     r"(?:个\s*月|个自然月|年|月|天|日|元|块|G|GB|M|MB|T|TB|%|‰|分钟|小时|次|months?\b|years?\b|days?\b|GB\b))"
     r"|^[\s*_]*(?:无|不限|免费|不退|可退|不可退|有|是|否|none|yes|no|free|n/a)[\s*_。.]*$",
     regex.I,
 )
-_CELL_SEP = regex.compile(r"\s*\|\s*")
-_SEPARATOR_CELL = regex.compile(r":?-{2,}:?")
+_CELL_SEP = cached_compile(r"\s*\|\s*")
+_SEPARATOR_CELL = cached_compile(r":?-{2,}:?")
 # a plain run-in title: numbered ("1. Minimum term."), or of two words or more ("Cancellation
 # Fee."); a one-word answer ("Yes.") is a sentence
-_PLAIN_RUNIN = regex.compile(r"^\s*(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z])[.)]\s+(?P<t>[A-Z][A-Za-z'’&/ -]{1,40})"
+_PLAIN_RUNIN = cached_compile(r"^\s*(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z])[.)]\s+(?P<t>[A-Z][A-Za-z'’&/ -]{1,40})"
                              r"|(?P<t>(?!(?:Yes|No|Note|Okay|OK|Thanks?|Sorry)\b)[A-Z][A-Za-z'’&/-]*(?:\s+[A-Za-z'’&/-]+){1,4}))\.$")
 _LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
 _VALUE_MAX = 80
@@ -220,7 +222,7 @@ def _heading(text: str, spans: list[tuple[int, int]], setext: set[int], n_span: 
     return is_heading, label
 
 
-_SETEXT = regex.compile(r"={3,}|-{3,}")
+_SETEXT = cached_compile(r"={3,}|-{3,}")
 MAX_SENTENCE = 2000  # characters: no clause is longer; a longer run is cut at a pause
 _PAUSE = set("，,；;、：: ）)")
 

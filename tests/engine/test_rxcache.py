@@ -125,3 +125,27 @@ def test_catalogs_and_claims_come_from_the_yaml_cache_the_same(tmp_path, monkeyp
     assert rxcache.Store(rxcache.yaml_path()).get(key) is not None
     dated = "when: 2026-12-06\n"   # a date marshal cannot keep: parsed every time, never cached
     assert rxcache.load_yaml(dated) == yaml.safe_load(dated)
+
+
+def test_a_start_served_by_the_caches_does_not_import_pyyaml(tmp_path):
+    """PyYAML's import is ~10 ms of a cold start (issue 12); when every pattern file and catalog
+    comes from the parsed-YAML cache it is not needed, and a wrong file is still reported."""
+    code = ("import sys, analyzer; r = analyzer.scan('本卡合约期12个月，提前解约须支付违约金100元。'); "
+            "print(len(r.findings), 'yaml' in sys.modules)")
+    env = {"PATH": "/usr/bin:/bin", "TERMS_SCAN_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.split()[1] == "True"        # parsed and kept
+    assert second.stdout.split() == [first.stdout.split()[0], "False"]
+
+
+def test_invalid_yaml_is_still_a_pattern_error_naming_the_file(tmp_path):
+    import pytest
+
+    from analyzer.engine import patterns
+    from analyzer.errors import PatternError
+
+    bad = tmp_path / "zh-bad.yaml"
+    bad.write_text("id: zh-bad\nmatch: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PatternError, match="zh-bad.yaml: not valid YAML"):
+        patterns._read(bad)
