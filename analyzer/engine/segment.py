@@ -37,7 +37,11 @@ _CLAUSE_VERB = cached_compile(r"有权|应当|必须|不得|可以|须(?!知)|�
 _STATEMENT = cached_compile(
     r"[,，;；:：](?=\s*\S)|\d\s*(?:元|块|个月|月|天|日|年|G|GB|M|%|分钟|小时)"
     r"|需(?!知)|须(?!知)|应当?|请|将|会(?!员)|可以|可随时|未|即|按照?|收取|支付|缴纳|充值|不得|不支持|不可(?!抗力)|不能|不予"
-    r"|\b(?:is|are|will|can|cannot|applies|apply|renews|charged|billed|not)\b", regex.I)
+    r"|\b(?:is|are|will|can|cannot|applies|apply|renews|charged|billed|not)\b"
+    # an English sentence with a negated or auxiliary verb, or one of the verbs of lapsing value,
+    # is a clause however short ("Unused allowances don't roll over.", "Credit expires after 90 days.")
+    r"|n['’]t\b|\b(?:do|does|did|has|have|had|must|shall|may|should|would|could|expires?|expired|lapses?|lapsed"
+    r"|(?:roll|rolls|rolled|carry|carries|carried)\s+over)\b", regex.I)
 _CN_NUMBERING = cached_compile(
     r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节部分款]|[一二三四五六七八九十]+[、.．]"
     r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}(?:\.\d{1,2}){0,3}[.、]?)\s*")

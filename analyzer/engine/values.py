@@ -38,7 +38,9 @@ _WORDS = "|".join(sorted((regex.escape(w) for w in _WORD_NUM), key=len, reverse=
 # words optionally followed by the digits in brackets: "sixty (60)", "one (1)".
 _NUM = (
     rf"(?:(?:\b(?P<w>{_WORDS})\b\s*)?\((?P<pd>\d+)\)"
-    rf"|(?<![\d.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    # not the rest of a number ("1,000", "2.5"); after a comma that ends a phrase it is a number
+    # (the Chinese "，" is a "," once normalized: "参加活动，1年合约期")
+    rf"|(?<!\d)(?<!\d[.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<c>[{CN_NUM_CHARS}]+)"
     rf"|\b(?P<w2>{_WORDS})\b)"
 )

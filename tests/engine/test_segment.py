@@ -207,3 +207,16 @@ def test_a_run_in_label_is_not_a_finding():
     r = analyzer.scan("1. Minimum term. Your broadband service has a minimum term of 18 months starting on the activation date.")
     assert [f.evidence for f in r.findings if f.category == "lock_in"] == [
         "Your broadband service has a minimum term of 18 months starting on the activation date."]
+
+
+def test_a_short_sentence_with_a_negated_or_lapsing_verb_is_no_run_in_title():
+    """"Unused allowances don't roll over." followed by more text on its line was read as a run-in
+    title ("Late Fees.") and never matched (issue 8)."""
+    from analyzer.engine.normalize import normalize
+
+    def headings(text: str) -> list[tuple[str, bool]]:
+        return [(s.text, s.heading) for s in split_sentences(normalize(text).text)]
+
+    assert headings("Unused allowances don't roll over. Any data left is lost.")[0] == ("Unused allowances don't roll over.", False)
+    assert headings("Bonus credit expires. It cannot be refunded.")[0][1] is False
+    assert headings("Late Fees. You will pay a late fee of $5.")[0] == ("Late Fees.", True)

@@ -299,3 +299,14 @@ def test_an_australian_club_s_dollars_are_aud():
     assert dollar_currency("Club Pty Ltd. Fees are debited fortnightly: $29.95 a fortnight.") == "AUD"
     assert dollar_currency("Our Adelaide club, South Australia. $29.95 a week.") == "AUD"
     assert dollar_currency("Membership is $29.95 a month, billed in California.") == "USD"
+
+
+def test_a_number_right_after_a_chinese_comma_is_read():
+    """The normalizer turns "，" into ","; a number right after it was taken for the digits after a
+    thousands separator and dropped: "参加优惠活动，1年合约期" had no months (issue 8, values)."""
+    from analyzer.engine.values import candidates
+
+    got = {(v.key, v.value) for v in candidates("用户参加优惠活动,1年合约期到期后恢复原资费")}
+    assert ("months", 12) in got
+    assert [(v.key, v.value) for v in candidates("违约金为1,000元")][:1] == [("amount", 1000)]
+    assert not any(v.value in (2, 3.2) for v in candidates("see section 3.2 below"))
