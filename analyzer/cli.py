@@ -142,10 +142,12 @@ def scan(
     inputs = tuple((paths or []) + ([offer_file] if offer_file else []))
     _check_output(format, output, inputs)
     offer = _read_offer(offer, offer_file)
-    from .engine import extract  # noqa: F401 - the reader's modules, before the scanner's thread imports its own
+    from .engine import extract
     from .procs import Background
 
-    scanner = Background(lambda: _scanner(tuple(str(p) for p in patterns)))  # while the document is read
+    extract.prepare(paths or [])  # the reader's own imports, before the scanner's thread starts its own
+    scanner = Background(lambda: _scanner(tuple(str(p) for p in patterns)),  # while the document is read
+                         then=lambda built, stop: built.warm(stop))
     doc = _read_document(paths, kind_v)
     # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
     report = scanner.result().scan_document(doc, lang_v, budget=time_limit)

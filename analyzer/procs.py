@@ -8,6 +8,7 @@ dies (``PR_SET_PDEATHSIG``); elsewhere a daemon thread notices the new parent id
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -170,24 +171,30 @@ def die_with_parent(poll: float = 1.0) -> None:
 
 
 class Background:
-    """``fn()`` run in a thread while the caller goes on; ``result()`` waits for it and returns
-    its value or raises its exception in the caller.
+    """``fn()`` run in a thread while the caller goes on; ``result()`` waits for its value and
+    returns it, or raises its exception in the caller.
 
     A cold ``terms-scan FILE.pdf`` builds its pattern library (Python: imports, ~400 pattern
     files) while PDFium reads the pages (C code that lets go of the GIL): on two cores the two
     overlap. The GIL is handed over every ``switch`` seconds meanwhile (Python's default, 5 ms,
     would keep the reading thread waiting after each call into PDFium) and set back by
-    ``result()``."""
+    ``result()``.
 
-    def __init__(self, fn: Callable[[], Any], switch: float = 0.0002) -> None:
-        self._fn = fn
+    ``then(value, stop)``, when given, goes on in the same thread after the value is ready (work
+    that only saves time later, such as compiling regexes the scan will need) until ``stop`` is
+    set: ``result()`` sets it, so that it never competes with the caller's own work."""
+
+    def __init__(self, fn: Callable[[], Any], switch: float = 0.0002,
+                 then: Callable[[Any, threading.Event], None] | None = None) -> None:
+        self._fn, self._then = fn, then
         self._value: Any = None
         self._error: BaseException | None = None
+        self._ready, self._stop = threading.Event(), threading.Event()
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch, switch))
         self._thread = threading.Thread(target=self._run, name="terms-scan-background")
         with _background_lock:
-            _background.append(self._thread)
+            _background.append(self)
         self._thread.start()
 
     def _run(self) -> None:
@@ -195,19 +202,31 @@ class Background:
             self._value = self._fn()
         except BaseException as err:  # handed to the caller by result()
             self._error = err
+            return
+        finally:
+            self._ready.set()
+        if self._then is not None:
+            with contextlib.suppress(Exception):  # only ever a saving: the caller does the work itself
+                self._then(self._value, self._stop)
 
     def result(self) -> Any:
-        self._thread.join()
-        with _background_lock:
-            if self._thread in _background:
-                _background.remove(self._thread)
+        self._ready.wait()
+        self.stop()
         sys.setswitchinterval(self._switch)
         if self._error is not None:
             raise self._error
         return self._value
 
+    def stop(self) -> None:
+        """Ask ``then`` to stop, and wait for the thread to end."""
+        self._stop.set()
+        self._thread.join()
+        with _background_lock:
+            if self in _background:
+                _background.remove(self)
 
-_background: list[threading.Thread] = []
+
+_background: list[Background] = []
 _background_lock = threading.Lock()
 
 
@@ -215,6 +234,6 @@ def settle() -> None:
     """Wait for the Background threads: a process forked while one of them holds a lock (an
     import's, a cache's) would wait for it forever. Called before any pool starts."""
     with _background_lock:
-        running = [t for t in _background if t is not threading.current_thread()]
-    for t in running:
-        t.join()
+        running = [b for b in _background if b._thread is not threading.current_thread()]
+    for b in running:
+        b.stop()

@@ -153,3 +153,26 @@ def test_no_pool_starts_while_a_background_thread_runs():
     first = next(results)
     assert done, "a worker answered while the background thread was still running"
     assert dict([first, *results]) == {0: 1, 1: 4, 2: 16} and job.result() == "built"
+
+
+def test_background_then_runs_after_the_value_and_stops_when_the_result_is_taken():
+    """The library's thread goes on compiling regexes while the PDF is read (issue 12); taking
+    the result stops it, so it never competes with the scan itself."""
+    import threading
+
+    from analyzer.procs import Background
+
+    ticks: list[int] = []
+    go = threading.Event()
+
+    def then(value: int, stop: threading.Event) -> None:
+        go.set()
+        while not stop.is_set():
+            ticks.append(value)
+            stop.wait(0.001)
+
+    job = Background(lambda: 7, then=then)
+    go.wait(5)
+    assert job.result() == 7
+    n = len(ticks)
+    assert n > 0 and not job._thread.is_alive() and len(ticks) == n   # stopped, and no more ticks

@@ -17,7 +17,7 @@ from ..model import Document, Finding, Protection, Report
 from .detect import detect
 from .extract import extract_bytes, extract_path
 from .normalize import NormText, count_cjk, normalize
-from .patterns import Pattern, library
+from .patterns import LazyRegex, Pattern, library
 from .segment import Sentence, split_sentences
 
 
@@ -73,6 +73,20 @@ class Scanner:
     def __init__(self, extra_pattern_dirs: tuple[str, ...] = ()) -> None:
         self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
         self.patterns_version = _library_version(self.patterns)
+
+    def warm(self, stop: Any, langs: tuple[str, ...] = ("zh", "en")) -> None:
+        """Compile the regexes the scan will need (from the regex cache: ~35 µs each, ~40 ms a
+        language), Chinese first, until ``stop`` (a threading.Event) is set: the idle time of
+        the library's thread while PDFium is still reading a PDF."""
+        for lang in langs:
+            for p in self.patterns:
+                if p.lang != lang:
+                    continue
+                for rx in (*(p.match_parts or (p.match,)), *p.require, p.exclude, p.protection, p.cue, p.value_anchor, *p.context):
+                    if stop.is_set():
+                        return
+                    if isinstance(rx, LazyRegex):
+                        rx.compiled()
 
     def scan_path(self, path: str | Path, lang: str | None = None, kind: str | None = None) -> Report:
         return self.scan_document(extract_path(Path(path), kind), lang)
