@@ -3,6 +3,7 @@ minimum or charge, the currency, the product bought, and the small helpers that 
 clauses (``Facts``)."""
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -279,6 +280,7 @@ _PRODUCT_SIGNS = {
 }
 
 
+@functools.lru_cache(maxsize=1)  # asked for by several parts of the advice of one report (one text kept)
 def _product(text: str) -> str:
     """What is bought, for the words the advice uses: "mobile" (a phone line or data card),
     "broadband", "membership" (gym, course, prepaid card), "subscription" (an app or service

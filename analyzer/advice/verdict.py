@@ -46,6 +46,8 @@ def _excerpt(F: Facts) -> bool:
     """Is the text a short excerpt (a pasted clause or two) rather than a whole agreement?"""
     text = F.text
     n = len(text.strip())
+    if n >= max(MIN_CHARS, MIN_CHARS_ZH):
+        return False  # long enough in any script (no need to count its Chinese characters)
     cjk = len(_HAN.findall(text))
     return n < (MIN_CHARS_ZH if cjk * 2 > n else MIN_CHARS)
 
@@ -59,7 +61,12 @@ def _assessable(F: Facts) -> tuple[bool, Text]:
         return True, {}  # a pasted excerpt with findings: judged on what it says (see verdict)
     if not F.findings and not F.protections:
         return False, msg("verdict.no_clauses")
-    if len(set(m.group(0).lower() for m in _AGREEMENT_WORDS.finditer(text))) < 2:
+    words: set[str] = set()
+    for m in _AGREEMENT_WORDS.finditer(text):
+        words.add(m.group(0).lower())
+        if len(words) >= 2:
+            break
+    if len(words) < 2:
         return False, msg("verdict.not_agreement")
     return True, {}
 
