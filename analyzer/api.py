@@ -68,12 +68,7 @@ def _warm(scanner: Scanner, langs: Iterable[str]) -> None:
     todo = set(langs) - done
     if not todo:
         return
-    for p in scanner.patterns:
-        if p.lang in todo:
-            for rx in (p.match, p.exclude, p.protection, p.value_anchor, *p.require, *p.context):
-                compiled = getattr(rx, "compiled", None)  # a LazyRegex; a compiled regex has none
-                if callable(compiled):
-                    compiled()
+    scanner.warm(langs=sorted(todo))
     done |= todo
 
 

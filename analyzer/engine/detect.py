@@ -395,7 +395,7 @@ def _table_cells(sentences: list[Sentence], patterns: tuple[Pattern, ...], scrip
             if p.lang not in scripts:
                 continue
             try:
-                m = p.match.search(s.cells, timeout=TIMEOUT)
+                m = p.finder(s.cells).search(0, timeout=TIMEOUT)
                 if m is None:
                     continue
                 ok, is_prot, conf, why = explain(p, cells, m.start(), m.end())

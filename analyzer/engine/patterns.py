@@ -114,6 +114,13 @@ class Pattern:
     def full_id(self) -> str:
         return f"{self.category}/{self.id}"
 
+    def regexes(self) -> tuple[Any, ...]:
+        """Every regex the detector runs for this pattern (``match`` as it is searched: by its
+        alternatives), for compiling them ahead."""
+        fields = (*(self.match_parts or (self.match,)), *self.require, self.exclude, self.protection,
+                  self.cue, self.value_anchor, *self.context)
+        return tuple(rx for rx in fields if rx is not None)
+
     def finder(self, text: str) -> MatchFinder:
         """A search for this pattern's ``match`` in ``text`` (see MatchFinder)."""
         return MatchFinder(self.match_parts or (self.match,), text)

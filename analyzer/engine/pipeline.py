@@ -6,11 +6,11 @@ the command line and the Python API call the same object.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..model import Document, Finding, Protection, Report
@@ -19,6 +19,9 @@ from .extract import extract_bytes, extract_path
 from .normalize import NormText, count_cjk, normalize
 from .patterns import LazyRegex, Pattern, library
 from .segment import Sentence, split_sentences
+
+if TYPE_CHECKING:
+    import threading
 
 
 @dataclass(frozen=True)
@@ -74,16 +77,17 @@ class Scanner:
         self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
         self.patterns_version = _library_version(self.patterns)
 
-    def warm(self, stop: Any, langs: tuple[str, ...] = ("zh", "en")) -> None:
-        """Compile the regexes the scan will need (from the regex cache: ~35 µs each, ~40 ms a
-        language), Chinese first, until ``stop`` (a threading.Event) is set: the idle time of
-        the library's thread while PDFium is still reading a PDF."""
+    def warm(self, stop: threading.Event | None = None, langs: Iterable[str] = ("zh", "en")) -> None:
+        """Compile the regexes of the patterns of ``langs`` now, in that order (from the regex
+        cache: ~35 µs each, ~40 ms a language), until ``stop`` is set. The command line does it
+        in the library's thread while PDFium still reads a PDF; the notebook API once per
+        scanner, so that later scans compile nothing (see ``patterns.LazyRegex``)."""
         for lang in langs:
             for p in self.patterns:
                 if p.lang != lang:
                     continue
-                for rx in (*(p.match_parts or (p.match,)), *p.require, p.exclude, p.protection, p.cue, p.value_anchor, *p.context):
-                    if stop.is_set():
+                for rx in p.regexes():
+                    if stop is not None and stop.is_set():
                         return
                     if isinstance(rx, LazyRegex):
                         rx.compiled()

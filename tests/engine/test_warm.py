@@ -14,9 +14,7 @@ def _lazies(scanner: Scanner, lang: str) -> list[LazyRegex]:
     out = []
     for p in scanner.patterns:
         if p.lang == lang:
-            for rx in (*(p.match_parts or (p.match,)), *p.require, p.exclude, p.protection, p.cue, p.value_anchor, *p.context):
-                if isinstance(rx, LazyRegex):
-                    out.append(rx)
+            out += [rx for rx in p.regexes() if isinstance(rx, LazyRegex)]
     return out
 
 
