@@ -26,8 +26,9 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import regex
 from regex import _regex as _regex_core
@@ -175,23 +176,26 @@ class RegexCache(Store):
         return rx
 
 
-_default: RegexCache | None = None
-_yaml: Store | None = None
-
-
+# the settings a cache's path depends on (a test may change them between scans)
 _ENV = ("TERMS_SCAN_NO_CACHE", "TERMS_SCAN_NO_REGEX_CACHE", "TERMS_SCAN_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
-_default_env: tuple[str | None, ...] = ()
-_yaml_env: tuple[str | None, ...] = ()
+_stores: dict[str, tuple[tuple[str | None, ...], Any]] = {}
+_S = TypeVar("_S", bound="Store")
+
+
+def _current(name: str, make: Callable[[], _S]) -> _S:
+    """The store ``name`` for the current settings: made again only when they change (a path is
+    asked for every regex and every YAML file, and working it out costs more than the lookup)."""
+    env = tuple(os.environ.get(k) for k in _ENV)
+    held = _stores.get(name)
+    if held is None or held[0] != env:
+        held = _stores[name] = (env, make())
+    store: _S = held[1]
+    return store
 
 
 def default_cache() -> RegexCache:
-    """The regex cache of the current settings (a test may change them between scans); the
-    path is worked out again only when they change (it is asked for every regex)."""
-    global _default, _default_env
-    env = tuple(os.environ.get(k) for k in _ENV)
-    if _default is None or env != _default_env:
-        _default, _default_env = RegexCache(cache_path()), env
-    return _default
+    """The compiled-regex cache of the current settings."""
+    return _current("regex", lambda: RegexCache(cache_path()))
 
 
 def cached_compile(source: str, flags: int = 0) -> regex.Pattern[str]:
@@ -202,11 +206,7 @@ def cached_compile(source: str, flags: int = 0) -> regex.Pattern[str]:
 def yaml_store() -> Store:
     """Parsed YAML files (the pattern library, the catalogs), keyed by the SHA-256 of their
     bytes, as marshal bytes."""
-    global _yaml, _yaml_env
-    env = tuple(os.environ.get(k) for k in _ENV)
-    if _yaml is None or env != _yaml_env:
-        _yaml, _yaml_env = Store(yaml_path()), env
-    return _yaml
+    return _current("yaml", lambda: Store(yaml_path()))
 
 
 def load_yaml(raw: bytes | str) -> Any:
