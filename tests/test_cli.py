@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -414,8 +415,12 @@ def test_shell_completion(run_cli):
     assert complete("terms-scan agr", 1) == []  # a file: the shell's own completion
     assert "--format" in complete("terms-scan x.txt --fo", 2)
     assert "--db" in complete("terms-scan history --d", 2)
-    script = run_cli("--show-completion", "bash")
-    assert script.returncode == 0 and b"_TERMS_SCAN_COMPLETE" in script.stdout
+    # --show-completion names the shell it runs under (found among its parent processes): run it
+    # from bash, as a user would, not straight from pytest (under a pytest-xdist worker started by
+    # another program than a shell it found none: "Shell  not supported")
+    script = subprocess.run(["bash", "-c", f'"{sys.executable}" -m analyzer.cli --show-completion'],
+                            capture_output=True, timeout=120)
+    assert script.returncode == 0 and b"_TERMS_SCAN_COMPLETE" in script.stdout, script.stderr
 
 
 def test_several_files_are_scanned_one_by_one_and_a_bad_one_does_not_stop_the_batch(run_cli, tmp_path):

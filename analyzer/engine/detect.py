@@ -85,6 +85,8 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
         why.append((p.labels[i + 1] if i + 1 < len(p.labels) else f"require[{i}]", m.group()))
     if p.exclude is not None and _near(p.exclude, p, s, start, end):
         return False, False, 0.0, ()
+    if p.exclude_whole is not None and p.exclude_whole.search(s.text, timeout=TIMEOUT):
+        return False, False, 0.0, ()
     if p.protection is not None and _near(p.protection, p, s, start, end):
         return True, True, p.confidence, tuple(why)
     if p.cue is not None:
@@ -451,10 +453,12 @@ _PREFERRED_PERIOD = {"installment_credit": "month", "minimum_spend": "month"}
 
 def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mod.Value]) -> dict[str, Any]:
     anchor, forward = (start - s.start, end - s.start), False
-    if p.value_anchor is not None:
-        a = p.value_anchor.search(s.text, timeout=TIMEOUT)
-        if a is not None:
-            anchor, forward = a.span(), True
+    if p.value_anchor is not None:  # the first anchor of the list that the sentence states
+        for rx in p.value_anchor_parts or (p.value_anchor,):
+            a = rx.search(s.text, timeout=TIMEOUT)
+            if a is not None:
+                anchor, forward = a.span(), True
+                break
     keys = p.values + tuple(k for k in CATEGORY_VALUES.get(p.category, ()) if k not in p.values)
     vals = values_mod.pick(s.text, keys, anchor, found, forward)
     want = _PREFERRED_PERIOD.get(p.category)

@@ -26,7 +26,8 @@ Schema (fields not listed are an error)::
     confidence: 0.85               # 0..1, how sure a match is (not how bad: that is severity)
     values: [amount, months, ...]  # value keys to extract from the sentence
     value_anchor: [regex, ...]     # take values nearest to this in the sentence (e.g. the
-                                   #   price after the promotion), else nearest to the match
+                                   #   price after the promotion), else nearest to the match;
+                                   #   in list order: the first that occurs in the sentence
     defaults: {period: once}       # filled in when the clause states the value but not this key
     set: {period: month}           # always part of the values (the match states it)
     explanation: {zh: ..., en: ...}  # required
@@ -109,6 +110,11 @@ class Pattern:
     cue_name: str = ""
     # ``match`` alternative by alternative (see MatchFinder); empty: search ``match`` itself
     match_parts: tuple[regex.Pattern[str], ...] = ()
+    # a windowed pattern's ``exclude`` alternatives anchored at the start or end (a question,
+    # a heading, "^(?!.*…)"): tests of the whole sentence, searched there, not in the window
+    exclude_whole: regex.Pattern[str] | None = None
+    # ``value_anchor`` alternative by alternative, tried in order; empty: ``value_anchor`` itself
+    value_anchor_parts: tuple[regex.Pattern[str], ...] = ()
 
     @property
     def full_id(self) -> str:
@@ -117,8 +123,9 @@ class Pattern:
     def regexes(self) -> tuple[Any, ...]:
         """Every regex the detector runs for this pattern (``match`` as it is searched: by its
         alternatives), for compiling them ahead."""
-        fields = (*(self.match_parts or (self.match,)), *self.require, self.exclude, self.protection,
-                  self.cue, self.value_anchor, *self.context)
+        fields = (*(self.match_parts or (self.match,)), *self.require, self.exclude, self.exclude_whole,
+                  self.protection,
+                  self.cue, *(self.value_anchor_parts or (self.value_anchor,)), *self.context)
         return tuple(rx for rx in fields if rx is not None)
 
     def finder(self, text: str) -> MatchFinder:
@@ -370,6 +377,11 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
     rx = _pattern_regexes(path, data, concepts, mk)
     window, conf, severity, values, expl = _check_settings(path, data, cat)
     examples = _examples(path, data["examples"], lang)
+    whole: list[str] = []
+    if window is not None and rx.exclude:
+        expanded = _expand_all(path, "exclude", rx.exclude, lang_, concepts)
+        whole = [a for a, x in zip(rx.exclude, expanded, strict=True) if _anchored(x)]
+        rx.exclude = [a for a, x in zip(rx.exclude, expanded, strict=True) if not _anchored(x)]
     return Pattern(
         id=pid, category=cat, lang=lang, description=data["description"].strip(),
         match=mk("match", rx.match), require=rx.require,
@@ -385,7 +397,20 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
         # compiled when first searched (the joined ``match`` above validated them)
         match_parts=tuple(mk(f"match[{i}]", [a], now=False) for i, a in enumerate(rx.match))
         if len(rx.match) > 1 else (),
+        exclude_whole=mk("exclude_whole", whole) if whole else None,
+        value_anchor_parts=tuple(mk(f"value_anchor[{i}]", [a], now=False) for i, a in enumerate(rx.value_anchor))
+        if len(rx.value_anchor) > 1 else (),
     )
+
+
+_CLASS_OR_ESCAPE = regex.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]")
+_ANCHOR = regex.compile(r"[$^]|\\[AZ]")
+
+
+def _anchored(rx: str) -> bool:
+    """Does a regex anchor at the start or end of the searched text (outside character classes)?"""
+    bare = _CLASS_OR_ESCAPE.sub(lambda m: m.group() if m.group() in ("\\A", "\\Z") else "", rx)
+    return _ANCHOR.search(bare) is not None
 
 
 def _check_header(path: Path, data: Any) -> tuple[str, str, str]:

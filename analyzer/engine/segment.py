@@ -53,6 +53,8 @@ _ABBREV = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     # legal citations: "9 U.S.C. § 1", "Cal. Civ. Proc. Code", "47 C.F.R.", "ch. 5", "Stat."
     "u.s.c", "u.s.a", "c.f.r", "e.u", "cal", "civ", "proc", "stat", "ch", "vol", "rev", "ann", "ave",
+    # currencies written before the amount: "Rs. 500", "KShs. 20"
+    "rs", "kshs", "ksh", "shs",
 }
 _RUNIN_LABEL = cached_compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
 _CJK_END = "。！？；!?;"

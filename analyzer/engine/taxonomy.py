@@ -85,20 +85,20 @@ VALUE_KEYS = ("amount", "currency", "period", "months", "days", "percent", "data
 # the clause states, whichever pattern fired.
 CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "minimum_spend": ("amount", "currency", "period"),
-    "lock_in": ("months",),
-    "early_termination_fee": ("amount", "currency", "period", "percent", "formula"),
-    "activation_definition": ("days",),
-    "refund_restriction": ("amount", "currency", "days", "percent"),
+    "lock_in": ("months", "days"),
+    "early_termination_fee": ("amount", "currency", "period", "percent", "formula", "months", "days"),
+    "activation_definition": ("days", "months", "amount", "currency", "period"),  # "首充50元", "within 30 days"
+    "refund_restriction": ("amount", "currency", "days", "percent", "months"),
     "installment_credit": ("amount", "currency", "period", "months"),
     "promo_price_expiry": ("months", "amount", "currency", "period", "days"),
     "auto_renewal": ("months", "days", "amount", "currency", "period"),
-    "data_cap_throttle": ("data_gb", "speed_kbps"),
+    "data_cap_throttle": ("data_gb", "speed_kbps", "amount", "currency", "period"),
     "directional_data": ("data_gb",),
-    "balance_expiry": ("days", "months"),
+    "balance_expiry": ("days", "months", "amount", "currency"),
     "suspension_recycling": ("days", "months"),
     "extra_fees": ("amount", "currency", "period", "percent"),
     "unilateral_change": ("days", "amount", "currency", "percent"),  # the notice period; a built-in rise
     "liability_limitation": ("amount", "currency", "months"),  # a cap: "$100", "fees paid in the 12 months before"
-    "dispute_resolution": ("days",),  # an opt-out or notice window
+    "dispute_resolution": ("days", "months"),  # an opt-out or notice window
     "unilateral_termination": ("days",),  # the notice given
 }

@@ -47,17 +47,25 @@ _NUM = (
 
 _CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD", "$": "USD",
                     "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "a$": "AUD",
-                    "aud": "AUD", "hk$": "HKD", "hkd": "HKD"}
+                    "aud": "AUD", "hk$": "HKD", "hkd": "HKD", "nz$": "NZD", "nzd": "NZD", "s$": "SGD",
+                    "sgd": "SGD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "₹": "INR", "rs": "INR",
+                    "inr": "INR", "kshs": "KES", "ksh": "KES", "kes": "KES", "₱": "PHP", "₦": "NGN",
+                    "ngn": "NGN", "rm": "MYR", "myr": "MYR", "zar": "ZAR", "r": "ZAR"}
 _CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
                     "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
                     "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
-                    "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY"}
+                    "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY", "rupees": "INR",
+                    "rand": "ZAR", "ringgit": "MYR", "naira": "NGN", "inr": "INR", "kes": "KES", "zar": "ZAR"}
 
 _AMOUNT = cached_compile(
-    rf"(?P<cur>us\$|hk\$|a\$|[$€£¥￥]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd)\b)\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆))"
+    # "R99.00" (rand) only with cents or two digits and more: "R2" is more often a name than money
+    rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
+    rf"|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d))\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
+    rf"|(?<![\w.$])(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:c)(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b))"
+    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
     rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
-    rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny)\b)",
+    rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira)\b)",
     regex.I,
 )
 _PERIOD_AFTER = cached_compile(
@@ -69,7 +77,10 @@ _PERIOD_AFTER = cached_compile(
 )
 _PERIOD_BEFORE = cached_compile(
     r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
-    r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$",
+    r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
+    # "an Annual Membership Fee of $49", "Access Fee (monthly, per receiver) $4.99": the fee's name says it
+    r"|(?:\b(?P<y>annual|yearly)|\b(?P<m>monthly))\s+(?:[a-z-]+\s+){0,3}?(?:fees?|charges?|dues|payments?|rates?)\b"
+    r"[^\d.;]{0,12}$|\((?:(?P<m>monthly)|(?P<y>annual|yearly))\b[^()\d]{0,30}\)\s*[:-]?\s*$",
     regex.I,
 )
 _MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b"
@@ -122,7 +133,8 @@ _DOLLAR_SIGNS = {
     "CAD": cached_compile(r"\bCanad(?:a|ian)\b|\bCRTC\b|\bCCTS\b|\bHST\b|\bQu[eé]bec\b|\bOntario\b|\bCAD\b|\bC\$|"
                          r"\bRogers\b|\bTelus\b|\bKoodo\b|\bFido\b|Bell (?:Canada|Mobility)|Freedom Mobile"),
     "HKD": cached_compile(r"\bHong Kong\b|\bHK\$|\bHKD\b|\bOFCA\b"),
-    "SGD": cached_compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b"),
+    "SGD": cached_compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b|\bSingtel\b|\bStarHub\b|\bM1 Limited\b|"
+                         r"\bCircles\.?Life\b|\.com\.sg\b|\bPte\.? Ltd\b"),
     "USD": cached_compile(r"\bUnited States\b|\bU\.S\.|\bUSA\b|\bFCC\b|\bFederal\b|\bUS\$|\bUSD\b|"
                          r"\b(?:California|Texas|New York|Florida|Illinois|Washington|Delaware)\b"),
 }
@@ -159,7 +171,7 @@ def _clean(x: float) -> int | float:
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
     if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
-        seg, pos = text[max(0, start - 24):start], 0  # "a minimum monthly fee of $8": 8 chars between
+        seg, pos = text[max(0, start - 48):start], 0  # "a minimum monthly fee of $8": 8 chars between
         while (x := _PERIOD_BEFORE.search(seg, pos, timeout=TIMEOUT)) is not None:
             m, pos = x, x.start() + 1
     if not m:
@@ -186,8 +198,10 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
             n = float(m.group("n").replace(",", ""))
-            sign = m.group("cur").lower()
+            sign = m.group("cur").lower().rstrip(".")
             cur = DOLLAR.get() if sign == "$" else _CURRENCY_PREFIX.get(sign, "USD")
+        elif m.group("cents"):
+            n, cur = float(m.group("cents")) / 100, DOLLAR.get()
         elif m.group("bare"):
             n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
         else:

@@ -105,6 +105,19 @@ def test_window_limits_the_scope():
     assert not run("合约期内的各项资费和优惠活动说明详见附件一，附件共有十二个月的明细。", p)[0]
 
 
+
+def test_anchored_exclusion_of_a_windowed_pattern_reads_the_whole_sentence():
+    # "^" and "$" in an exclusion are the sentence's ends, not the window's: a note's lead-in
+    # ("注：") and a closing "详见附件" far from the match still exclude it
+    p = pat("zh-wq", "lock_in", match=["不得办理"], window=8, exclude=[r"^\s*注[:：]", r"详见附件。?\s*$"])
+    assert run("协议期内不得办理降档和携号转网业务。", p)[0]
+    assert not run("注：本活动的参与用户在协议期内不得办理降档业务。", p)[0]
+    assert not run("协议期内不得办理降档和携号转网业务，具体的业务范围与办理条件详见附件。", p)[0]
+    # an unanchored exclusion still reads only the window
+    q = pat("zh-wx", "lock_in", match=["不得办理"], window=8, exclude=["欠费"])
+    assert run("协议期内不得办理降档和携号转网业务，欠费的处理另见第八条。", q)[0]
+
+
 def test_headings_are_not_findings():
     f, _ = run("第五条 违约金\n本协议的其他内容与资费无关。", ETF)
     assert f == []
@@ -377,3 +390,19 @@ def test_a_long_sentence_stating_two_terms_of_a_category_gives_two_findings(scan
     etf = [f for f in r.findings if f.category == "early_termination_fee"]
     assert len(etf) >= 2, [f.evidence for f in etf]
     assert len({f.evidence for f in etf}) == len(etf)  # each quotes its own part
+
+
+def test_every_value_key_of_the_category_is_read_whichever_pattern_fired():
+    # a lock-in counted in days (a monthly rolling plan's "30-day minimum term") keeps its days
+    lock = [f for f in scan("The minimum contract term is 30 days.").findings if f.category == "lock_in"]
+    assert lock and lock[0].values.get("days") == 30
+
+
+def test_value_anchors_are_tried_in_their_order():
+    # the specific anchor first, a general one as the fallback: the leftmost match of either must
+    # not win ("通用流量" comes first in the sentence, but the list asks for "定向流量" first)
+    p = pat("zh-va", "directional_data", match=["定向"], values=["data_gb"], value_anchor=["定向流量", "流量"])
+    found = run("套餐含通用流量30GB，另含定向流量50GB，仅限指定APP使用。", p)[0]
+    assert found and found[0].values.get("data_gb") == 50
+    found = run("套餐所含流量50GB均为定向，仅限指定APP使用。", p)[0]  # only the fallback occurs
+    assert found and found[0].values.get("data_gb") == 50

@@ -27,6 +27,11 @@ def test_english_sentences_and_abbreviations():
                    "Call Mr. Smith at 5 p.m. today.", "Prices in the U.S. vary."]
 
 
+def test_a_currency_written_before_the_amount_does_not_split():
+    assert sents("Each SIM swap costs Rs. 25 and is billed monthly. Reconnection is charged at KShs. 20 per day.") == [
+        "Each SIM swap costs Rs. 25 and is billed monthly.", "Reconnection is charged at KShs. 20 per day."]
+
+
 def test_decimal_numbers_do_not_split():
     assert sents("The fee is $9.99 per month and 0.5 GB is included.") == [
         "The fee is $9.99 per month and 0.5 GB is included."]

@@ -47,6 +47,38 @@ def test_amount_in_traditional_and_full_width():
     assert amount("違約金：叁拾元／月") == {"amount": 30, "currency": "CNY", "period": "month"}
 
 
+@pytest.mark.parametrize("text,want", [
+    ("a SIM replacement fee of Rs. 25", {"amount": 25, "currency": "INR"}),
+    ("₹199 per month", {"amount": 199, "currency": "INR", "period": "month"}),
+    ("at a fee of KShs. 20 per transaction", {"amount": 20, "currency": "KES"}),
+    ("a service fee of R1.00 per day", {"amount": 1, "currency": "ZAR", "period": "day"}),
+    ("R99 a month", {"amount": 99, "currency": "ZAR", "period": "month"}),
+    ("RM30 one-time", {"amount": 30, "currency": "MYR", "period": "once"}),
+    ("₱50 load", {"amount": 50, "currency": "PHP"}),
+    ("S$12.90 per month", {"amount": 12.9, "currency": "SGD", "period": "month"}),
+    ("NZ$15 a month", {"amount": 15, "currency": "NZD", "period": "month"}),
+    ("500 rupees", {"amount": 500, "currency": "INR"}),
+    ("charged at 20c p/MB", {"amount": 0.2, "currency": "USD"}),
+    ("an Annual Membership Fee of $49 will be charged", {"amount": 49, "currency": "USD", "period": "year"}),
+    ("Outlet Access Fee (monthly, per receiver) $4.99", {"amount": 4.99, "currency": "USD", "period": "month"}),
+])
+def test_amounts_in_other_currencies(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", ["享6个月月费7折", "月租8.5折优惠", "资费5折"])
+def test_a_discount_in_zhe_is_not_an_amount(text):
+    assert vals(text, "amount") == []
+
+
+def test_a_temperature_is_not_cents():
+    assert vals("store below 25C each day", "amount") == []
+
+
+def test_r_with_one_digit_is_not_rand():
+    assert vals("see rule R2 of the code", "amount") == []
+
+
 def test_no_amount_in_plain_numbers():
     assert vals("第3条 合约期24个月，流量30GB", "amount") == []
 
@@ -299,6 +331,15 @@ def test_an_australian_club_s_dollars_are_aud():
     assert dollar_currency("Club Pty Ltd. Fees are debited fortnightly: $29.95 a fortnight.") == "AUD"
     assert dollar_currency("Our Adelaide club, South Australia. $29.95 a week.") == "AUD"
     assert dollar_currency("Membership is $29.95 a month, billed in California.") == "USD"
+
+
+def test_a_singapore_operator_s_dollars_are_sgd():
+    """Regression (en-contract-summary real set): Singapore plan terms name their operator and
+    "Pte Ltd", and mention GST (which Australia has too): their "$" was read as USD."""
+    from analyzer.engine.values import dollar_currency
+
+    assert dollar_currency("Offered by Singtel Mobile Singapore Pte Ltd. Prices include GST. $19.90 a month.") == "SGD"
+    assert dollar_currency("Terms of StarHub Pte. Ltd.: $24.90 a month before GST.") == "SGD"
 
 
 def test_a_number_right_after_a_chinese_comma_is_read():
