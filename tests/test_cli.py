@@ -418,7 +418,8 @@ def test_shell_completion(run_cli):
     # --show-completion names the shell it runs under (found among its parent processes): run it
     # from bash, as a user would, not straight from pytest (under a pytest-xdist worker started by
     # another program than a shell it found none: "Shell  not supported")
-    script = subprocess.run(["bash", "-c", f'"{sys.executable}" -m analyzer.cli --show-completion'],
+    # ("; exit": bash must stay the parent, not exec the command in its own place)
+    script = subprocess.run(["bash", "-c", f'"{sys.executable}" -m analyzer.cli --show-completion; exit $?'],
                             capture_output=True, timeout=120)
     assert script.returncode == 0 and b"_TERMS_SCAN_COMPLETE" in script.stdout, script.stderr
 

@@ -204,6 +204,9 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     return findings, protections, warnings
 
 
+_WORDY = cached_compile(r"\w")
+
+
 def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             hits: dict[tuple[int, str], list[_Hit]], value_cache: dict[int, list[values_mod.Value]],
             limit: float, deadline: float | None) -> None:
@@ -223,7 +226,13 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             break
         k = bisect.bisect_right(starts, m.start()) - 1
         s = sentences[k] if k >= 0 else None
-        if s is None or m.start() >= s.end or s.heading:
+        start = m.start()
+        if k + 1 < len(starts) and starts[k + 1] < m.end() <= sentences[k + 1].end \
+                and not _WORDY.search(text, start, starts[k + 1]):
+            # a match that begins with the line break or full stop before a sentence ("[\n.;]\s*Term:
+            # 2 years") is that sentence's, not the gap's or the previous sentence's
+            k, s, start = k + 1, sentences[k + 1], starts[k + 1]
+        if s is None or start >= s.end or s.heading:
             # between sentences or in a heading: look again from the next sentence,
             # so a match that began here does not swallow the clause after it
             pos = starts[k + 1] if k + 1 < len(starts) else len(text)
@@ -233,18 +242,18 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             # look for one inside this sentence from the next character
             pos = m.start() + 1
             continue
-        ok, is_prot, conf, why = explain(p, s, m.start(), m.end())
+        ok, is_prot, conf, why = explain(p, s, start, m.end())
         if ok and not is_prot and _QUESTION.search(s.text):
             ok = False  # an FAQ question binds no one: its answer is the clause
         if not ok:
             # another match later in this sentence may qualify; never skip past its end
             pos = max(m.start() + 1, min(m.end(), s.end))
             continue
-        hit = _Hit(p, k, m.start(), m.end(), conf, is_prot, why=why)
+        hit = _Hit(p, k, start, m.end(), conf, is_prot, why=why)
         if not is_prot:
             if k not in value_cache:
                 value_cache[k] = values_mod.candidates(s.text)
-            hit.values = _values(p, s, m.start(), m.end(), value_cache[k])
+            hit.values = _values(p, s, start, m.end(), value_cache[k])
             _values_across_semicolon(p, sentences, k, hit.values, value_cache)
         hits.setdefault((k, p.category), []).append(hit)
         if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \

@@ -406,3 +406,13 @@ def test_value_anchors_are_tried_in_their_order():
     assert found and found[0].values.get("data_gb") == 50
     found = run("套餐所含流量50GB均为定向，仅限指定APP使用。", p)[0]  # only the fallback occurs
     assert found and found[0].values.get("data_gb") == 50
+
+
+def test_a_match_that_begins_with_the_break_before_its_sentence_is_that_sentences():
+    # "[\n.;]\s*Term:": the line break (or the full stop of the sentence before) that the match
+    # begins with is not a sentence of its own; the term on the next line must still be found
+    p = pat("en-kv", "lock_in", lang="en", match=[r"[\n.;]\s*term\s*:\s*\d+\s*months"], values=["months"])
+    found = run("Plan summary\n-\nTerm: 24 months. Cancel at any time after that.", p)[0]
+    assert found and found[0].values.get("months") == 24
+    found = run("Prices include tax. Term: 12 months for this plan.", p)[0]
+    assert found and found[0].values.get("months") == 12
