@@ -56,7 +56,7 @@ _ABBREV = {
     # currencies written before the amount: "Rs. 500", "KShs. 20"
     "rs", "kshs", "ksh", "shs",
 }
-_RUNIN_LABEL = cached_compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
+_RUNIN_LABEL = cached_compile(r"^\s*(?:[*+\-]\s+|\(?[a-z0-9]{1,3}[.)]\s+|\d{1,3}(?:\.\d{1,3})+\.?\s+)?\*\*(?P<t>[^*\n]{2,60}?)[.:：]?\*\*\s*[.:：]?\s*$", regex.I)
 _CJK_END = "。！？；!?;"
 # a full stop with no space after it, between a lower-case word and a capitalised one
 # ("…without notice.If your subscription…"): a sentence end lost in copying, not a domain name
@@ -89,6 +89,9 @@ class Sentence:
     # a row of a table with a header: the row read cell by cell under its column names
     # ("合约期: 12个月; 月最低消费: 58元"), which the detector also matches
     cells: str = ""
+
+
+_RUN_IN_NUMBER = cached_compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|\(?[a-z\d]{1,4}\))\s+")
 
 
 def _is_abbrev_stop(text: str, i: int) -> bool:
@@ -133,9 +136,12 @@ def _spans(text: str) -> list[tuple[int, int]]:
             cut = i + 1
         elif c == "." and (i + 1 >= n or text[i + 1] in " \n\"')]*" or _GLUED_STOP.match(text, i - 2)):
             numbering = i - start <= 10 and bool(_NUMBER_TOKEN.fullmatch(text[start:i].strip(" (#*")))
-            if (text.startswith("**", i + 1) and text[start:i].lstrip(" ").startswith("**")
-                    and i - start <= 80 and "**" not in text[start:i].lstrip(" ")[2:]):
-                cut = i + 3  # a bold run-in title "**Introductory pricing.** Certain plans…"
+            title = _RUN_IN_NUMBER.sub("", text[start:i].lstrip(" "), count=1)
+            if (text.startswith("**", i + 1) and title.startswith("**")
+                    and i - start <= 80 and "**" not in title[2:]):
+                # a bold run-in title "**Introductory pricing.** Certain plans…", also after its
+                # number ("3.3 **Introductory pricing.** …"): the title ends after its closing "**"
+                cut = i + 3
             elif not numbering and not _is_abbrev_stop(text, i):
                 k = i + 1
                 while k < n and text[k] in "\"')]* ":

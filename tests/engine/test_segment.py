@@ -139,6 +139,8 @@ def test_a_template_blank_is_a_value_on_the_line_after_its_label():
 @pytest.mark.parametrize("text, want", [
     ("## Cancelling Your Service; Early Termination Fees\nYou may cancel.", [("## Cancelling Your Service; Early Termination Fees", True), ("You may cancel.", False)]),
     ("**Introductory pricing.** Certain plans cost less for 12 months.", [("**Introductory pricing.**", True), ("Certain plans cost less for 12 months.", False)]),
+    # (a numbered run-in title kept "**" on the next sentence, which then began with markup)
+    ("3.3 **Introductory pricing.** Certain plans cost less for 12 months.", [("3.3 **Introductory pricing.**", True), ("Certain plans cost less for 12 months.", False)]),
     ("Will my price go up? Yes. Your price goes up each April.", [("Will my price go up?", False), ("Yes.", False), ("Your price goes up each April.", False)]),
 ])
 def test_regression_markdown_titles_and_short_answers_split_where_a_reader_would(text, want):
