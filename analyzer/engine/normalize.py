@@ -275,7 +275,8 @@ def _repair_lines(chars: list[str], idx: list[int]) -> tuple[list[str], list[int
                     and nxt != "\f" and not _starts_item(chars, j)
                     and out_c[line_start] != "#" and out_c[-2:] != ["*", "*"]  # Markdown headings
                     and not _title_line("".join(out_c[phys_start:]), nxt)
-                    and not (out_c[phys_start:phys_start + 1] == ["|"] and prev == "|")  # a table row
+                    # a table row, also one written without its leading pipe ("1元卡 | 1元/日 | 1GB |")
+                    and not (prev == "|" and out_c[phys_start:].count("|") >= 2)
                     # a line that stops short was not wrapped, unless it stops at a Chinese comma
                     and (_width(out_c, phys_start) >= full or prev in _SOFT_END)):
                 # a wrapped line: glue (CJK) or join with a space (Latin)

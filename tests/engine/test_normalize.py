@@ -197,3 +197,12 @@ def test_one_for_one_folding_takes_the_table_and_keeps_every_offset():
     # "⑩" folds to two characters: the loop runs, and both map back to it
     chars, idx = n._fold("第⑩条")
     assert "".join(chars) == "第10条" and idx == [0, 1, 1, 2]
+
+
+def test_table_rows_without_a_leading_pipe_are_not_joined_as_a_wrapped_line():
+    """Regression (zh-mvno real set): rows written "1元卡 | 1元/日 | 1GB | 月累计40GB暂停服务 |" (no
+    leading pipe) were joined into one line, so the first row's finding took the next row's
+    20GB and 1Mbps."""
+    rows = "1元卡 | 1元/日 | 1GB | 月累计40GB暂停服务 |\n3元卡 | 3元/日 | 不限量 | 月累计20GB降速至1Mbps |\n"
+    assert normalize(rows + "其他资费标准:全国通话0.1元/分钟。").text.split("\n")[:2] == [
+        "1元卡 | 1元/日 | 1GB | 月累计40GB暂停服务 |", "3元卡 | 3元/日 | 不限量 | 月累计20GB降速至1Mbps |"]
