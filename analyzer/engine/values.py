@@ -62,7 +62,10 @@ _AMOUNT = cached_compile(
     rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
     rf"|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d))\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
-    rf"|(?<![\w.$])(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:c)(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b))"
+    # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
+    rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:c)"
+    rf"(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b|(?:weekly|daily|monthly|maintenance|connection"
+    rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
     rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira)\b)",
@@ -87,7 +90,7 @@ _MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自�
                      # "24 monthly bill credits", "12 monthly payments of $11.99": a count of months
                      rf"|(?<=\s)(?=(?:equal\s+)?monthly\s+(?:(?:bill|account|service|promotional|device)\s+)?(?:credits?|payments?|instal(?:l)?ments?|bills?|charges?)\b))", regex.I)
 _YEARS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
-_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+)?days?\b)", regex.I)
+_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+|working\s+|banking\s+|clear\s+)?days?\b)", regex.I)
 _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)

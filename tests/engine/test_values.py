@@ -71,6 +71,21 @@ def test_a_discount_in_zhe_is_not_an_amount(text):
     assert vals(text, "amount") == []
 
 
+@pytest.mark.parametrize("text", ["A 69c weekly maintenance fee applies", "a hang up fee of 69c may apply",
+                                  "69c will be deducted from the card"])
+def test_cents_before_the_fee_or_its_verb(text):
+    # (en-calling-card real set: "69c" was read only before "per", "/", "a min" or "each")
+    assert vals(text, "amount") == [0.69]
+
+
+def test_a_section_letter_is_not_cents():
+    assert vals("see section 5c of the terms", "amount") == []
+
+
+def test_working_days():
+    assert vals("contact us within 5 working days", "days") == [5]
+
+
 def test_a_temperature_is_not_cents():
     assert vals("store below 25C each day", "amount") == []
 
