@@ -379,9 +379,9 @@ def parse_pattern(path: Path, data: Any, lazy: bool = False,
     examples = _examples(path, data["examples"], lang)
     whole: list[str] = []
     if window is not None and rx.exclude:
-        expanded = _expand_all(path, "exclude", rx.exclude, lang_, concepts)
-        whole = [a for a, x in zip(rx.exclude, expanded, strict=True) if _anchored(x)]
-        rx.exclude = [a for a, x in zip(rx.exclude, expanded, strict=True) if not _anchored(x)]
+        anchored = [_anchored(x) for x in _expand_all(path, "exclude", rx.exclude, lang_, concepts)]
+        whole = [a for a, yes in zip(rx.exclude, anchored, strict=True) if yes]
+        rx.exclude = [a for a, yes in zip(rx.exclude, anchored, strict=True) if not yes]
     return Pattern(
         id=pid, category=cat, lang=lang, description=data["description"].strip(),
         match=mk("match", rx.match), require=rx.require,
@@ -407,6 +407,7 @@ _CLASS_OR_ESCAPE = regex.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]")
 _ANCHOR = regex.compile(r"[$^]|\\[AZ]")
 
 
+@lru_cache(maxsize=4096)  # a concept's expansion ({@question}) recurs in many files
 def _anchored(rx: str) -> bool:
     """Does a regex anchor at the start or end of the searched text (outside character classes)?"""
     bare = _CLASS_OR_ESCAPE.sub(lambda m: m.group() if m.group() in ("\\A", "\\Z") else "", rx)
