@@ -44,12 +44,6 @@ _CN = "零一二两三四五六七八九十"
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "thirty": 30, "a": 1}
 _EN_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty"
-_CUR_SYM = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD", "$": "USD", "usd": "USD",
-            "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "a$": "AUD", "aud": "AUD",
-            "hk$": "HKD", "hkd": "HKD"}
-_CUR_WORD = {"元": "CNY", "块": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD", "dollars": "USD",
-             "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
-
 _NOT_PRICE_BEFORE = cached_compile(
     r"(?:首充|充值?|预存|存|送|赠|返|卡费|激活费|运费|押金|fee\s+of|deposit\s+of|top[- ]?up(?:\s+of)?|credit\s+of|save|off)\s*$",
     regex.I)
@@ -113,10 +107,10 @@ def _price_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
         return None
     if m.group("cur"):
         amount = float(m.group("n1").replace(",", ""))
-        cur = _CUR_SYM.get(m.group("cur").lower(), "USD")
+        cur = V.CURRENCY_PREFIX.get(m.group("cur").lower(), "USD")
     else:
         amount = float(m.group("n2"))
-        cur = _CUR_WORD.get(m.group("unit").lower(), "CNY")
+        cur = V.CURRENCY_SUFFIX.get(m.group("unit").lower(), "CNY")
     if regex.search(r"年|yr|year|annual", per, regex.I):
         period = "year"
     elif per or monthly_pre:
@@ -181,7 +175,7 @@ def _free_act_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
 
 def _gift_values(m: regex.Match[str], t: str) -> dict[str, Any] | None:
     gift = m.group("n") or m.group("n2") or m.group("n3")
-    vals: dict[str, Any] = {"amount": _clean(float(gift)), "currency": _CUR_SYM.get((m.group("cur") or "").lower(), "CNY")}
+    vals: dict[str, Any] = {"amount": _clean(float(gift)), "currency": V.CURRENCY_PREFIX.get((m.group("cur") or "").lower(), "CNY")}
     if m.group("paid"):
         vals["paid"] = _clean(float(m.group("paid")))
     return vals

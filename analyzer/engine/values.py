@@ -45,13 +45,15 @@ _NUM = (
     rf"|\b(?P<w2>{_WORDS})\b)"
 )
 
-_CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD", "$": "USD",
+# currency codes by the sign or code written before an amount / the word after it (also read by
+# the advert check, advice.offer)
+CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$": "USD", "$": "USD",
                     "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "a$": "AUD",
                     "aud": "AUD", "hk$": "HKD", "hkd": "HKD", "nz$": "NZD", "nzd": "NZD", "s$": "SGD",
                     "sgd": "SGD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "₹": "INR", "rs": "INR",
                     "inr": "INR", "kshs": "KES", "ksh": "KES", "kes": "KES", "₱": "PHP", "₦": "NGN",
                     "ngn": "NGN", "rm": "MYR", "myr": "MYR", "zar": "ZAR", "r": "ZAR"}
-_CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
+CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
                     "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
                     "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
                     "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY", "rupees": "INR",
@@ -202,7 +204,7 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
         if m.group("cur"):
             n = float(m.group("n").replace(",", ""))
             sign = m.group("cur").lower().rstrip(".")
-            cur = DOLLAR.get() if sign == "$" else _CURRENCY_PREFIX.get(sign, "USD")
+            cur = DOLLAR.get() if sign == "$" else CURRENCY_PREFIX.get(sign, "USD")
         elif m.group("cents"):
             n, cur = float(m.group("cents")) / 100, DOLLAR.get()
         elif m.group("bare"):
@@ -212,7 +214,7 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
             if v is None:
                 continue
             unit = m.group("unit").lower()
-            cur = _CURRENCY_SUFFIX.get(unit, "CNY")
+            cur = CURRENCY_SUFFIX.get(unit, "CNY")
             if cur == "USD" and unit != "usd":
                 cur = DOLLAR.get()  # "dollars" and "cents" are the document's dollar
             n = v / 100 if unit.startswith("cent") else v
