@@ -25,6 +25,7 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,7 +47,7 @@ def _test_shingles() -> list[set[str]]:
             for p in sorted(overlap.TEST.iterdir()) if p.is_file() and p.name != "gold.jsonl"]
 
 
-def _load(paths: list[str]) -> list[dict]:
+def _load(paths: list[str]) -> list[dict[str, Any]]:
     items = []
     for name in paths:
         for n, line in enumerate(Path(name).read_text(encoding="utf-8").splitlines(), 1):
@@ -112,9 +113,9 @@ def main() -> int:
     if too_short:
         print(f"({too_short} passage(s) too short to scan: quote the whole clause)")
     if args.fails:
-        for where, expect, found, text in fails:
+        for where, expect, found_cats, text in fails:
             cut = " ".join(text.split())
-            print(f"\n{where} expect {expect}, found {found or '-'}\n  {cut[:160]}")
+            print(f"\n{where} expect {expect}, found {found_cats or '-'}\n  {cut[:160]}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
