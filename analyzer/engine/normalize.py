@@ -97,14 +97,19 @@ def count_cjk(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
-    """Traditional -> simplified, one character to one character (OpenCC's table)."""
-    try:
-        import opencc  # opencc-python-reimplemented ships the dictionary as text
+    """Traditional -> simplified, one character to one character (OpenCC's table).
 
-        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    A missing or unreadable dictionary is an error, never an empty table: the cache would keep
+    the empty table for the rest of the process, and every traditional-script agreement scanned
+    after it would silently lose its findings (patterns are written in simplified script)."""
+    import opencc  # opencc-python-reimplemented ships the dictionary as text (a dependency)
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (ImportError, OSError):  # pragma: no cover - dependency missing
-        return {}
+    except OSError as err:
+        raise RuntimeError(f"OpenCC's dictionary cannot be read ({path}: {err.strerror or err}); "
+                           "reinstall opencc-python-reimplemented") from err
     table: dict[int, str] = {}
     for line in lines:
         parts = line.split("\t")

@@ -206,3 +206,22 @@ def test_table_rows_without_a_leading_pipe_are_not_joined_as_a_wrapped_line():
     rows = "1元卡 | 1元/日 | 1GB | 月累计40GB暂停服务 |\n3元卡 | 3元/日 | 不限量 | 月累计20GB降速至1Mbps |\n"
     assert normalize(rows + "其他资费标准:全国通话0.1元/分钟。").text.split("\n")[:2] == [
         "1元卡 | 1元/日 | 1GB | 月累计40GB暂停服务 |", "3元卡 | 3元/日 | 不限量 | 月累计20GB降速至1Mbps |"]
+
+
+def test_unreadable_opencc_dictionary_is_an_error_not_an_empty_table(tmp_path, monkeypatch) -> None:
+    """Regression: a failed read of OpenCC's table was cached as {} for the whole process, so every
+    traditional-script agreement scanned after it silently lost its findings."""
+    import opencc
+
+    from analyzer.engine import normalize
+
+    monkeypatch.setattr(opencc, "__file__", str(tmp_path / "opencc" / "__init__.py"))
+    normalize._t2s_table.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="OpenCC's dictionary cannot be read"):
+            normalize._t2s_table()
+    finally:
+        monkeypatch.undo()
+        normalize._t2s_table.cache_clear()
+        normalize._fold_table.cache_clear()
+    assert normalize.fold_chars("違約金") == "违约金"       # nothing kept from the failure
