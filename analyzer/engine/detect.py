@@ -204,6 +204,74 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     return findings, protections, warnings
 
 
+MERGE_MAX = 2 * EVIDENCE_TARGET  # characters: a merged quote stays a clause, not a page
+
+
+def _merge_adjacent(findings: list[Finding], where: list[int], sentences: list[Sentence],
+                    norm: NormText) -> list[Finding]:
+    """One finding per clause: a pattern's findings in two sentences that follow each other in
+    one paragraph become one, quoting both, with the values of each ("不得办理销户。不得办理携号
+    转网。" is one lock-in, not two: two quotes of one term side by side read as a repetition,
+    and an annotator quotes the clause once). See ``_one_clause`` for what stays apart."""
+    out: list[Finding] = []
+    last: dict[str, tuple[int, int]] = {}  # category -> (index in out, sentence) of its latest finding
+    for f, k in zip(findings, where, strict=True):
+        prev = last.get(f.category)
+        if prev is not None and prev[1] + 1 == k and _one_clause(out[prev[0]], f, sentences, k, norm):
+            first = out[prev[0]]
+            out[prev[0]] = _joined(first, f, norm.original, first.location.start,
+                                   max(first.location.end, f.location.end))
+            last[f.category] = (prev[0], k)
+            continue
+        last[f.category] = (len(out), k)
+        out.append(f)
+    return out
+
+
+def _one_clause(first: Finding, f: Finding, sentences: list[Sentence], k: int, norm: NormText) -> bool:
+    """Do ``first`` (ending in sentence k-1) and ``f`` (in sentence k) quote one clause? Not when
+    another pattern found ``f`` (each pattern keeps its own finding), when they state different
+    numbers, when a blank line, a heading or a new numbered or bulleted item comes between them,
+    on another page, or when the joined quote would pass MERGE_MAX."""
+    between = norm.text[sentences[k - 1].end:sentences[k].start]
+    gap = norm.original[first.location.end:f.location.start].replace("\r", "")
+    item = "\n" in between and _ITEM_START.match(between[between.rfind("\n") + 1:] + sentences[k].text)
+    return (first.pattern == f.pattern and not _values_differ(first.values, f.values)
+            and "\n\n" not in between and not _BLANK_LINE.search(gap) and not item
+            and not sentences[k - 1].heading and not sentences[k].heading
+            and first.location.page == f.location.page and first.location.start <= f.location.start
+            and max(first.location.end, f.location.end) - first.location.start <= MERGE_MAX)
+
+
+_BLANK_LINE = cached_compile(r"\n[^\S\n]*\n")
+
+# a line that starts a numbered or bulleted item ("2.2 ", "(3)", "三、", "第五条", "• ", "- ",
+# "b) "): the next clause, a term of its own
+_ITEM_START = cached_compile(
+    r"\s*(?:\d{1,3}(?:\.\d{1,3})*[.、)）:：](?!\d)|\d{1,3}(?:\.\d{1,3})+(?![\d%])|[(（]\s*[\d一二三四五六七八九十a-z]{1,3}\s*[)）]"
+    r"|[一二三四五六七八九十]{1,3}[、.．]|第[一二三四五六七八九十百\d]+[条章节款项]|[•·▪●○◆■◇\-–*]\s|[a-z][.)]\s)", regex.I)
+
+
+def _values_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two findings stating different numbers ("月费29元…；续费按39元/月") are two terms."""
+    return any(k in b and b[k] != v for k, v in a.items())
+
+
+def _joined(first: Finding, second: Finding, original: str, a: int, b: int) -> Finding:
+    best, other = (first, second) if first.confidence >= second.confidence else (second, first)
+    values = dict(first.values)
+    for key, v in second.values.items():
+        values.setdefault(key, v)
+    evidence = original[a:b].strip()
+    clause = first.clause if second.evidence in first.clause else (
+        second.clause if first.evidence in second.clause else evidence)
+    why = best.why + tuple(w for w in other.why if w not in best.why)
+    return Finding(
+        category=first.category, severity=best.severity, confidence=best.confidence, evidence=evidence,
+        clause=clause, location=Location(first.location.page, a, b), values=values, pattern=best.pattern,
+        explanation=best.explanation, matched=best.matched, section=first.section, why=why)
+
+
 _WORDY = cached_compile(r"\w")
 
 
@@ -268,6 +336,7 @@ def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[t
     """The findings and protections of the hits, in document order: per sentence and category,
     the most confident protection, and a finding per separate term the other hits state."""
     findings: list[Finding] = []
+    where: list[int] = []  # the sentence of each finding
     protections: list[Protection] = []
     for (k, cat), group in sorted(hits.items(), key=lambda kv: (sentences[kv[0][0]].start, kv[0][1])):
         s = sentences[k]
@@ -281,7 +350,8 @@ def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[t
                 continue
         for cluster in _clusters(s, group):
             findings.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text))
-    return findings, protections
+            where.append(k)
+    return _merge_adjacent(findings, where, sentences, norm), protections
 
 
 def _protection(doc: Paged, norm: NormText, s: Sentence, cat: str, h: _Hit) -> Protection:

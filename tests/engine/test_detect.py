@@ -416,3 +416,26 @@ def test_a_match_that_begins_with_the_break_before_its_sentence_is_that_sentence
     assert found and found[0].values.get("months") == 24
     found = run("Prices include tax. Term: 12 months for this plan.", p)[0]
     assert found and found[0].values.get("months") == 12
+
+
+def test_one_term_in_two_sentences_of_a_paragraph_is_one_finding(scanner):
+    """Regression: "不得办理销户。不得办理携号转网。" gave two lock-in findings quoting one clause in
+    two halves (a repetition in the report, and a false positive wherever the clause is quoted once)."""
+    for text, cat in (("甲方在协议期内不得办理销户。甲方在协议期内不得办理携号转网业务。\n", "lock_in"),
+                      ("We may suspend your account at any time. We may terminate your account at any time "
+                       "without notice.\n", "unilateral_termination"),
+                      ("首充金额不予退还。已缴纳的预存款不予退还。\n", "refund_restriction")):
+        found = [f for f in scanner.scan_text(text, "merge").findings if f.category == cat]
+        assert len(found) == 1, [f.evidence for f in found]
+        assert found[0].evidence == text.strip()  # quoting both sentences
+        assert (found[0].location.start, found[0].location.end) == (0, len(text.strip()))
+
+
+def test_numbered_items_and_different_numbers_stay_separate_findings(scanner):
+    items = scanner.scan_text("甲方在协议期内不得办理销户。\n2.2 甲方在协议期内不得办理携号转网业务。\n", "items")
+    assert len([f for f in items.findings if f.category == "lock_in"]) == 2
+    blank = scanner.scan_text("甲方在协议期内不得办理销户。\n\n甲方在协议期内不得办理携号转网业务。\n", "paragraphs")
+    assert len([f for f in blank.findings if f.category == "lock_in"]) == 2
+    fees = scanner.scan_text("补卡须另行支付补卡费20元。过户须另行支付过户手续费50元。\n", "two fees")
+    amounts = sorted(f.values.get("amount") for f in fees.findings if f.category == "extra_fees")
+    assert amounts == [20, 50]  # two terms with their own amounts, not one
