@@ -344,7 +344,7 @@ class LazyRegex:
 
     __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts")
 
-    def __init__(self, path: Path, fld: str, alternatives: list[str], lang: str | None = None,
+    def __init__(self, path: Path | str, fld: str, alternatives: list[str], lang: str | None = None,
                  concepts: dict[str, Concept] | None = None) -> None:
         self._path, self._fld, self._alts = path, fld, alternatives
         self._rx: regex.Pattern[str] | None = None
@@ -352,11 +352,15 @@ class LazyRegex:
 
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
-            self._rx = _compile(self._path, self._fld, self._alts, self._lang, self._concepts)
+            self._rx = _compile(Path(self._path), self._fld, self._alts, self._lang, self._concepts)
         return self._rx
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.compiled(), name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Kept in the library snapshot uncompiled (see ``_snapshot_load``)."""
+        return (LazyRegex, (str(self._path), self._fld, self._alts, self._lang, self._concepts))
 
 
 def parse_pattern(path: Path, data: Any, lazy: bool = False,
@@ -602,6 +606,11 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
     A file whose exact content was validated before (a key in the user cache) is loaded with
     lazy regexes; any other file is compiled now, so an error is reported at load time."""
     cache = _cache_file()
+    snap = _snapshot_file(cache, dirs)
+    if snap is not None:
+        got = _snapshot_load(snap)
+        if got is not None:
+            return got
     try:
         order = cache.read_text(encoding="ascii").split() if cache else []
     except (OSError, UnicodeDecodeError):
@@ -634,7 +643,111 @@ def load_dir(*dirs: Path) -> tuple[Pattern, ...]:
             out.append(p)
     if cache and fresh:
         _remember(cache, order, fresh)
+    if snap is not None and not fresh:  # every file validated before: its regexes are all lazy
+        _snapshot_save(snap, tuple(out))
     return tuple(out)
+
+
+# The library snapshot: a cold start reads ~550 pattern files and ~60 lexicons, parses and checks
+# each (~75 ms of every scan, the largest part of building the scanner). Once every file of a
+# library has been validated, the loaded library is kept whole in the user cache, keyed by the
+# name and bytes of every file of its directories (a hash: ~10 ms), the loader's own code and
+# the regex and Python versions; any change to any of them is another key, read the slow way.
+# The file is pickled Pattern objects behind a magic string and a SHA-256 of the payload; it is
+# read by an unpickler that refuses every class but the library's own (Pattern, Example,
+# LazyRegex, Concept, paths), so a foreign or tampered file can fail to load, never run code.
+_SNAPSHOT_MAGIC = b"terms-scan pattern library 1\n"
+_SNAPSHOT_KEEP = 4  # libraries side by side (versions, extra pattern folders); the oldest go first
+
+
+def _snapshot_file(cache: Path | None, dirs: tuple[Path, ...]) -> Path | None:
+    """Where the snapshot of the library in ``dirs`` is kept (None: caching is off or a folder
+    cannot be listed)."""
+    if cache is None:
+        return None
+    import hashlib
+    import sys
+
+    h = hashlib.sha256(f"{sys.version}|{regex.__version__}|{sorted(MACROS.items())}|{FLAGS}".encode())
+    try:
+        for code in (Path(__file__), Path(__file__).with_name("taxonomy.py")):
+            h.update(code.read_bytes())
+        for d in dirs:
+            h.update(f"\0{d.resolve()}".encode())
+            for top, subdirs, names in os.walk(d):  # os.walk: a third of rglob's time on ~600 files
+                subdirs.sort()
+                for name in sorted(names):
+                    if name.endswith(".yaml"):
+                        # the bytes, not the size and time: an edit within one clock tick that
+                        # keeps the size would otherwise load the old library (~6 ms more)
+                        with open(os.path.join(top, name), "rb") as fh:
+                            raw = fh.read()
+                        h.update(f"\0{top}/{name}|{len(raw)}|".encode())
+                        h.update(raw)
+    except OSError:
+        return None
+    return cache.with_name(f"library-{h.hexdigest()[:32]}.bin")
+
+
+class _SnapshotUnpickler:
+    """pickle.Unpickler that builds only the library's own classes."""
+
+    ALLOWED = frozenset({("analyzer.engine.patterns", n) for n in ("Pattern", "Example", "LazyRegex", "Concept")}
+                        | {("pathlib", n) for n in ("Path", "PosixPath", "WindowsPath")})
+
+    @classmethod
+    def loads(cls, payload: bytes) -> Any:
+        import io
+        import pickle
+
+        class Restricted(pickle.Unpickler):
+            def find_class(self, module: str, name: str) -> Any:
+                if (module, name) not in cls.ALLOWED:
+                    raise pickle.UnpicklingError(f"{module}.{name} is not part of a pattern library")
+                return super().find_class(module, name)
+
+        return Restricted(io.BytesIO(payload)).load()
+
+
+def _snapshot_load(path: Path) -> tuple[Pattern, ...] | None:
+    """The library kept in ``path``, or None (missing, torn, foreign or of another shape)."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    n = len(_SNAPSHOT_MAGIC)
+    if not data.startswith(_SNAPSHOT_MAGIC) or hashlib.sha256(data[n + 32:]).digest() != data[n:n + 32]:
+        return None
+    try:
+        got = _SnapshotUnpickler.loads(data[n + 32:])
+    except Exception:  # a damaged or foreign file: read the files instead
+        return None
+    if not isinstance(got, tuple) or not all(isinstance(p, Pattern) for p in got):
+        return None
+    return got
+
+
+def _snapshot_save(path: Path, patterns: tuple[Pattern, ...]) -> None:
+    """Keep ``patterns`` in ``path``, written whole and renamed (never half-written); the oldest
+    snapshots beyond _SNAPSHOT_KEEP are removed. Failures only cost the slow load next time."""
+    import hashlib
+    import pickle
+    import tempfile
+
+    try:
+        payload = pickle.dumps(patterns, protocol=pickle.HIGHEST_PROTOCOL)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".library-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_SNAPSHOT_MAGIC + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)
+        old = sorted(path.parent.glob("library-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[_SNAPSHOT_KEEP:]:
+            stale.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
 
 
 _CACHE_KEYS = 5000

@@ -76,3 +76,61 @@ def test_regression_a_full_cache_drops_its_oldest_keys_not_the_newest(tmp_path, 
     load_dir(lib)
     assert isinstance(load_dir(lib)[0].match, LazyRegex)  # the new key survived
     assert len(cache.read_text().split()) <= 5000
+
+
+def _snapshot_ready(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERMS_SCAN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TERMS_SCAN_NO_CACHE", raising=False)
+    lib = tmp_path / "lib"
+    _write(lib, GOOD)
+    load_dir(lib)  # validates the file
+    load_dir(lib)  # every file known: the library is kept whole
+    snaps = list((tmp_path / "cache" / "terms-scan").glob("library-*.bin"))
+    assert len(snaps) == 1
+    return lib, snaps[0]
+
+
+def test_library_snapshot_serves_the_next_load_without_parsing(tmp_path, monkeypatch):
+    """The loaded library is kept whole once every file was validated: a start then reads no
+    pattern file's YAML and checks nothing again (~75 ms of each cold scan, issue 12)."""
+    import analyzer.engine.patterns as patterns
+
+    lib, _ = _snapshot_ready(tmp_path, monkeypatch)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the library was parsed again")
+
+    monkeypatch.setattr(patterns, "parse_pattern", no_parsing)
+    p = load_dir(lib)[0]
+    assert p.full_id == "lock_in/zh-demo" and isinstance(p.match, LazyRegex)
+    assert p.match.search("本协议合约期24个月") is not None and p.exclude.search("本卡无合约") is not None
+
+
+def test_an_edited_file_is_read_again_not_taken_from_the_snapshot(tmp_path, monkeypatch):
+    """Same size, at once (within one tick of the file clock): the key is the files' bytes."""
+    lib, _ = _snapshot_ready(tmp_path, monkeypatch)
+    _write(lib, GOOD.replace("合约期{NUM}个月", "承诺期{NUM}个月"))
+    p = load_dir(lib)[0]
+    assert p.match.search("承诺期24个月") is not None and p.match.search("合约期24个月") is None
+
+
+def test_a_foreign_or_torn_snapshot_is_ignored_and_never_run(tmp_path, monkeypatch):
+    import hashlib
+    import os
+    import pickle
+
+    import analyzer.engine.patterns as patterns
+
+    lib, snap = _snapshot_ready(tmp_path, monkeypatch)
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    payload = pickle.dumps((Evil(),))
+    snap.write_bytes(patterns._SNAPSHOT_MAGIC + hashlib.sha256(payload).digest() + payload)
+    assert load_dir(lib)[0].full_id == "lock_in/zh-demo"  # read from the files
+    assert not marker.exists()
+    snap.write_bytes(snap.read_bytes()[:40])  # torn
+    assert load_dir(lib)[0].full_id == "lock_in/zh-demo"
