@@ -72,6 +72,26 @@ def _near(rx: Any, p: Pattern, s: Sentence, start: int, end: int) -> bool:
     return any(m.start() == 0 or (m.start() < b and a < m.end()) for m in rx.finditer(s.text, timeout=TIMEOUT))
 
 
+# words that turn a sentence from what is free to what is charged: a protection on the other side
+# of one of them is not said of this match ("no activation fee, but a $35 late fee applies")
+# (not a concession, "even though…", nor a condition, "but if you both agree…": those qualify it)
+_CONTRAST = cached_compile(r"但(?![如若])|然而|不过|另行|\b(?:but|however)\b(?!,?\s+(?:only\s+)?(?:if|when|where)\b)", regex.I)
+
+
+def _protects(p: Pattern, s: Sentence, start: int, end: int) -> bool:
+    """Does a protection of ``p`` apply to the match at [start, end)? Where ``_near`` finds it,
+    unless every protection found comes before the match with a contrast word (但, 另行, but,
+    however…) between them ("不收取卡费，激活时须另行支付服务费30元")."""
+    if p.protection is None or not _near(p.protection, p, s, start, end):
+        return False
+    ms, me = start - s.start, end - s.start
+    # a protection said first, then a contrast and the match: the match is what is charged (a
+    # protection after the match, "may change our fees, but not during your term", is the usual
+    # qualifier of the match and still covers it)
+    return any(m.end() > ms or not _CONTRAST.search(s.text, m.end(), me)
+               for m in p.protection.finditer(s.text, timeout=TIMEOUT))
+
+
 def explain(p: Pattern, s: Sentence, start: int, end: int
             ) -> tuple[bool, bool, float, tuple[tuple[str, str], ...]]:
     """(is a candidate, is a protection, confidence, why) for one match of ``p`` in ``s``; why
@@ -87,7 +107,7 @@ def explain(p: Pattern, s: Sentence, start: int, end: int
         return False, False, 0.0, ()
     if p.exclude_whole is not None and p.exclude_whole.search(s.text, timeout=TIMEOUT):
         return False, False, 0.0, ()
-    if p.protection is not None and _near(p.protection, p, s, start, end):
+    if p.protection is not None and _protects(p, s, start, end):
         return True, True, p.confidence, tuple(why)
     if p.cue is not None:
         m = p.cue.search(s.text, timeout=TIMEOUT)
@@ -324,9 +344,12 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             hit.values = _values(p, s, start, m.end(), value_cache[k])
             _values_across_semicolon(p, sentences, k, hit.values, value_cache)
         hits.setdefault((k, p.category), []).append(hit)
-        if s.end - s.start > EVIDENCE_TARGET * 1.5 and m.end() < s.end and \
-                sum(1 for h in hits[(k, p.category)] if h.pattern is p) < 3:
-            pos = max(m.end(), m.start() + 1)  # a long sentence may state the term twice
+        mine = [h for h in hits[(k, p.category)] if h.pattern is p]
+        if (is_prot or s.end - s.start > EVIDENCE_TARGET * 1.5) and m.end() < s.end and \
+                sum(1 for h in mine if not h.protection) < 3 and len(mine) < 6:
+            # a long sentence may state the term twice; and after a protection, the term may
+            # follow ("不收取卡费，激活时须另行支付服务费30元": no card fee, but a service fee)
+            pos = max(m.end(), m.start() + 1)
         else:
             pos = starts[k + 1] if k + 1 < len(starts) else len(text)  # one hit per sentence
 

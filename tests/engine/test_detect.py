@@ -439,3 +439,17 @@ def test_numbered_items_and_different_numbers_stay_separate_findings(scanner):
     fees = scanner.scan_text("补卡须另行支付补卡费20元。过户须另行支付过户手续费50元。\n", "two fees")
     amounts = sorted(f.values.get("amount") for f in fees.findings if f.category == "extra_fees")
     assert amounts == [20, 50]  # two terms with their own amounts, not one
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("本卡不收取卡费和选号费，激活时须另行支付服务费30元。\n", 30),
+    ("There is no activation fee, but a $35 late fee applies to each overdue bill.\n", 35),
+])
+def test_a_protection_does_not_cover_the_charge_across_but(scanner, text, amount):
+    """Regression: "不收取卡费，激活时须另行支付服务费30元" gave only the protection: a protection
+    found anywhere in a short sentence covered every match, and the pattern stopped looking in
+    the sentence after its first (protected) match. Now the free item is a protection and the
+    fee after 但/另行/but a finding of its own."""
+    r = scanner.scan_text(text, "contrast")
+    assert [f.values.get("amount") for f in r.findings if f.category == "extra_fees"] == [amount]
+    assert [p.category for p in r.protections] == ["extra_fees"]
