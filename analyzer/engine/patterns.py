@@ -689,24 +689,22 @@ def _snapshot_file(cache: Path | None, dirs: tuple[Path, ...]) -> Path | None:
     return cache.with_name(f"library-{h.hexdigest()[:32]}.bin")
 
 
-class _SnapshotUnpickler:
-    """pickle.Unpickler that builds only the library's own classes."""
+_SNAPSHOT_CLASSES = frozenset({("analyzer.engine.patterns", n) for n in ("Pattern", "Example", "LazyRegex", "Concept")}
+                               | {("pathlib", n) for n in ("Path", "PosixPath", "WindowsPath")})
 
-    ALLOWED = frozenset({("analyzer.engine.patterns", n) for n in ("Pattern", "Example", "LazyRegex", "Concept")}
-                        | {("pathlib", n) for n in ("Path", "PosixPath", "WindowsPath")})
 
-    @classmethod
-    def loads(cls, payload: bytes) -> Any:
-        import io
-        import pickle
+def _restricted_loads(payload: bytes) -> Any:
+    """Unpickle ``payload``, building only the library's own classes (_SNAPSHOT_CLASSES)."""
+    import io
+    import pickle
 
-        class Restricted(pickle.Unpickler):
-            def find_class(self, module: str, name: str) -> Any:
-                if (module, name) not in cls.ALLOWED:
-                    raise pickle.UnpicklingError(f"{module}.{name} is not part of a pattern library")
-                return super().find_class(module, name)
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) not in _SNAPSHOT_CLASSES:
+                raise pickle.UnpicklingError(f"{module}.{name} is not part of a pattern library")
+            return super().find_class(module, name)
 
-        return Restricted(io.BytesIO(payload)).load()
+    return Restricted(io.BytesIO(payload)).load()
 
 
 def _snapshot_load(path: Path) -> tuple[Pattern, ...] | None:
@@ -721,7 +719,7 @@ def _snapshot_load(path: Path) -> tuple[Pattern, ...] | None:
     if not data.startswith(_SNAPSHOT_MAGIC) or hashlib.sha256(data[n + 32:]).digest() != data[n:n + 32]:
         return None
     try:
-        got = _SnapshotUnpickler.loads(data[n + 32:])
+        got = _restricted_loads(data[n + 32:])
     except Exception:  # a damaged or foreign file: read the files instead
         return None
     if not isinstance(got, tuple) or not all(isinstance(p, Pattern) for p in got):
