@@ -254,10 +254,11 @@ def _one_clause(first: Finding, f: Finding, sentences: list[Sentence], k: int, n
     numbers, when a blank line, a heading or a new numbered or bulleted item comes between them,
     on another page, or when the joined quote would pass MERGE_MAX."""
     between = norm.text[sentences[k - 1].end:sentences[k].start]
+    # the original text between the quotes holds every line break of ``between`` (blank lines too)
     gap = norm.original[first.location.end:f.location.start].replace("\r", "")
     item = "\n" in between and _ITEM_START.match(between[between.rfind("\n") + 1:] + sentences[k].text)
     return (first.pattern == f.pattern and not _values_differ(first.values, f.values)
-            and "\n\n" not in between and not _BLANK_LINE.search(gap) and not item
+            and not _BLANK_LINE.search(gap) and not item
             and not sentences[k - 1].heading and not sentences[k].heading
             and first.location.page == f.location.page and first.location.start <= f.location.start
             and max(first.location.end, f.location.end) - first.location.start <= MERGE_MAX)
