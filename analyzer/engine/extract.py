@@ -478,7 +478,9 @@ def _pdfium_page_count(data: bytes, source: str) -> int:
 def _pdfium_texts(data: bytes, source: str) -> list[str | None]:
     """Each page's text as PDFium reads it; None for a page it cannot load, or that is empty
     although it draws text (pdfplumber gets a second look at those)."""
-    with _PDFIUM_LOCK:
+    from .pdffonts import text_fonts
+
+    with _PDFIUM_LOCK, text_fonts():
         pdf = _open_pdfium(data, source)
         try:
             return [_pdfium_page_text(pdf, i) for i in range(len(pdf))]
