@@ -15,6 +15,11 @@ CORPORA = SHARED / "corpora"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# the suite runs on as many workers as cores: a scan's search split over a forked child
+# (analyzer.engine.twocore) would only compete with the other workers; tests/engine/test_twocore.py
+# sets it itself
+os.environ.setdefault("TERMS_SCAN_SPLIT", "0")
+
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
 
 

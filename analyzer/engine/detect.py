@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import regex
 
 from ..model import Finding, Location, Protection
+from . import twocore
 from . import values as values_mod
 from .normalize import NormText
 from .patterns import Pattern
@@ -203,25 +204,75 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     text = _matching_text(norm.text, sentences)
     value_cache: dict[int, list[values_mod.Value]] = {}
     scripts = scripts_present(text)
-    for p in patterns:
-        if p.lang not in scripts:
-            continue  # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
-        if deadline is not None and time.monotonic() > deadline:
-            raise BudgetExceeded
-        try:
-            limit = time.monotonic() + TIMEOUT
-            if deadline is not None:
-                limit = min(limit, deadline)
-            _search(p, text, sentences, starts, hits, value_cache, limit, deadline)
-        except TimeoutError:
-            if deadline is not None and time.monotonic() > deadline:
-                raise BudgetExceeded from None
+    # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
+    active = [p for p in patterns if p.lang in scripts]
+
+    def one(i: int) -> tuple[dict[tuple[int, str], list[_Hit]], bool]:
+        return _search_one(active[i], text, sentences, starts, value_cache, deadline)
+
+    share = twocore.child_share([len(p.match_parts) or 1 for p in active], len(text))
+    results = twocore.run(len(active), one, share, _pack_hits, lambda i, data: _unpack_hits(active[i], data),
+                          _new_cache_entries, _take_cache_entries)
+    for p, (own, timed_out) in zip(active, results, strict=True):
+        for key, found in own.items():
+            hits.setdefault(key, []).extend(found)  # in the library's order, as one search would
+        if timed_out:
             warnings.append(f"pattern {p.full_id} took too long on this document and was skipped")
             if skipped is not None:
                 skipped.append(p.full_id)
     _table_cells(sentences, patterns, scripts, hits, warnings, skipped)
     findings, protections = _results(doc, norm, sentences, hits, value_cache, text)
     return findings, protections, warnings
+
+
+def _search_one(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
+                value_cache: dict[int, list[values_mod.Value]], deadline: float | None,
+                ) -> tuple[dict[tuple[int, str], list[_Hit]], bool]:
+    """The hits of one pattern, and whether it ran out of its time limit (the hits found before
+    it did are kept). BudgetExceeded past ``deadline``."""
+    own: dict[tuple[int, str], list[_Hit]] = {}
+    if deadline is not None and time.monotonic() > deadline:
+        raise BudgetExceeded
+    try:
+        limit = time.monotonic() + TIMEOUT
+        if deadline is not None:
+            limit = min(limit, deadline)
+        _search(p, text, sentences, starts, own, value_cache, limit, deadline)
+    except TimeoutError:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceeded from None
+        return own, True
+    return own, False
+
+
+def _pack_hits(result: tuple[dict[tuple[int, str], list[_Hit]], bool]) -> Any:
+    """One pattern's hits as plain data for the trip from the child (the pattern stays behind)."""
+    own, timed_out = result
+    return ({key: [(h.sentence, h.start, h.end, h.confidence, h.protection, h.values, h.why) for h in found]
+             for key, found in own.items()}, timed_out)
+
+
+def _unpack_hits(p: Pattern, data: Any) -> tuple[dict[tuple[int, str], list[_Hit]], bool]:
+    packed, timed_out = data
+    return ({key: [_Hit(p, k, a, b, conf, prot, values=vals, why=why) for k, a, b, conf, prot, vals, why in found]
+             for key, found in packed.items()}, timed_out)
+
+
+def _new_cache_entries() -> dict[str, Any]:
+    """The regexes the child compiled (and would have kept in the user cache at exit, which a
+    forked child skips): the parent keeps them."""
+    from .rxcache import default_cache
+
+    return dict(default_cache()._new)
+
+
+def _take_cache_entries(entries: Any) -> None:
+    from .rxcache import default_cache
+
+    if isinstance(entries, dict):
+        cache = default_cache()
+        for key, value in entries.items():
+            cache.put(key, value)
 
 
 MERGE_MAX = 2 * EVIDENCE_TARGET  # characters: a merged quote stays a clause, not a page
