@@ -12,7 +12,7 @@ Anything unexpected (no fork, a child that dies or sends nothing readable) falls
 parent doing the child's share itself: the fork can only make a scan faster, never different.
 It is not used inside a worker of a pool (pools of processes already use the cores), while
 other Python threads run (a fork copies locks they may hold), on one core, when the cores are
-busy (a load average above the cores less one half), or for a short text.
+busy (a load average of as many processes as cores), or for a short text.
 ``TERMS_SCAN_SPLIT=0`` turns it off; ``TERMS_SCAN_SPLIT=1`` uses it whatever the text's length
 (the tests).
 """
@@ -57,7 +57,7 @@ def child_share(costs: Sequence[int], text_length: int) -> list[int]:
     cores = _cores()
     if in_worker() or threading.active_count() > 1 or cores < 2:
         return []
-    if wanted != "1" and _load() > cores - 0.5:
+    if wanted != "1" and _load() >= cores:
         return []  # the cores are busy (a test suite, a batch beside it): a second process only competes
     # the costliest first, each to the lighter side: two halves within one job's cost
     mine = theirs = 0

@@ -121,8 +121,10 @@ def test_when_the_search_stays_in_one_process(monkeypatch):
     monkeypatch.setenv(twocore.SPLIT_ENV, "0")
     assert twocore.child_share(costs, 1_000_000) == []              # turned off
     monkeypatch.delenv(twocore.SPLIT_ENV)
-    monkeypatch.setattr(twocore, "_load", lambda: 1.8)
+    monkeypatch.setattr(twocore, "_load", lambda: 2.1)
     assert twocore.child_share(costs, 1_000_000) == []              # both cores busy
+    monkeypatch.setattr(twocore, "_load", lambda: 1.6)
+    assert twocore.child_share(costs, 1_000_000) == share           # one process at work beside us
     monkeypatch.setattr(twocore, "_load", lambda: 0.3)
     monkeypatch.setenv(twocore.SPLIT_ENV, "1")
     monkeypatch.setattr(twocore, "_cores", lambda: 1)
