@@ -19,7 +19,6 @@ busy (a load average of as many processes as cores), or for a short text.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -130,6 +129,8 @@ def _child(r: int, w: int, fn: Callable[[int], Any], share: list[int], pack: Cal
            extra: Callable[[], Any] | None) -> None:  # pragma: no cover - runs in the child
     """Run ``share``, write the reply to ``w`` and leave (no atexit handlers, no buffers flushed:
     they are the parent's)."""
+    import pickle
+
     code = 0
     try:
         os.close(r)
@@ -166,6 +167,8 @@ def _read_all(fd: int) -> bytes:
 def _loads(data: bytes) -> Any:
     """The child's reply (pickled by this very program a moment ago, through a pipe only the
     two processes hold), or None when it is torn."""
+    import pickle
+
     try:
         reply = pickle.loads(data) if data else None
     except Exception:
