@@ -3,6 +3,7 @@
     python scripts/generality.py                    # summary per category
     python scripts/generality.py --alternatives     # also every alternative, rarest first
     python scripts/generality.py --json out.json
+    python scripts/generality.py --workers 1       # one process (default: one a core; ~3 min on two)
 
 Documents: ../shared/corpora/agreements and the CLAUDETTE services (original_text). An
 alternative "fires" in a document when, run alone in place of its pattern's `match` list (with
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -52,28 +54,42 @@ def alternatives(p) -> list[str]:
     return ["{@" + data["concepts"][0] + "}"]
 
 
+_DOCS: list = []  # the documents, read once before the workers fork (they inherit them)
+
+
+def _rows(p) -> list[dict]:
+    """One row per match alternative of pattern ``p``: the documents it fires in, alone."""
+    concepts = bundled_concepts()
+    rows = []
+    for i, alt in enumerate(alternatives(p)):
+        rx = _compile(Path(p.path), f"match[{i}]", [alt], p.lang, concepts)
+        alone = dataclasses.replace(p, match=rx)
+        fired, hits = [], 0
+        for name, doc, norm, sents, scripts in _DOCS:
+            if p.lang not in scripts:
+                continue
+            findings, _, _ = detect(doc, norm, sents, (alone,))
+            if findings:
+                fired.append(name)
+                hits += len(findings)
+        rows.append({"pattern": p.full_id, "category": p.category, "lang": p.lang, "index": i,
+                     "alternative": alt, "documents": len(fired), "hits": hits, "fired_in": fired})
+    return rows
+
+
 def main() -> None:
+    from analyzer.procs import map_parallel
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--alternatives", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
+                    help="processes (default: the cores); every pattern is one job")
     a = ap.parse_args()
-    docs = documents()
-    concepts = bundled_concepts()
-    rows = []
-    for p in library():
-        for i, alt in enumerate(alternatives(p)):
-            rx = _compile(Path(p.path), f"match[{i}]", [alt], p.lang, concepts)
-            alone = dataclasses.replace(p, match=rx)
-            fired, hits = [], 0
-            for name, doc, norm, sents, scripts in docs:
-                if p.lang not in scripts:
-                    continue
-                findings, _, _ = detect(doc, norm, sents, (alone,))
-                if findings:
-                    fired.append(name)
-                    hits += len(findings)
-            rows.append({"pattern": p.full_id, "category": p.category, "lang": p.lang, "index": i,
-                         "alternative": alt, "documents": len(fired), "hits": hits, "fired_in": fired})
+    _DOCS[:] = documents()
+    docs = _DOCS
+    patterns = list(library())
+    rows = [r for got in map_parallel(_rows, patterns, a.workers) for r in got]
     by_cat: dict[str, dict] = defaultdict(lambda: {"alternatives": 0, "none": 0, "one": 0, "hits": 0, "hits3": 0})
     for r in rows:
         c = by_cat[r["category"]]
