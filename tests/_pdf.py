@@ -62,3 +62,20 @@ def make_blank_pdf(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+def make_lines_pdf(path: Path, lines: list[str], font: str = FONT, size: float = 11, top: float = 780,
+                   step: float = 18) -> Path:
+    """One page, each string of ``lines`` drawn as a text object of its own on its own line (no
+    wrapping), from ``top`` down by ``step`` points: a line break exactly where a test wants it."""
+    from reportlab.pdfgen import canvas
+
+    if font == FONT:
+        _register()
+    c = canvas.Canvas(str(path))
+    c.setFont(font, size)
+    for i, line in enumerate(lines):
+        c.drawString(60, top - i * step, line)
+    c.showPage()
+    c.save()
+    return path

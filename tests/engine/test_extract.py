@@ -477,15 +477,10 @@ def test_an_english_hyphen_at_a_line_end_is_kept(tmp_path):
     """PDFium joins "termi-" / "nation" and marks the hyphen; the text keeps "termi-\nnation"
     like pdfplumber (normalization then joins the word)."""
     pytest.importorskip("reportlab")
-    from reportlab.pdfgen import canvas
+    from _pdf import make_lines_pdf
 
-    path = tmp_path / "hyphen.pdf"
-    c = canvas.Canvas(str(path))
-    c.setFont("Helvetica", 11)
-    c.drawString(60, 760, "If you cancel within the minimum term of 24 months, an early termi-")
-    c.drawString(60, 744, "nation fee of $200 applies.")
-    c.showPage()
-    c.save()
+    path = make_lines_pdf(tmp_path / "hyphen.pdf", ["If you cancel within the minimum term of 24 months, an early termi-",
+                                                    "nation fee of $200 applies."], font="Helvetica", top=760, step=16)
     text = extract_path(path).text
     assert "early termi-\nnation fee of $200 applies." in text
     assert any(f.category == "early_termination_fee" for f in scan(path).findings)

@@ -16,20 +16,10 @@ def _one_char_lines_pdf(path: Path) -> Path:
     """A Chinese PDF (font named, not embedded) whose wrapped lines leave one character alone
     on a line, each drawn as its own text object, as a generated contract wraps them."""
     pytest.importorskip("reportlab", reason="reportlab (a dev dependency) makes the test PDFs")
-    from _pdf import FONT, _register
-    from reportlab.pdfgen import canvas
+    from _pdf import make_lines_pdf
 
-    _register()
-    c = canvas.Canvas(str(path))
-    c.setFont(FONT, 11)
-    y = 780
-    for line in ("乙方提前解除协议的，应按剩余月份每月支付违约金三十", "元", "。",
-                 "本套餐每月最低消费五十八元，不足部分按五十八元收取", "。"):
-        c.drawString(60, y, line)
-        y -= 18
-    c.showPage()
-    c.save()
-    return path
+    return make_lines_pdf(path, ["乙方提前解除协议的，应按剩余月份每月支付违约金三十", "元", "。",
+                                 "本套餐每月最低消费五十八元，不足部分按五十八元收取", "。"])
 
 
 def _default_text(path: Path) -> list[str]:
@@ -107,14 +97,9 @@ def test_other_fonts_still_come_from_the_system(tmp_path):
     """A Latin font the PDF does not embed is PDFium's usual substitute, not a square: the text
     of reportlab's Helvetica page is read as it always was."""
     pytest.importorskip("reportlab", reason="reportlab (a dev dependency) makes the test PDFs")
-    from reportlab.pdfgen import canvas
+    from _pdf import make_lines_pdf
 
-    path = tmp_path / "latin.pdf"
-    c = canvas.Canvas(str(path))
-    c.setFont("Helvetica", 11)
-    c.drawString(60, 780, "An early termination fee of $200 applies.")
-    c.drawString(60, 760, "i")
-    c.showPage()
-    c.save()
+    path = make_lines_pdf(tmp_path / "latin.pdf", ["An early termination fee of $200 applies.", "i"],
+                          font="Helvetica", step=20)
     assert [p.text for p in extract.extract_path(path).pages] == _default_text(path)
     assert extract.extract_path(path).text == "An early termination fee of $200 applies.\ni"
