@@ -99,8 +99,8 @@ def run(count: int, fn: Callable[[int], Any], share: list[int],
         for i in range(count):
             if i not in theirs:
                 results[i] = fn(i)
-        got = _read_all(r)
-        r = -1
+        fd, r = r, -1  # _read_all closes it, whatever happens
+        got = _read_all(fd)
         status = _reap(pid)
         pid = 0
         reply = _loads(got) if status == 0 else None
