@@ -263,7 +263,7 @@ def _new_cache_entries() -> dict[str, Any]:
     forked child skips): the parent keeps them."""
     from .rxcache import default_cache
 
-    return dict(default_cache()._new)
+    return default_cache().pending()
 
 
 def _take_cache_entries(entries: Any) -> None:

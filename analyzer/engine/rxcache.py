@@ -120,6 +120,11 @@ class Store:
                 atexit.register(self.save)
                 self._registered = True
 
+    def pending(self) -> dict[str, Any]:
+        """This process's entries not yet written (a forked child hands them to its parent)."""
+        with _lock:
+            return dict(self._new)
+
     def save(self) -> None:
         """Add this process's new entries to the file (merged with what is there now)."""
         if self.path is None or not self._new:
