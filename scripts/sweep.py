@@ -17,6 +17,16 @@ Each passage is scanned on its own. Passages sharing much text with the measurem
 
 Prints, per category, how many passages are found (recall over the sweep) and how many
 negatives fire; ``--fails`` lists the passages that fail (text cut to 160 characters).
+
+How a sweep is run (sessions 8-9; the figures are in their notes): per group of categories,
+collect 45+ passages from many publishers in both languages, about a third of them look-alike
+negatives; **label every passage before the first scan** and keep that first output (it is the
+honest figure: how the library does on phrasings it was not written from); then write patterns
+as phrasing families with invented examples (never a collected passage: the texts belong to
+their publishers and stay outside the repository), and check the development corpus and
+CLAUDETTE do not get worse. Whole documents gathered the same way go through
+``scripts/overlap.py`` first (limit 0.05): public copies of the measurement split's documents
+are easy to pick up.
 """
 from __future__ import annotations
 
