@@ -142,10 +142,9 @@ def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathL
 
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity, else ``os.cpu_count()``)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    from .procs import cores
+
+    return cores()
 
 
 def _picklable(err: BaseException) -> BaseException:

@@ -21,6 +21,14 @@ PR_SET_PDEATHSIG = 1
 _WORKER_ENV = "TERMS_SCAN_IN_WORKER"
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, else ``os.cpu_count()``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def mark_worker() -> None:
     """This process is a pool worker: it must not start pools of its own (a daemonic process
     may not have children; pools inside pools also oversubscribe the cores)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -78,12 +77,12 @@ def _rows(p) -> list[dict]:
 
 
 def main() -> None:
-    from analyzer.procs import map_parallel
+    from analyzer.procs import cores, map_parallel
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--alternatives", action="store_true")
     ap.add_argument("--json")
-    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
+    ap.add_argument("--workers", type=int, default=cores(),
                     help="processes (default: the cores); every pattern is one job")
     a = ap.parse_args()
     _DOCS[:] = documents()

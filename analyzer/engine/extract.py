@@ -421,10 +421,10 @@ def image_pages(images: list[tuple[bytes, str]], what: str = "an image") -> tupl
 
 def _ocr_pages(jobs: list[tuple[bytes, str]], source: str,
                empty: str = "no text found by OCR (is it a picture of the agreement?)") -> tuple[Page, ...]:
-    from ..procs import in_worker, map_parallel
+    from ..procs import cores, in_worker, map_parallel
     from . import ocr
 
-    workers = 1 if in_worker() else min(len(jobs), _cores(), OCR_WORKERS)
+    workers = 1 if in_worker() else min(len(jobs), cores(), OCR_WORKERS)
     results = map_parallel(ocr.ocr_job, jobs, workers) if workers > 1 else [ocr.ocr_job(j) for j in jobs]
     pages = tuple(Page(i, text, round(conf, 4)) for i, (text, conf) in enumerate(results, start=1))
     if sum(len(p.text.strip()) for p in pages) < 10:
@@ -433,13 +433,6 @@ def _ocr_pages(jobs: list[tuple[bytes, str]], source: str,
 
 
 OCR_WORKERS = int(os.environ.get("TERMS_SCAN_OCR_WORKERS", "2"))  # each holds ~1 GB of models
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _open_pdfium(data: bytes, source: str) -> Any:
@@ -647,11 +640,9 @@ def _pdf_workers(count: int) -> int:
         return max(1, int(os.environ["TERMS_SCAN_PDF_WORKERS"]))
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, count // PAGES_PER_WORKER))
+    from ..procs import cores
+
+    return max(1, min(cores(), count // PAGES_PER_WORKER))
 
 
 def _extract_pages(args: tuple[bytes, list[int]]) -> list[str | None]:

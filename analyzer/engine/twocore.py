@@ -29,10 +29,9 @@ MIN_WORK = 4_000_000  # characters x alternatives: below, the fork (~10 ms) cost
 
 
 def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    from ..procs import cores
+
+    return cores()
 
 
 def _load() -> float:
