@@ -134,3 +134,29 @@ def test_a_foreign_or_torn_snapshot_is_ignored_and_never_run(tmp_path, monkeypat
     assert not marker.exists()
     snap.write_bytes(snap.read_bytes()[:40])  # torn
     assert load_dir(lib)[0].full_id == "lock_in/zh-demo"
+
+
+def test_the_library_version_reuses_the_bytes_read_for_the_snapshot_key(tmp_path, monkeypatch):
+    """Building a scanner hashed every pattern file a second time (~10 ms of each cold scan,
+    issue 12): the version now takes the bytes the snapshot key read, and is the same value."""
+    import pathlib
+
+    import analyzer.engine.patterns as patterns
+    from analyzer.engine.pipeline import _library_version
+
+    lib, _ = _snapshot_ready(tmp_path, monkeypatch)
+    loaded = load_dir(lib)
+    real = pathlib.Path.read_bytes
+
+    def no_second_read(self):
+        if str(self).startswith(str(lib)):
+            raise AssertionError(f"{self} was read a second time")
+        return real(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", no_second_read)
+    cached = _library_version(loaded)
+    monkeypatch.setattr(pathlib.Path, "read_bytes", real)
+    patterns._READ.clear()
+    assert _library_version(loaded) == cached  # read from disk: the same version
+    _write(lib, GOOD.replace("合约期{NUM}个月", "承诺期{NUM}个月"))
+    assert _library_version(load_dir(lib)) != cached
