@@ -321,13 +321,18 @@ def _expand_all(path: Path, fld: str, alternatives: list[str], lang: str | None,
     return out
 
 
+def _joined(alternatives: list[str]) -> str:
+    """The one regex a field's (expanded) alternatives are searched as."""
+    return "|".join(f"(?:{a})" for a in alternatives)
+
+
 def _compile(path: Path, fld: str, alternatives: list[str], lang: str | None = None,
              concepts: dict[str, Concept] | None = None) -> regex.Pattern[str]:
     alternatives = _expand_all(path, fld, alternatives, lang, concepts)
     try:  # compile once; look for the culprit only on failure (compiling is the cost of a cold start)
         from .rxcache import default_cache
 
-        return default_cache().compile("|".join(f"(?:{a})" for a in alternatives), FLAGS)
+        return default_cache().compile(_joined(alternatives), FLAGS)
     except regex.error as joined_err:
         for i, a in enumerate(alternatives):
             try:
@@ -342,25 +347,36 @@ class LazyRegex:
     """A pattern regex compiled on first use. Used for files already validated (see
     ``load_dir``): a Chinese document never pays for compiling the English patterns."""
 
-    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts")
+    __slots__ = ("_path", "_fld", "_alts", "_rx", "_lang", "_concepts", "_source")
 
     def __init__(self, path: Path | str, fld: str, alternatives: list[str], lang: str | None = None,
-                 concepts: dict[str, Concept] | None = None) -> None:
+                 concepts: dict[str, Concept] | None = None, source: str | None = None) -> None:
         self._path, self._fld, self._alts = path, fld, alternatives
         self._rx: regex.Pattern[str] | None = None
         self._lang, self._concepts = lang, concepts
+        self._source = source  # the expanded, joined regex (a snapshot's): nothing left to expand
 
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
-            self._rx = _compile(Path(self._path), self._fld, self._alts, self._lang, self._concepts)
+            if self._source is not None:
+                from .rxcache import default_cache
+
+                self._rx = default_cache().compile(self._source, FLAGS)
+            else:
+                self._rx = _compile(Path(self._path), self._fld, self._alts, self._lang, self._concepts)
         return self._rx
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.compiled(), name)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Kept in the library snapshot uncompiled (see ``_snapshot_load``)."""
-        return (LazyRegex, (str(self._path), self._fld, self._alts, self._lang, self._concepts))
+        """Kept in the library snapshot uncompiled (see ``_snapshot_load``), as the regex it
+        compiles to: concepts expanded once when the snapshot is written, not at every start
+        (~10 ms of each cold scan), and no lexicons in the snapshot."""
+        source = self._source
+        if source is None:
+            source = _joined(_expand_all(Path(self._path), self._fld, self._alts, self._lang, self._concepts))
+        return (LazyRegex, (str(self._path), self._fld, [], self._lang, None, source))
 
 
 def parse_pattern(path: Path, data: Any, lazy: bool = False,
