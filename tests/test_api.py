@@ -316,9 +316,10 @@ _TIMING = textwrap.dedent(r"""
     a, b = take(files, 10240), take(files[::-1], 10240)
     assert a != b
     loads = []  # pattern files read, regexes compiled
-    real_read, real_compile = patterns._read, patterns._compile
+    real_read, real_compile, real_source = patterns._read, patterns._compile, patterns._compile_source
     patterns._read = lambda *a: (loads.append(a), real_read(*a))[1]
     patterns._compile = lambda *a: (loads.append(a), real_compile(*a))[1]
+    patterns._compile_source = lambda *a: (loads.append(a), real_source(*a))[1]  # from the library snapshot
     t0 = time.perf_counter(); analyzer.scan(a); t1 = time.perf_counter()
     n_first = len(loads)
     analyzer.scan(b); t2 = time.perf_counter()

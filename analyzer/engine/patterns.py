@@ -343,6 +343,13 @@ def _compile(path: Path, fld: str, alternatives: list[str], lang: str | None = N
         raise _fail(path, fld, f"invalid regular expression: {joined_err}") from joined_err
 
 
+def _compile_source(path: str, fld: str, source: str) -> regex.Pattern[str]:
+    """A field's regex kept expanded in the library snapshot (``path`` and ``fld`` name it)."""
+    from .rxcache import default_cache
+
+    return default_cache().compile(source, FLAGS)
+
+
 class LazyRegex:
     """A pattern regex compiled on first use. Used for files already validated (see
     ``load_dir``): a Chinese document never pays for compiling the English patterns."""
@@ -359,9 +366,7 @@ class LazyRegex:
     def compiled(self) -> regex.Pattern[str]:
         if self._rx is None:
             if self._source is not None:
-                from .rxcache import default_cache
-
-                self._rx = default_cache().compile(self._source, FLAGS)
+                self._rx = _compile_source(str(self._path), self._fld, self._source)
             else:
                 self._rx = _compile(Path(self._path), self._fld, self._alts, self._lang, self._concepts)
         return self._rx
