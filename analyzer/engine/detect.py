@@ -486,7 +486,11 @@ _CONTINUES = cached_compile(
     r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
     r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
     r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
-    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前))", regex.I)
+    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前)"
+    # a worked example of the term ("如：7月15日开通，…10月开始支付49元/月"), and the notice or
+    # condition that qualifies it ("但…公司应提前30天通知")
+    r"|(?:for\s+example|e\.g\.|例如|比如|如)\s*[:：,，]"
+    r"|(?:但|但是)[^。；;]{0,30}?(?:应|须|需|将|会)(?:当)?(?:提前|于|在))", regex.I)
 
 
 _STARTS_WITH_VALUE = cached_compile(r"\s*(?:(?:us|hk|a|nz|c|s)?[$€£¥￥]\s?\d|\d|[一二三四五六七八九十两]+\s*(?:个月|年|天|元))", regex.I)

@@ -65,7 +65,8 @@ _AMOUNT = cached_compile(
     rf"|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d))\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
-    rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:c)"
+    # "15p per MB", "10p a text": pence, the same way
+    rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:(?P<cu>[cp]))"
     rf"(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b|(?:weekly|daily|monthly|maintenance|connection"
     rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
@@ -206,7 +207,7 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
             sign = m.group("cur").lower().rstrip(".")
             cur = DOLLAR.get() if sign == "$" else CURRENCY_PREFIX.get(sign, "USD")
         elif m.group("cents"):
-            n, cur = float(m.group("cents")) / 100, DOLLAR.get()
+            n, cur = float(m.group("cents")) / 100, ("GBP" if m.group("cu") == "p" else DOLLAR.get())
         elif m.group("bare"):
             n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
         else:
@@ -338,6 +339,14 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
             for k, val in best.extra:
                 if k in wanted or k in ("currency", "period"):
                     out.setdefault(k, val)
+            if key == "amount" and "period" not in out:
+                # the same sum stated again with its period ("按20元60G月包…标准价20元/月收费"):
+                # the nearest mention names the product, the other says how often it is charged
+                for v in found:
+                    per = dict(v.extra).get("period")
+                    if v.key == "amount" and v.value == best.value and per and per != "once":
+                        out["period"] = per
+                        break
     if "period" in wanted and "period" not in out and "amount" not in out:
         m = _BILLING_PERIOD.search(text, timeout=TIMEOUT)
         if m:  # "month-to-month", "按月扣费": a billing period stated without an amount

@@ -453,3 +453,16 @@ def test_a_protection_does_not_cover_the_charge_across_but(scanner, text, amount
     r = scanner.scan_text(text, "contrast")
     assert [f.values.get("amount") for f in r.findings if f.category == "extra_fees"] == [amount]
     assert [p.category for p in r.protections] == ["extra_fees"]
+
+
+def test_regression_a_worked_example_in_the_next_sentence_gives_the_price():
+    # the amount after the free months was only in the example ("例如：…7月起按39元/月收取")
+    r = scan("开通后前2个月免月租，第3个月起开始收费。例如：5月10日开通，5月、6月免费，7月起按39元/月收取套餐费。")
+    promo = [f for f in r.findings if f.category == "promo_price_expiry"]
+    assert promo and promo[0].values.get("amount") == 39 and promo[0].values.get("period") == "month"
+
+
+def test_regression_a_notice_qualifying_the_clause_in_the_next_sentence_gives_its_days():
+    r = scan("某某通信有权根据经营需要停止提供宽带业务。但某某通信应提前15天通知客户。")
+    term = [f for f in r.findings if f.category == "unilateral_termination"]
+    assert term and term[0].values.get("days") == 15

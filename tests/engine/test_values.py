@@ -366,3 +366,24 @@ def test_a_number_right_after_a_chinese_comma_is_read():
     assert ("months", 12) in got
     assert [(v.key, v.value) for v in candidates("违约金为1,000元")][:1] == [("amount", 1000)]
     assert not any(v.value in (2, 3.2) for v in candidates("see section 3.2 below"))
+
+
+# --------------------------------------------------------------------------- session 10 regressions
+
+@pytest.mark.parametrize("text,want", [
+    ("Data over the daily 1MB is charged at 12p per MB.", {"amount": 0.12, "currency": "GBP"}),
+    ("Texts to other networks cost 8p a text.", {"amount": 0.08, "currency": "GBP"}),
+])
+def test_regression_pence_are_an_amount_in_pounds(text, want):
+    # "15p per MB" was no amount at all: only cents ("9c per minute") were read
+    assert amount(text) == want
+
+
+def test_regression_pence_need_a_rate_after_them():
+    assert vals("See section 4p of the schedule.", "amount") == [] and vals("a 2p coin", "amount") == []
+
+
+def test_regression_the_same_sum_stated_again_gives_its_period():
+    # the nearest "30元" names the product (30元20G月包); the same sum with "/月" says how often
+    got = pick(normalize("到期后自动续订，按30元20G月包标准价30元/月收费").text, ["amount", "currency", "period"], (0, 6))
+    assert got == {"amount": 30, "currency": "CNY", "period": "month"}
