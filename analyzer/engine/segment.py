@@ -35,8 +35,10 @@ _CLAUSE_VERB = cached_compile(r"有权|应当|必须|不得|可以|须(?!知)|�
 # enumeration inside, a value ("50元", "10天"), or a word that binds or conditions
 # ("2. 激活需充值50元，到账后套餐生效", "5. 无合约期，可随时注销").
 _STATEMENT = cached_compile(
-    r"[,，;；:：](?=\s*\S)|\d\s*(?:元|块|个月|月|天|日|年|G|GB|M|%|分钟|小时)"
+    r"[,，;；:：](?=\s*\S)|\d\s*(?:元|块|个月|月|天|日|年|G|GB|M|%|分钟|小时|次|节|课时)"
     r"|需(?!知)|须(?!知)|应当?|请|将|会(?!员)|可以|可随时|未|即|按照?|收取|支付|缴纳|充值|不得|不支持|不可(?!抗力)|不能|不予"
+    # a limit ("2.同一场馆每月只可消费3次"): a rule, not a title
+    r"|只可|只能|仅可|仅能|仅限|最多|不超过"
     r"|\b(?:is|are|will|can|cannot|applies|apply|renews|charged|billed|not)\b"
     # an English sentence with a negated or auxiliary verb, or one of the verbs of lapsing value,
     # is a clause however short ("Unused allowances don't roll over.", "Credit expires after 90 days.")
@@ -75,6 +77,11 @@ _SEPARATOR_CELL = cached_compile(r":?-{2,}:?")
 # Fee."); a one-word answer ("Yes.") is a sentence
 _PLAIN_RUNIN = cached_compile(r"^\s*(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[a-z])[.)]\s+(?P<t>[A-Z][A-Za-z'’&/ -]{1,40})"
                              r"|(?P<t>(?!(?:Yes|No|Note|Okay|OK|Thanks?|Sorry)\b)[A-Z][A-Za-z'’&/-]*(?:\s+[A-Za-z'’&/-]+){1,4}))\.$")
+# verbs that make a short capitalised line a sentence, not a run-in title ("Subscriptions start upon
+# purchase confirmation." is a clause; "Minimum term." and "Cancellation Fee." are titles)
+_RUNIN_VERB = cached_compile(r"\b(?:starts?|begins?|ends?|continues?|commences?|takes?\s+effect|costs?|includes?"
+                             r"|requires?|remains?|becomes?|renews?|lasts?|runs?|expires?|applies|stops?)\b(?!\s*(?:date|day|fee|period)\b)",
+                             regex.I)
 _LABEL_MAX = 24  # characters of a label line ("## 合约期", "**Contract term**", "违约金:")
 _VALUE_MAX = 80
 
@@ -226,7 +233,8 @@ def _heading(text: str, spans: list[tuple[int, int]], setext: set[int], n_span: 
         is_heading = True
     plain = _PLAIN_RUNIN.match(s) if not is_heading and not label else None
     if (plain and len(plain.group("t").split()) <= 5 and not _CLAUSE_VERB.search(s)
-            and not _STATEMENT.search(plain.group("t")) and n_span + 1 < len(spans)
+            and not _STATEMENT.search(plain.group("t")) and not _RUNIN_VERB.search(plain.group("t"))
+            and n_span + 1 < len(spans)
             and "\n" not in text[b:spans[n_span + 1][0]] and "\f" not in text[b:spans[n_span + 1][0]]):
         # "1. Minimum term. Your service has a minimum term of 18 months": a plain run-in
         # title, followed by its clause on the same line, titles that clause

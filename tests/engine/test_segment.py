@@ -227,3 +227,18 @@ def test_a_short_sentence_with_a_negated_or_lapsing_verb_is_no_run_in_title():
     assert headings("Unused allowances don't roll over. Any data left is lost.")[0] == ("Unused allowances don't roll over.", False)
     assert headings("Bonus credit expires. It cannot be refunded.")[0][1] is False
     assert headings("Late Fees. You will pay a late fee of $5.")[0] == ("Late Fees.", True)
+
+
+@pytest.mark.parametrize("line", ["2.同一家门店每周只可预约2次", "3. 每张卡每天最多使用1次", "4、赠送课时仅限本人使用"])
+def test_regression_a_numbered_limit_is_a_rule_not_a_title(line):
+    # "只可…3次" was no statement (次 was no unit, 只可 no binding word): the line was a title
+    (s,) = split_sentences(normalize(line).text)
+    assert not s.heading
+
+
+def test_regression_a_short_sentence_with_a_verb_is_not_a_run_in_title():
+    # "Plans start upon payment confirmation." read as a title of the next sentence and was never scanned
+    ss = split_sentences(normalize("Plans start upon payment confirmation. You can cancel at any time.").text)
+    assert not ss[0].heading
+    ss = split_sentences(normalize("1. Minimum term. Your plan has a minimum term of 18 months.").text)
+    assert ss[0].heading and not ss[1].heading
