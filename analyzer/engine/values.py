@@ -38,6 +38,8 @@ _WORDS = "|".join(sorted((regex.escape(w) for w in _WORD_NUM), key=len, reverse=
 # words optionally followed by the digits in brackets: "sixty (60)", "one (1)".
 _NUM = (
     rf"(?:(?:\b(?P<w>{_WORDS})\b\s*)?\((?P<pd>\d+)\)"
+    # the other way round, digits then the words: "30 (thirty) days", "14 (fourteen) days"
+    rf"|(?<![\d.,])(?P<dw>\d+)\s*\((?:{_WORDS})\)"
     # not the rest of a number ("1,000", "2.5"); after a comma that ends a phrase it is a number
     # (the Chinese "，" is a "," once normalized: "参加活动，1年合约期")
     rf"|(?<!\d)(?<!\d[.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -159,8 +161,8 @@ def dollar_currency(text: str) -> str:
 
 def _num(m: regex.Match[str]) -> float | None:
     g = m.groupdict()
-    if g.get("pd"):
-        return float(g["pd"])
+    if g.get("pd") or g.get("dw"):
+        return float(g.get("pd") or g["dw"])
     if g.get("d"):
         return float(g["d"].replace(",", ""))
     if g.get("c"):

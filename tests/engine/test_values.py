@@ -387,3 +387,13 @@ def test_regression_the_same_sum_stated_again_gives_its_period():
     # the nearest "30元" names the product (30元20G月包); the same sum with "/月" says how often
     got = pick(normalize("到期后自动续订，按30元20G月包标准价30元/月收费").text, ["amount", "currency", "period"], (0, 6))
     assert got == {"amount": 30, "currency": "CNY", "period": "month"}
+
+
+@pytest.mark.parametrize("text,key,want", [
+    ("Either party may end the plan with 30 (thirty) days notice.", "days", [30]),
+    ("Refunds are possible within 14 (fourteen) days of purchase.", "days", [14]),
+    ("The plan has a 12 (twelve) month minimum term.", "months", [12]),
+])
+def test_regression_digits_then_the_number_in_words_is_a_duration(text, key, want):
+    # "30 (thirty) days" gave no value: only "thirty (30) days" was read
+    assert vals(text, key) == want
