@@ -76,6 +76,7 @@ _AMOUNT = cached_compile(
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira)\b)",
     regex.I,
 )
+_BRACKETED_SUM = cached_compile(r"\s*[(（]\s*(?:[$€£¥￥₹]|[a-z]{1,3}\$)?\s?\d", regex.I)
 _PERIOD_AFTER = cached_compile(
     r"\G\s*(?:\)|）)?\s*(?:\d+(?:\.\d+)?\s*(?:GB|G|MB|M)(?![a-z]))?\s*(?:(?P<m>(?:/\s*(?:部|台|张|个|人|户|条|线|卡|号)\s*)?/\s*月|每月|pcm\b|pm\b|p/m\b|(?:for|per)\s+(?:each|every)\s+(?:remaining\s+)?month|per\s+remaining\s+month|/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|per\s+line\s+per\s+month|(?:per|each|/)\s*(?:[a-z]+\s+){0,2}?(?:line|device|user|account|member|phone|unit|connection|subscriber|handset)\s*(?:per|a|each|/)\s*month|包月|月租)"
     r"|(?P<y>/\s*年|每年|/\s*yr|/\s*year|per\s+year|a\s+year|annually|per\s+annum|(?:in\s+any|per|each)\s+(?:one\s+)?calendar\s+year|in\s+any\s+(?:one\s+)?year)"
@@ -215,6 +216,10 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
         else:
             v = _num(m)
             if v is None:
+                continue
+            if (m.group("w2") or m.group("w")) and _BRACKETED_SUM.match(text, m.end()):
+                # "TWO HUNDRED FIFTY POUNDS (£250.00)": the digits in brackets are the sum; the
+                # words are only partly read ("FIFTY")
                 continue
             unit = m.group("unit").lower()
             cur = CURRENCY_SUFFIX.get(unit, "CNY")

@@ -397,3 +397,9 @@ def test_regression_the_same_sum_stated_again_gives_its_period():
 def test_regression_digits_then_the_number_in_words_is_a_duration(text, key, want):
     # "30 (thirty) days" gave no value: only "thirty (30) days" was read
     assert vals(text, key) == want
+
+
+def test_regression_a_sum_in_words_then_in_brackets_is_the_bracketed_sum():
+    # "TWO HUNDRED FIFTY POUNDS (£250.00)" gave 50 (the last word read as the sum) besides 250
+    assert amount("OUR LIABILITY IS LIMITED TO TWO HUNDRED FIFTY POUNDS (£250.00).") == {"amount": 250, "currency": "GBP"}
+    assert amount("a late fee of twenty dollars ($20) applies") == {"amount": 20, "currency": "USD"}
