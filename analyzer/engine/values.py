@@ -68,7 +68,7 @@ _AMOUNT = cached_compile(
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
     # "15p per MB", "10p a text": pence, the same way
-    rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<cents>\d{{1,2}}(?:\.\d+)?)(?-i:(?P<cu>[cp]))"
+    rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<minor>\d{{1,2}}(?:\.\d+)?)(?-i:(?P<minor_sign>[cp]))"
     rf"(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b|(?:weekly|daily|monthly|maintenance|connection"
     rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
@@ -209,8 +209,8 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
             n = float(m.group("n").replace(",", ""))
             sign = m.group("cur").lower().rstrip(".")
             cur = DOLLAR.get() if sign == "$" else CURRENCY_PREFIX.get(sign, "USD")
-        elif m.group("cents"):
-            n, cur = float(m.group("cents")) / 100, ("GBP" if m.group("cu") == "p" else DOLLAR.get())
+        elif m.group("minor"):  # cents of the document's dollar, or pence
+            n, cur = float(m.group("minor")) / 100, ("GBP" if m.group("minor_sign") == "p" else DOLLAR.get())
         elif m.group("bare"):
             n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
         else:
