@@ -38,20 +38,21 @@ if TYPE_CHECKING:  # pragma: no cover
 # empty report instead of saying that the file is missing.
 _PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|docx|txt|text|md|markdown|html?|xhtml|png|jpe?g|webp|bmp|tiff?|gif)$", re.I)
 
-_scanners: dict[tuple[str, ...], Scanner] = {}
+_scanners: dict[tuple[tuple[str, ...], bool], Scanner] = {}
 
 
-def _scanner(patterns: Iterable[str | os.PathLike[str]] = ()) -> Scanner:
-    """The process's scanner for these extra pattern directories (created once, then kept)."""
+def _scanner(patterns: Iterable[str | os.PathLike[str]] = (), model: bool = False) -> Scanner:
+    """The process's scanner for these extra pattern directories, with or without the sentence
+    model (created once, then kept)."""
     from .engine.pipeline import Scanner, default_scanner
 
-    key = tuple(str(Path(p)) for p in patterns)
-    if not key:
+    dirs = tuple(str(Path(p)) for p in patterns)
+    if not dirs and not model:
         scanner = default_scanner()
     else:
-        if key not in _scanners:
-            _scanners[key] = Scanner(key)
-        scanner = _scanners[key]
+        if (dirs, model) not in _scanners:
+            _scanners[(dirs, model)] = Scanner(dirs, model=model)
+        scanner = _scanners[(dirs, model)]
     _warm(scanner, ("zh", "en"))
     return scanner
 
@@ -93,7 +94,7 @@ def _as_path(source: str) -> Path | None:
 
 
 def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathLike[str]], lang: str | None = None,
-         kind: str | None = None, *, patterns: Iterable[str | os.PathLike[str]] = ()) -> Report:
+         kind: str | None = None, *, patterns: Iterable[str | os.PathLike[str]] = (), model: bool = False) -> Report:
     """Scan one agreement and return its ``Report``.
 
     ``source``
@@ -112,12 +113,15 @@ def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathL
         ``"pdf"``, ``"docx"``, ``"image"``, ``"text"``, ``"markdown"`` or ``"html"`` (detected when None).
     ``patterns``
         extra pattern directories, as ``terms-scan --patterns DIR``.
+    ``model``
+        also read every sentence with the sentence model, as ``terms-scan --model``: more
+        clauses found where the wording is new to the patterns, and more false alarms.
 
     Raises ``InputError`` (unreadable, empty or unsupported input), ``UsageError`` (a bad
     argument), ``PatternError`` (a malformed pattern file); the messages are the CLI's.
     """
     _check_lang(lang)
-    scanner = _scanner(patterns)
+    scanner = _scanner(patterns, model)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return scanner.scan_bytes(bytes(source), "<bytes>", lang, kind)
     if isinstance(source, str):

@@ -128,6 +128,7 @@ def scan(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
     as_one: bool = typer.Option(False, "--as-one", help="The files (or a folder's files, in name order) are the pages of ONE agreement."),
+    model: bool = typer.Option(False, "--model", help="Also read every sentence with the sentence model: more clauses found where the wording is new to the patterns, and more false alarms (findings marked model:...)."),
 ) -> None:
     """Scan an agreement and report the clauses that cost money or lock you in."""
     lang_v = lang.value if lang else None
@@ -137,7 +138,8 @@ def scan(
     paths = _expand(sources, as_one)
     from_folder = any(Path(x).is_dir() for x in sources if x != "-")
     if paths is not None and len(paths) > 1 and not (as_one or (_all_images(paths) and not from_folder)):
-        _scan_each(paths, format, lang_v, kind_v, tuple(str(p) for p in patterns), time_limit, output, allow_incomplete, fail_on)
+        _scan_each(paths, format, lang_v, kind_v, tuple(str(p) for p in patterns), time_limit, output, allow_incomplete,
+                   fail_on, model)
         return
     inputs = tuple((paths or []) + ([offer_file] if offer_file else []))
     _check_output(format, output, inputs)
@@ -146,7 +148,7 @@ def scan(
     from .procs import Background
 
     extract.prepare(paths or [])  # the reader's own imports, before the scanner's thread starts its own
-    scanner = Background(lambda: _scanner(tuple(str(p) for p in patterns)),  # while the document is read
+    scanner = Background(lambda: _scanner(tuple(str(p) for p in patterns), model),  # while the document is read
                          then=lambda built, stop: built.warm(stop))
     doc = _read_document(paths, kind_v)
     # the time limit is checked by the scan (a number above 0: not 0, -5 or nan)
@@ -161,12 +163,13 @@ def scan(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-def _scanner(pattern_dirs: tuple[str, ...]) -> Scanner:
-    """The scanner with its pattern library, and the advice's modules imported."""
+def _scanner(pattern_dirs: tuple[str, ...], model: bool = False) -> Scanner:
+    """The scanner with its pattern library (and the sentence model when asked), and the
+    advice's modules imported."""
     from .advice import advise  # noqa: F401 - every scan ends with the advice
     from .engine.pipeline import Scanner as Built
 
-    return Built(pattern_dirs)
+    return Built(pattern_dirs, model=model)
 
 
 def _check_output(format: Format, output: Path | None, inputs: tuple[Path, ...]) -> None:
@@ -514,7 +517,8 @@ def _all_images(paths: list[Path]) -> bool:
 
 
 def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | None, patterns: tuple[str, ...],
-               time_limit: float, output: Path | None, allow_incomplete: bool, fail_on: Level | None) -> None:
+               time_limit: float, output: Path | None, allow_incomplete: bool, fail_on: Level | None,
+               model: bool = False) -> None:
     """Several agreements one by one: one summary line each (JSON: one report a line); a file
     that cannot be read is a line saying why, and the batch goes on. The exit code is the worst."""
     from .engine.extract import extract_path
@@ -523,7 +527,7 @@ def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | 
     if format not in (Format.text, Format.json):
         raise UsageError(f"--format {format.value} makes one report: give one file, or --as-one for one agreement "
                          "in several files (several files one by one: --format text or json)")
-    scanner = Scanner(patterns)
+    scanner = Scanner(patterns, model=model)
     lines, worst = [], int(ExitCode.OK)
     for p in paths:
         try:

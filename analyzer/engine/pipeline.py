@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..model import Document, Finding, Protection, Report
+from . import sentmodel
 from .detect import detect
 from .extract import extract_bytes, extract_path
 from .normalize import NormText, count_cjk, normalize
 from .patterns import LazyRegex, Pattern, library
 from .segment import Sentence, split_sentences
+from .sentmodel import SentenceModel
 
 if TYPE_CHECKING:
     import threading
@@ -74,9 +76,15 @@ def detect_language(text: str) -> str:
 class Scanner:
     """Holds the compiled pattern library; ``scan_*`` run the pipeline on one document."""
 
-    def __init__(self, extra_pattern_dirs: tuple[str, ...] = ()) -> None:
+    def __init__(self, extra_pattern_dirs: tuple[str, ...] = (), model: bool = False) -> None:
         self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
-        self.patterns_version = _library_version(self.patterns)
+        # with ``model``, the sentence model reads every sentence beside the patterns (more
+        # clauses found, more false alarms: see sentmodel); None when off, or when its file could
+        # not be read (the report then says so: sentmodel.problem())
+        self.wants_model = model
+        self.model: SentenceModel | None = sentmodel.load() if model else None
+        self.patterns_version = _library_version(self.patterns) + (
+            f"+model:{self.model.version}" if self.model is not None else "")
 
     def warm(self, stop: threading.Event | None = None, langs: Iterable[str] = ("zh", "en")) -> None:
         """Compile the regexes of the patterns of ``langs`` now, in that order (from the regex
@@ -133,6 +141,7 @@ class Scanner:
 
         from ..advice.advise import advise
         from .detect import BudgetExceeded
+        from .modeldetect import ModelBudgetExceeded, model_findings
 
         pieces = _chunks(original, CHUNK_CHARS)
         findings: list[Finding] = []
@@ -159,7 +168,10 @@ class Scanner:
             context.append(ScanPiece(a, norm, tuple(sentences)))
             try:
                 f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped)
-            except BudgetExceeded:
+                if self.model is not None:
+                    f = sorted(f + model_findings(view, norm, sentences, f, p, self.model, deadline),
+                               key=lambda x: x.location.start)
+            except (BudgetExceeded, ModelBudgetExceeded):
                 incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "
                               f"{len(original):,} characters: clauses after that point are not in this report")
                 break
@@ -178,6 +190,8 @@ class Scanner:
         if incomplete:
             warnings.append(incomplete)
         warnings += _ocr_warnings(doc)
+        if self.wants_model and self.model is None:
+            warnings.append(sentmodel.problem() or "the sentence model is not available: clauses are found by the patterns alone")
         report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
                         tuple(warnings), self.patterns_version, incomplete=incomplete,
                         # kept for a text read in one piece (nearly every agreement); a longer

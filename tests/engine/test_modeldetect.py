@@ -1,0 +1,130 @@
+"""analyzer.engine.modeldetect: the sentence model's findings beside the patterns'. A small model
+made in the test (the n-gram "zq" means lock_in) shows the rules: a finding where the patterns
+found nothing of that category, none where they found or cleared one, none for headings,
+questions and titles, the quote and the reasons, and a budget that ends the scan honestly."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer.engine import modeldetect
+from analyzer.engine.modeldetect import ModelBudgetExceeded, model_findings, title_like
+from analyzer.engine.normalize import normalize
+from analyzer.engine.pipeline import Scanner
+from analyzer.engine.segment import split_sentences
+from analyzer.engine.sentmodel import SentenceModel, to_bytes
+
+
+def tiny() -> SentenceModel:
+    header = {"classes": ["lock_in", "extra_fees"], "bias": [-3.0, -3.0], "ngram": [2, 2], "words": False,
+              "threshold": 0.8, "scale": 0.001, "note": "test"}
+    return SentenceModel.from_bytes(to_bytes(header, ["zq", "qz", "xx"], [1.0, 1.0, 2.0],
+                                             [[(0, 8000)], [(0, 8000)], [(1, 8000)]]))
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    sc = Scanner(model=False)
+    sc.model = tiny()
+    return sc
+
+
+def model_only(report, category=None):
+    return [f for f in report.findings if f.pattern.startswith("model:") and category in (None, f.category)]
+
+
+def test_the_model_adds_a_clause_the_patterns_did_not_find(scanner):
+    rep = scanner.scan_text("Welcome to the club.\nMembers stay zqzq with the club for the whole season.\n")
+    (f,) = model_only(rep)
+    assert f.category == "lock_in" and f.severity == "high" and f.pattern == "model:lock_in"
+    assert f.evidence == "Members stay zqzq with the club for the whole season."
+    assert ("model:cue", "zqzq") in f.why and f.why[0][0] == "model" and f.why[0][1].startswith("p=")
+    assert 0 < f.confidence <= 0.8  # the probability scaled down: the model is the second reader
+    assert rep.document.text[f.location.start:f.location.end] == f.evidence
+    matched = rep.to_dict()["findings"][0]["explanation"]["matched"]
+    assert {"part": "model:cue", "text": "zqzq"} in matched
+
+
+def test_no_second_finding_where_a_pattern_found_the_category(scanner):
+    rep = scanner.scan_text("You are tied in for the first 24 months of your plan zqzq.")
+    lock = [f for f in rep.findings if f.category == "lock_in"]
+    assert len(lock) == 1 and not lock[0].pattern.startswith("model:")
+
+
+def test_no_finding_where_a_pattern_cleared_the_category(scanner):
+    rep = scanner.scan_text("Our SIM-only plans are 30-day rolling with no contract, so you are not tied in for 12 months"
+                            " zqzq.")
+    assert not model_only(rep, "lock_in")
+    assert any(p.category == "lock_in" for p in rep.protections)
+
+
+@pytest.mark.parametrize("text", [
+    "Can I leave the zqzq plan early?",       # a question
+    "Zqzq Membership Terms",                  # a title
+    "## zqzq zqzq zqzq",                      # a heading
+    "zqzq",                                   # a fragment
+])
+def test_headings_questions_and_fragments_bind_no_one(scanner, text):
+    assert not model_only(scanner.scan_text(f"Terms of the club.\n{text}\nThank you for joining us today.\n"))
+
+
+def test_a_sentence_that_goes_on_with_the_patterns_term_is_not_a_new_one(scanner):
+    # the patterns find the change term in the first sentence; the second carries its notice
+    sc = Scanner(model=False)
+    sc.model = SentenceModel.from_bytes(to_bytes(
+        {"classes": ["unilateral_change"], "bias": [-3.0], "ngram": [2, 2], "threshold": 0.8, "scale": 0.001},
+        ["调整"], [1.0], [[(0, 8000)]]))
+    rep = sc.scan_text("本平台有权调整连续包月服务的价格。价格调整的，我们将在调整生效前至少7日通知您。")
+    assert [f.pattern.startswith("model:") for f in rep.findings if f.category == "unilateral_change"] == [False]
+
+
+def test_values_are_read_from_the_sentence(scanner):
+    rep = scanner.scan_text("Members stay zqzq with the club for 12 months.\n")
+    (f,) = model_only(rep)
+    assert f.values.get("months") == 12
+
+
+def test_title_like():
+    assert title_like("Dispute Resolution and Arbitration.")
+    assert title_like("LIMITATION OF LIABILITY")
+    assert not title_like("You may cancel at any time.")
+    assert not title_like("第五条 违约责任")
+
+
+def test_the_deadline_stops_the_model_and_the_report_says_so(scanner, monkeypatch):
+    norm = normalize("Members stay zqzq for the season.")
+    with pytest.raises(ModelBudgetExceeded):
+        model_findings(_Doc(), norm, split_sentences(norm.text), [], [], tiny(), deadline=0.0)
+
+    def late(*args, **kwargs):
+        raise ModelBudgetExceeded
+
+    monkeypatch.setattr(modeldetect, "model_findings", late)
+    rep = scanner.scan_text("Members stay zqzq for the season.")
+    assert rep.complete is False and "time budget" in (rep.incomplete or "")
+
+
+def test_the_model_is_opt_in_and_the_library_version_names_it():
+    plain = Scanner()
+    assert plain.model is None and "+model:" not in plain.patterns_version
+    sc = Scanner(model=True)
+    assert sc.model is not None and sc.patterns_version.endswith("+model:" + sc.model.version)
+
+
+def test_the_command_line_and_the_api_take_the_model_on_request(tmp_path, capsys):
+    import analyzer
+    from analyzer.cli import main
+
+    text = "Welcome.\nAny claim will go to binding arbitration and you waive a jury trial.\n"
+    assert analyzer.scan(text, model=True).patterns_version.count("+model:") == 1
+    assert "+model:" not in analyzer.scan(text).patterns_version
+    f = tmp_path / "a.txt"
+    f.write_text(text, encoding="utf-8")
+    assert main([str(f), "--model", "--format", "json"]) == 0
+    assert "+model:" in capsys.readouterr().out
+    assert main([str(f), "--format", "json"]) == 0
+    assert "+model:" not in capsys.readouterr().out
+
+
+class _Doc:
+    def page_of(self, offset: int) -> int:
+        return 1
