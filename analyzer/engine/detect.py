@@ -486,6 +486,9 @@ _CONTINUES = cached_compile(
     r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
     r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
     r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
+    # "…change the prices. Changes will take effect 30 days after notification."
+    r"|(?:any\s+|such\s+|these\s+|the\s+)?(?:price\s+)?(?:changes?|increases?)\s+(?:will|shall)\s+(?:only\s+)?"
+    r"(?:take\s+effect|become\s+effective|be\s+effective|apply)"
     r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前)"
     # a worked example of the term ("如：7月15日开通，…10月开始支付49元/月"), and the notice or
     # condition that qualifies it ("但…公司应提前30天通知")

@@ -97,7 +97,7 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "balance_expiry": ("days", "months", "amount", "currency"),
     "suspension_recycling": ("days", "months"),
     "extra_fees": ("amount", "currency", "period", "percent"),
-    "unilateral_change": ("days", "amount", "currency", "percent"),  # the notice period; a built-in rise
+    "unilateral_change": ("days", "months", "amount", "currency", "percent"),  # the notice period; a built-in rise
     "liability_limitation": ("amount", "currency", "months"),  # a cap: "$100", "fees paid in the 12 months before"
     "dispute_resolution": ("days", "months"),  # an opt-out or notice window
     "unilateral_termination": ("days",),  # the notice given

@@ -101,6 +101,11 @@ _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", rege
 _PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
 _SPEED = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
+# a speed written short after the words that state one: "上网速率降至1M", "限速128K", "throttled to 128Kb"
+_SPEED_CTX = cached_compile(
+    r"(?:降至|降为|降到|限速(?:至|为|到|在)?|速率(?:降至|降为|降到|为|限制在)|throttled\s+(?:down\s+)?to|"
+    r"(?:speeds?|data)\s+(?:will\s+be\s+)?(?:reduced|slowed|lowered)\s+(?:down\s+)?to)\s*(?:约|最高|up\s+to\s+)?"
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|kb|k|mbps|mb/s|mb|m)(?![a-z/])", regex.I)
 _NETWORK_G = cached_compile(r"[2345]G(?:网|入网|套餐|手机|终端|信号|用户|业务|版|上网|融合|时代|技术|基站|卡|号|服务|\s*[a-zA-Z])", regex.I)
 
 
@@ -286,11 +291,19 @@ def _other_candidates(text: str, out: list[Value]) -> None:
         # operators state terabyte caps in decimal (1.2TB = 1,200GB); megabytes as 1/1024 GB
         gb = n * 1000 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
         out.append(Value("data_gb", _clean(gb), m.start(), m.end()))
+    speeds: list[tuple[int, int]] = []
     for m in _SPEED.finditer(text, timeout=TIMEOUT):
         unit = m.group("u").lower()
         n = float(m.group("n"))
         kbps = n * 1000 if unit[0] == "m" else n * 1_000_000 if unit[0] == "g" else n
         out.append(Value("speed_kbps", _clean(kbps), m.start(), m.end()))
+        speeds.append(m.span())
+    for m in _SPEED_CTX.finditer(text, timeout=TIMEOUT):
+        a, b = m.span("n")[0], m.end()
+        if any(x < b and a < y for x, y in speeds):
+            continue  # "降至128Kbps": read above already
+        n = float(m.group("n"))
+        out.append(Value("speed_kbps", _clean(n * 1000 if m.group("u")[0] in "mM" else n), a, b))
 
 
 # "第1-3个月内解约…" (a range of month numbers), "每在网满一个月递减20元" (a step per month):

@@ -403,3 +403,32 @@ def test_regression_a_sum_in_words_then_in_brackets_is_the_bracketed_sum():
     # "TWO HUNDRED FIFTY POUNDS (£250.00)" gave 50 (the last word read as the sum) besides 250
     assert amount("OUR LIABILITY IS LIMITED TO TWO HUNDRED FIFTY POUNDS (£250.00).") == {"amount": 250, "currency": "GBP"}
     assert amount("a late fee of twenty dollars ($20) applies") == {"amount": 20, "currency": "USD"}
+
+
+@pytest.mark.parametrize("text, want", [
+    ("当月累计的总流量达到20GB后，上网速率降至1M。", [1000]),
+    ("once the cap is reached, the line will be throttled to 128Kb until the next bill", [128]),
+    ("超出后限速128K，次月恢复。", [128]),
+    ("超出后上网速率降至128Kbps。", [128]),            # read once, not twice
+])
+def test_regression_a_short_speed_after_the_words_that_state_one(text, want):
+    assert vals(text, "speed_kbps") == want
+
+
+def test_regression_a_short_speed_needs_those_words():
+    assert vals("套餐含1M宽带与128K彩铃", "speed_kbps") == []
+    assert vals("月内流量1M起", "speed_kbps") == []
+
+
+@pytest.mark.parametrize("text, key, want", [
+    # the notice of a price change in months, and in the sentence after the change
+    ("From time to time we may need to increase the price of membership. We will give you at least 1 full "
+     "months' notice of any incoming price increase.", "months", 1),
+    ("We reserve the right to change the prices of recurring subscriptions. Changes will take effect 30 (thirty) "
+     "days after notification.", "days", 30),
+])
+def test_regression_the_notice_of_a_price_change(text, key, want):
+    from analyzer import scan
+
+    (f,) = [f for f in scan(text).findings if f.category == "unilateral_change"]
+    assert f.values.get(key) == want
