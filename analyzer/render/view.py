@@ -491,9 +491,19 @@ def _findings(report: Any, w: Words, loc: Locator, lang: str) -> list[tuple[str,
         if fs:
             items = [FindingView(f, index[id(f)], w.sev(f.severity), w.label(f.category),
                                  loc.where(f.location.page, f.location.start), fmt_values(f.values, lang),
-                                 pick_text(f.explanation, lang), f.evidence) for f in fs]
+                                 _explain(f, w, lang), f.evidence) for f in fs]
             groups.append((sev, w.s("sev_" + sev), items))
     return groups
+
+
+def _explain(f: Any, w: Words, lang: str) -> str:
+    """A finding's explanation; one found by the sentence model (``terms-scan --model``) says so,
+    with its probability, so that the reader checks it rather than takes it as read."""
+    text = pick_text(f.explanation, lang)
+    if not str(f.pattern).startswith("model:"):
+        return text
+    p = next((words[2:] for part, words in f.why if part == "model" and words.startswith("p=")), "")
+    return f"{text} {w.s('model_note').format(p=p or '?')}"
 
 
 def _way_out(wo: Any, lang: str) -> WayOutView:

@@ -28,3 +28,25 @@ def test_view_in_english_of_a_chinese_agreement():
     v = build_view(analyzer.scan(TEXT), "en")
     assert v.lang == "en" and v.s("verdict") == "Verdict"
     assert any(r.label == "Leave after month 6" for r in v.exit_cost.rows)
+
+
+def test_a_finding_of_the_sentence_model_says_so_in_every_format():
+    """terms-scan --model: a clause the model found (not a pattern) is marked, with its
+    probability, so the buyer reads it rather than takes it as read."""
+    from analyzer.engine.pipeline import Scanner
+    from analyzer.engine.sentmodel import SentenceModel, to_bytes
+    from analyzer.render.html import render_html
+    from analyzer.render.markdown import render_markdown
+    from analyzer.render.terminal import render_terminal
+
+    sc = Scanner()
+    sc.model = SentenceModel.from_bytes(to_bytes(
+        {"classes": ["lock_in"], "bias": [-3.0], "ngram": [2, 2], "threshold": 0.8, "scale": 0.001},
+        ["zq", "qz"], [1.0, 1.0], [[(0, 8000)], [(0, 8000)]]))
+    rep = sc.scan_text("Welcome to the club.\nMembers stay zqzq with the club for the whole season.\n")
+    assert [f.pattern for f in rep.findings] == ["model:lock_in"]
+    for out in (render_markdown(rep, "en"), render_html(rep, "en"), render_terminal(rep, "en", width=200, full=True)):
+        assert "Found by the sentence model (probability 1.00)" in out
+    assert "由句子模型发现（概率1.00）" in render_markdown(rep, "zh")
+    plain = Scanner().scan_text("You are tied in for the first 24 months of your plan.")
+    assert "sentence model" not in render_markdown(plain, "en")
