@@ -123,6 +123,11 @@ def test_the_command_line_and_the_api_take_the_model_on_request(tmp_path, capsys
     assert "+model:" in capsys.readouterr().out
     assert main([str(f), "--format", "json"]) == 0
     assert "+model:" not in capsys.readouterr().out
+    g = tmp_path / "b.txt"
+    g.write_text(text, encoding="utf-8")
+    assert main([str(f), str(g), "--model", "--format", "json"]) == 0  # several agreements, one by one
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("+model:" in line for line in lines)
 
 
 class _Doc:
