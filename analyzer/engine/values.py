@@ -266,7 +266,9 @@ def _duration_candidates(text: str, out: list[Value], rate_spans: list[tuple[int
         if in_rate(m):
             continue
         before = text[max(0, m.start() - 1):m.start()]
-        if v is not None and 0 < v <= 3660 and before != "月" and not _ordinal(text, m.start()):
+        # "第7天24点前" / "第15日内": the deadline's day is a window of that many days
+        deadline = before == "第" and _DEADLINE_AFTER.match(text, m.end()) is not None
+        if v is not None and 0 < v <= 3660 and before != "月" and (deadline or not _ordinal(text, m.start())):
             out.append(Value("days", _clean(v), m.start(), m.end()))
 
 
@@ -309,6 +311,9 @@ def _other_candidates(text: str, out: list[Value]) -> None:
 # "第1-3个月内解约…" (a range of month numbers), "每在网满一个月递减20元" (a step per month):
 # month numbers and units, not a duration
 _NOT_A_DURATION_BEFORE = cached_compile(r"(?:第\s*\d+\s*(?:-|—|–|~|～|至|到)\s*第?|每(?:在网|使用)?满?)\s*$")
+
+
+_DEADLINE_AFTER = cached_compile(r"\s*(?:\d{1,2}\s*[点时:：](?:\s*\d{2})?\s*)?(?:前|之前|以前|内|之内|以内|结束前)")
 
 
 def _ordinal(text: str, start: int) -> bool:

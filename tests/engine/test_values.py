@@ -432,3 +432,12 @@ def test_regression_the_notice_of_a_price_change(text, key, want):
 
     (f,) = [f for f in scan(text).findings if f.category == "unilateral_change"]
     assert f.values.get(key) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("试学期间退费的有效时间为该科目开课第7天24点前。", [7]),
+    ("请于开课第15日内提出退费申请。", [15]),
+    ("第3天开始计费。", []),          # an ordinal day, not a window
+])
+def test_regression_a_deadline_on_the_nth_day_is_a_window_of_n_days(text, want):
+    assert vals(text, "days") == want
