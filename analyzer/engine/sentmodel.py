@@ -16,7 +16,7 @@ never fails a scan.
 
 It is opt-in (``terms-scan --model``, ``analyzer.scan(..., model=True)``, ``Scanner(model=True)``):
 measured on real agreements that neither the patterns nor the model had seen, it finds more
-clauses and raises as many false alarms (recall +4-7 points, precision -3-6; micro-F1 +0.00 to
+clauses and raises as many false alarms (recall +4-8 points, precision -4-7; micro-F1 +0.00 to
 +0.02), and it lowers CLAUDETTE's precision, whose annotators count only unfair clauses. It is
 for a reader who would rather check a doubtful sentence than miss a clause, and the place where
 more annotated agreements will pay off (retrain: ``scripts/train_sentences.py``).
