@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import Finding, Location, Protection
 from . import values as values_mod
-from .detect import _CONTINUES, _QUESTION, Paged, _clause_span, evidence_span
+from .detect import _CONTINUES, _QUESTION, BudgetExceeded, Paged, _clause_span, evidence_span
 from .normalize import NormText
 from .segment import Sentence
 from .sentmodel import SentenceModel
@@ -42,7 +42,7 @@ def title_like(text: str) -> bool:
     return all(w[0].isupper() or w.lower() in _MINOR for w in words) and any(w[0].isupper() for w in words)
 
 
-class ModelBudgetExceeded(Exception):
+class ModelBudgetExceeded(BudgetExceeded):
     """The scan's deadline passed while the model was reading."""
 
 

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..model import Document, Finding, Protection, Report
-from . import sentmodel
 from .detect import detect
 from .extract import extract_bytes, extract_path
 from .normalize import NormText, count_cjk, normalize
 from .patterns import LazyRegex, Pattern, library
 from .segment import Sentence, split_sentences
-from .sentmodel import SentenceModel
 
 if TYPE_CHECKING:
     import threading
+
+    from .sentmodel import SentenceModel
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Scanner:
         # clauses found, more false alarms: see sentmodel); None when off, or when its file could
         # not be read (the report then says so: sentmodel.problem())
         self.wants_model = model
-        self.model: SentenceModel | None = sentmodel.load() if model else None
+        self.model: SentenceModel | None = _load_model() if model else None
         self.patterns_version = _library_version(self.patterns) + (
             f"+model:{self.model.version}" if self.model is not None else "")
 
@@ -141,7 +141,6 @@ class Scanner:
 
         from ..advice.advise import advise
         from .detect import BudgetExceeded
-        from .modeldetect import ModelBudgetExceeded, model_findings
 
         pieces = _chunks(original, CHUNK_CHARS)
         findings: list[Finding] = []
@@ -169,9 +168,11 @@ class Scanner:
             try:
                 f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped)
                 if self.model is not None:
+                    from .modeldetect import model_findings
+
                     f = sorted(f + model_findings(view, norm, sentences, f, p, self.model, deadline),
                                key=lambda x: x.location.start)
-            except (BudgetExceeded, ModelBudgetExceeded):
+            except BudgetExceeded:  # the patterns' or the model's (modeldetect.ModelBudgetExceeded)
                 incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "
                               f"{len(original):,} characters: clauses after that point are not in this report")
                 break
@@ -191,7 +192,9 @@ class Scanner:
             warnings.append(incomplete)
         warnings += _ocr_warnings(doc)
         if self.wants_model and self.model is None:
-            warnings.append(sentmodel.problem() or "the sentence model is not available: clauses are found by the patterns alone")
+            from .sentmodel import problem
+
+            warnings.append(problem() or "the sentence model is not available: clauses are found by the patterns alone")
         report = Report(doc, language or "zh", len(original), tuple(findings), tuple(protections),
                         tuple(warnings), self.patterns_version, incomplete=incomplete,
                         # kept for a text read in one piece (nearly every agreement); a longer
@@ -246,6 +249,14 @@ class _Offset:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._doc, name)
+
+
+def _load_model() -> SentenceModel | None:
+    """The sentence model, imported only when a scanner asks for it (its module costs a default
+    scan ~10 ms of imports)."""
+    from .sentmodel import load
+
+    return load()
 
 
 def _library_version(patterns: tuple[Pattern, ...]) -> str:

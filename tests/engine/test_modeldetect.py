@@ -133,3 +133,15 @@ def test_the_command_line_and_the_api_take_the_model_on_request(tmp_path, capsys
 class _Doc:
     def page_of(self, offset: int) -> int:
         return 1
+
+
+def test_regression_a_scan_without_the_model_does_not_import_it():
+    """The model's modules cost a default scan ~10 ms of imports: only --model loads them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, analyzer; analyzer.scan('提前解约须支付违约金300元。'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('analyzer.engine.sentmodel', "
+            "'analyzer.engine.modeldetect'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
