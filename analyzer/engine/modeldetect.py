@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import Finding, Location, Protection
 from . import values as values_mod
-from .detect import _CONTINUES, _QUESTION, BudgetExceeded, Paged, _clause_span, evidence_span
+from .detect import _CONTINUES, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span
 from .normalize import NormText
 from .segment import Sentence
 from .sentmodel import SentenceModel
@@ -66,7 +66,7 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
     for k, s in enumerate(sentences):
         if k % 64 == 0 and deadline is not None and time.monotonic() > deadline:
             raise ModelBudgetExceeded
-        if s.heading or len(s.text) > MAX_SENTENCE or _QUESTION.search(s.text) or title_like(s.text):
+        if s.heading or len(s.text) > MAX_SENTENCE or _QUESTION.search(s.text, timeout=TIMEOUT) or title_like(s.text):
             continue
         if sum(1 for c in s.text if c.isalnum()) < MIN_LETTERS:
             continue
@@ -82,7 +82,7 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
 def _continues(text: str, sentences: list[Sentence], k: int) -> bool:
     """Does sentence k go on with the term of the sentence before it, in the same paragraph
     (After that / 此后 / 我们将…), as the patterns' values read it (``detect._CONTINUES``)?"""
-    return "\n" not in text[sentences[k - 1].end:sentences[k].start] and _CONTINUES.match(sentences[k].text) is not None
+    return "\n" not in text[sentences[k - 1].end:sentences[k].start] and _CONTINUES.match(sentences[k].text, timeout=TIMEOUT) is not None
 
 
 def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat: str, p: float,
