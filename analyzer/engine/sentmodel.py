@@ -6,8 +6,9 @@ in agreements they were not (session 10's three rounds of new real documents). A
 weighs every character n-gram of a sentence knows wording families no pattern spells out, and
 where it is sure it adds the clause the patterns missed.
 
-What it is: TF-IDF of the sentence's character 1-4-grams (lower case, digits read as 0,
-sublinear term frequency, L2 norm) and one logistic regression per category, trained by
+What it is: TF-IDF of the sentence's character n-grams (2-4 long in the shipped model; the file
+says which; lower case, digits read as 0, sublinear term frequency, L2 norm) and one logistic
+regression per category, trained by
 ``scripts/train_sentences.py`` on annotated real agreements and the pattern library's own
 examples. The model file holds the n-grams, their IDF and the non-negligible weights; this
 module reads it and scores sentences in pure Python (no numpy or scikit-learn at run time).
@@ -119,6 +120,7 @@ class SentenceModel:
         if not (len(idf) == n and len(offsets) == n + 1 and len(classes) == len(weights) == offsets[-1]) \
                 or len(self.bias) != len(self.classes) or any(k >= len(self.classes) for k in set(classes)):
             raise ValueError("the model's arrays do not agree in length")
+        self.vocab = vocab
         self.index = dict(zip(vocab, range(n), strict=True))
         self.idf = idf.tolist()
         self._offsets, self._cls, self._w = offsets, classes, weights
@@ -204,15 +206,10 @@ class SentenceModel:
         found = []
         for k, p in enumerate(probs):
             if p >= cut:
-                terms = [(w * v, self.gram(i)) for i, v in present for c, w in self.row(i) if c == k and w > 0]
+                terms = [(w * v, self.vocab[i]) for i, v in present for c, w in self.row(i) if c == k and w > 0]
                 spans = _cue_spans(sentence, terms)
                 found.append(Guess(self.classes[k], p, tuple(sentence[a:b] for a, b in spans), spans))
         return found
-
-    def gram(self, i: int) -> str:
-        if not hasattr(self, "_grams"):
-            self._grams = {v: g for g, v in self.index.items()}
-        return self._grams[i]
 
 
 def to_bytes(header: dict[str, Any], vocab: list[str], idf: list[float], rows: list[list[tuple[int, int]]]) -> bytes:
@@ -232,7 +229,7 @@ def to_bytes(header: dict[str, Any], vocab: list[str], idf: list[float], rows: l
              "\0".join(vocab).encode("utf-8"), array("f", idf).tobytes(), offsets.tobytes(),
              classes.tobytes(), weights.tobytes()]
     if sys.byteorder != "little":  # pragma: no cover
-        raise SystemExit("write the model on a little-endian machine")
+        raise ValueError("the model file is little-endian: write it on a little-endian machine")
     body = MAGIC + b"".join(len(p).to_bytes(8, "little") + p for p in parts)
     return gzip.compress(body, compresslevel=9, mtime=0)
 
