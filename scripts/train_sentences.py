@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT.parent / "shared" / "tools"))
 
 from analyzer.engine import sentmodel  # noqa: E402
 from analyzer.engine.extract import extract_path  # noqa: E402
+from analyzer.engine.modeldetect import MIN_LETTERS  # noqa: E402  (the detector's own floor for a sentence)
 from analyzer.engine.normalize import normalize  # noqa: E402
 from analyzer.engine.segment import split_sentences  # noqa: E402
 from analyzer.engine.taxonomy import CATEGORIES  # noqa: E402
 
-MIN_LETTERS = 6
 FEATURES: tuple[int, int, bool] = (1, 4, False)  # n-gram lengths and words (set by --ngram / --words)
 
 
