@@ -28,6 +28,9 @@ from typing import Any
 from ..model import Finding
 
 PAIR_SIMILARITY = 0.6
+# below this share (Dice) of letter trigrams in common, a pair is not compared with difflib
+TRIGRAM_FLOOR = 0.15
+TRIGRAM_CANDIDATES = 8  # the sentences sharing most trigrams with a clause that difflib compares
 
 
 def _letters_digits(text: str) -> str:
@@ -209,6 +212,7 @@ def _pair_leftovers(removed: Sequence[Finding], added: Sequence[Finding], used_r
 def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]]:
     """The removed findings whose sentence is in ``text`` (reworded at most), with that sentence."""
     sentences = [(s, _letters(s)) for s in _sentences(text)]
+    grams = [_trigrams(letters) for _s, letters in sentences]
     out = []
     for r in gone:
         key = _letters(r.evidence)
@@ -219,9 +223,19 @@ def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]
         if inside is not None:  # the same words inside a longer sentence (two sentences merged)
             out.append((r, inside))
             continue
-        for s, letters in sentences:
+        key_grams = _trigrams(key)
+        # difflib's ratio cost most of a large watch run: it is computed only for the sentences
+        # sharing the most letter trigrams with the clause (a pair at PAIR_SIMILARITY or more
+        # shares at least 0.24 of them on the shared version histories; see TRIGRAM_FLOOR)
+        near = []
+        for k, ((s, letters), s_grams) in enumerate(zip(sentences, grams, strict=True)):
             if not letters or abs(len(letters) - len(key)) > max(len(letters), len(key)) * 0.6:
                 continue
+            dice = 2 * len(key_grams & s_grams) / max(1, len(key_grams) + len(s_grams))
+            if dice >= TRIGRAM_FLOOR:
+                near.append((dice, k, s, letters))
+        # the nearest few, compared in the text's order (a tie goes to the later sentence, as before)
+        for _dice, _k, s, letters in sorted(sorted(near, key=lambda x: -x[0])[:TRIGRAM_CANDIDATES], key=lambda x: x[1]):
             m = difflib.SequenceMatcher(None, key, letters, autojunk=False)
             if m.real_quick_ratio() < best_sim or m.quick_ratio() < best_sim:
                 continue
@@ -231,6 +245,10 @@ def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]
         if best is not None:
             out.append((r, best))
     return out
+
+
+def _trigrams(letters: str) -> set[str]:
+    return {letters[i:i + 3] for i in range(len(letters) - 2)}
 
 
 def _take(findings: Iterable[Finding], wanted: Counter[tuple[str, str]]) -> list[Finding]:

@@ -185,3 +185,31 @@ def test_triage_merges_categories_drops_unchanged_sentences_and_counts_editorial
     assert t.editorial == 1
     assert [(i.severity, i.categories, i.kind) for i in t.items] == [
         ("high", ("early_termination_fee", "extra_fees"), "unmatched"), ("medium", ("extra_fees",), "removed")]
+
+
+def test_a_removed_clause_is_compared_with_its_nearest_sentences_only(monkeypatch):
+    """A watch of a long agreement spent most of its time in difflib: every removed clause was
+    compared with every sentence of the new version of about its length (20,000 comparisons for
+    windstream's three versions). Only the few sentences sharing most letter trigrams are compared
+    now, and the reworded sentence is still the one recognised."""
+    import difflib
+
+    from analyzer.watch import diff as diff_mod
+
+    built = []
+    real = difflib.SequenceMatcher
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *a, **k):
+            built.append(1)
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(diff_mod.difflib, "SequenceMatcher", Counting)
+    gone = [f("lock_in", "You agree to keep the service for a minimum term of twelve months from activation.")]
+    filler = [f"Section {i}: our shop number {i} opens on weekdays from nine to five and keeps the records "
+              f"of the service it provides to you for a period of some months." for i in range(60)]
+    text = " ".join(filler[:30] + ["You agree to keep the service for a minimum period of twelve months after activation."]
+                    + filler[30:])
+    found = diff_mod._still_there(gone, text)
+    assert [s for _, s in found] == ["You agree to keep the service for a minimum period of twelve months after activation."]
+    assert len(built) <= diff_mod.TRIGRAM_CANDIDATES
