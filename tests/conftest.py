@@ -80,3 +80,21 @@ def scanner():
     from analyzer.engine.pipeline import Scanner
 
     return Scanner()
+
+
+@pytest.fixture(scope="session")
+def scanned():
+    """``scanned(path)``: the default scanner's report of a file, scanned once a session. Several
+    modules check the same shared agreements (corpus floors, advice, example sets); each full
+    pass costs seconds, so they share the reports (read them, do not change them)."""
+    from analyzer.engine.pipeline import default_scanner
+
+    cache: dict[Path, object] = {}
+
+    def scan(path: Path):
+        key = Path(path).resolve()
+        if key not in cache:
+            cache[key] = default_scanner().scan_path(key)
+        return cache[key]
+
+    return scan

@@ -353,8 +353,8 @@ def _docs():
 
 
 @pytest.mark.parametrize("path", _docs(), ids=lambda p: p.name)
-def test_never_crashes(path: Path):
-    report = default_scanner().scan_path(path)
+def test_never_crashes(path: Path, scanned):
+    report = scanned(path)
     s = advise(report)
     d = s.to_dict()
     json.dumps(d, ensure_ascii=False)
@@ -369,12 +369,12 @@ def test_example_agreement():
 
 
 @pytest.mark.skipif(not AGREEMENTS.is_dir(), reason="shared corpora not present")
-def test_shared_corpora_exit_cost_traces_to_quoted_clauses():
+def test_shared_corpora_exit_cost_traces_to_quoted_clauses(scanned):
     """The issue's acceptance: every shared document with a lock-in or minimum spend gets an exit-cost
     table whose numbers trace to quoted clauses."""
     checked = 0
     for path in sorted(p for p in AGREEMENTS.iterdir() if p.suffix in (".txt", ".md")):
-        report = default_scanner().scan_path(path)
+        report = scanned(path)
         if not any(f.category in ("lock_in", "minimum_spend") for f in report.findings):
             continue
         s = advise(report)
@@ -536,7 +536,7 @@ def test_advice_uses_the_words_of_the_product_bought():
 
 
 @pytest.mark.skipif(not AGREEMENTS.is_dir(), reason="shared corpora not present")
-def test_shared_corpora_numbers_add_up():
+def test_shared_corpora_numbers_add_up(scanned):
     """Issue 11's consistency check over every shared agreement: an exit-cost row's parts sum to
     its total (or to its "at least" figure), and the verdict's listed reasons add up to its
     total (the 13.5 points of minor terms were not listed)."""
@@ -546,7 +546,7 @@ def test_shared_corpora_numbers_add_up():
     for path in sorted(AGREEMENTS.iterdir()):
         if path.suffix not in (".txt", ".md", ".html", ".pdf"):
             continue
-        s = default_scanner().scan_path(path).summary
+        s = scanned(path).summary
         if s is None or not s.verdict.assessed:
             continue
         points = [re.search(r"\((?:\+|-)([\d.]+)\)$", r.text["en"]) for r in s.verdict.reasons[:-1]]

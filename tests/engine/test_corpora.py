@@ -38,8 +38,8 @@ def _claudette_names() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reports(scanner):
-    return {p.name: scanner.scan_path(p).to_dict() for p in AGREEMENT_FILES}
+def reports(scanned):
+    return {p.name: scanned(p).to_dict() for p in AGREEMENT_FILES}
 
 
 @pytest.mark.parametrize("path", AGREEMENT_FILES, ids=lambda p: p.name)
