@@ -100,5 +100,5 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "unilateral_change": ("days", "months", "amount", "currency", "percent"),  # the notice period; a built-in rise
     "liability_limitation": ("amount", "currency", "months"),  # a cap: "$100", "fees paid in the 12 months before"
     "dispute_resolution": ("days", "months"),  # an opt-out or notice window
-    "unilateral_termination": ("days",),  # the notice given
+    "unilateral_termination": ("days", "months"),  # the notice given; an idle account closed after a year
 }

@@ -398,6 +398,19 @@ def test_every_value_key_of_the_category_is_read_whichever_pattern_fired():
     assert lock and lock[0].values.get("days") == 30
 
 
+def test_an_idle_account_closed_after_a_year_keeps_its_months():
+    # unilateral_termination read only days: "一年不登录……收回该帐号" lost its 12 months
+    text = "如用户注册帐号后一年不登录，通知用户后，平台可以收回该帐号。本服务说明仅供参考，以页面公示为准。"
+    term = [f for f in scan(text).findings if f.category == "unilateral_termination"]
+    assert term and term[0].values.get("months") == 12
+
+
+def test_a_term_that_forbids_closing_the_line_is_not_number_recycling():
+    text = "合约期为两年，期内不得销户。本服务说明仅供参考，以页面公示为准。"
+    cats = {f.category for f in scan(text).findings}
+    assert "lock_in" in cats and "suspension_recycling" not in cats
+
+
 def test_value_anchors_are_tried_in_their_order():
     # the specific anchor first, a general one as the fallback: the leftmost match of either must
     # not win ("通用流量" comes first in the sentence, but the list asks for "定向流量" first)
