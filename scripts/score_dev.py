@@ -3,6 +3,7 @@
     python scripts/score_dev.py                          # ../shared/corpora/agreements
     python scripts/score_dev.py --dir tests/data/heldout2
     python scripts/score_dev.py --claudette              # CLAUDETTE dev (LIST.txt)
+    python scripts/score_dev.py --dir DIR --model        # with the sentence model (terms-scan --model)
 
 Matching is ../shared/tools/score.py's (imported). Prints the category table, the
 high-severity aggregate and the values line. Use the real score.py (subprocess, the CLI) for
@@ -71,8 +72,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=str(SHARED / "corpora" / "agreements"))
     ap.add_argument("--claudette", action="store_true")
+    ap.add_argument("--model", action="store_true", help="scan with the sentence model too (terms-scan --model)")
     a = ap.parse_args()
-    scanner = Scanner()
+    scanner = Scanner(model=a.model)
     if a.claudette:
         import os
         import shlex
