@@ -17,6 +17,7 @@ case or punctuation; ``text_diff`` renders the changed sentences as a compact un
 from __future__ import annotations
 
 import difflib
+import heapq
 import json
 import re
 import unicodedata
@@ -235,7 +236,8 @@ def _still_there(gone: Sequence[Finding], text: str) -> list[tuple[Finding, str]
             if dice >= TRIGRAM_FLOOR:
                 near.append((dice, k, s, letters))
         # the nearest few, compared in the text's order (a tie goes to the later sentence, as before)
-        for _dice, _k, s, letters in sorted(sorted(near, key=lambda x: -x[0])[:TRIGRAM_CANDIDATES], key=lambda x: x[1]):
+        nearest = heapq.nlargest(TRIGRAM_CANDIDATES, near, key=lambda x: x[0])
+        for _dice, _k, s, letters in sorted(nearest, key=lambda x: x[1]):
             m = difflib.SequenceMatcher(None, key, letters, autojunk=False)
             if m.real_quick_ratio() < best_sim or m.quick_ratio() < best_sim:
                 continue
