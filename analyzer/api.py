@@ -38,16 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover
 # empty report instead of saying that the file is missing.
 _PATH_LIKE = re.compile(r"^[^\n\r。；;，,]{1,255}\.(?:pdf|docx|txt|text|md|markdown|html?|xhtml|png|jpe?g|webp|bmp|tiff?|gif)$", re.I)
 
-_scanners: dict[tuple[tuple[str, ...], bool], Scanner] = {}
+_scanners: dict[tuple[tuple[str, ...], bool | None], Scanner] = {}
 
 
-def _scanner(patterns: Iterable[str | os.PathLike[str]] = (), model: bool = False) -> Scanner:
+def _scanner(patterns: Iterable[str | os.PathLike[str]] = (), model: bool | None = None) -> Scanner:
     """The process's scanner for these extra pattern directories, with or without the sentence
     model (created once, then kept)."""
     from .engine.pipeline import Scanner, default_scanner
 
     dirs = tuple(str(Path(p)) for p in patterns)
-    if not dirs and not model:
+    if not dirs and model is None:
         scanner = default_scanner()
     else:
         if (dirs, model) not in _scanners:
@@ -94,7 +94,7 @@ def _as_path(source: str) -> Path | None:
 
 
 def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathLike[str]], lang: str | None = None,
-         kind: str | None = None, *, patterns: Iterable[str | os.PathLike[str]] = (), model: bool = False) -> Report:
+         kind: str | None = None, *, patterns: Iterable[str | os.PathLike[str]] = (), model: bool | None = None) -> Report:
     """Scan one agreement and return its ``Report``.
 
     ``source``
@@ -114,8 +114,11 @@ def scan(source: str | os.PathLike[str] | bytes | Document | list[str | os.PathL
     ``patterns``
         extra pattern directories, as ``terms-scan --patterns DIR``.
     ``model``
-        also read every sentence with the sentence model, as ``terms-scan --model``: more
-        clauses found where the wording is new to the patterns, and more false alarms.
+        the sentence model beside the patterns (``engine/modeldetect``). ``None`` (default): it
+        vetoes the patterns' findings it reads as very unlikely and adds its own in the few
+        categories where that was measured to help; ``True`` (``terms-scan --model``): its
+        findings in every category, more clauses found where the wording is new to the
+        patterns and more false alarms; ``False`` (``--no-model``): the patterns alone.
 
     Raises ``InputError`` (unreadable, empty or unsupported input), ``UsageError`` (a bad
     argument), ``PatternError`` (a malformed pattern file); the messages are the CLI's.

@@ -128,7 +128,7 @@ def scan(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Print a long terminal report straight out instead of through a pager ($PAGER, else less)."),
     as_one: bool = typer.Option(False, "--as-one", help="The files (or a folder's files, in name order) are the pages of ONE agreement."),
-    model: bool = typer.Option(False, "--model", help="Also read every sentence with the sentence model: more clauses found where the wording is new to the patterns, and more false alarms (findings marked model:...)."),
+    model: bool | None = typer.Option(None, "--model/--no-model", help="--model: the sentence model adds its findings in every category (more clauses found where the wording is new to the patterns, more false alarms; marked model:...). --no-model: the patterns alone. Default: the model vetoes the patterns' unlikely findings and adds its own only in the categories where it was measured to help."),
 ) -> None:
     """Scan an agreement and report the clauses that cost money or lock you in."""
     lang_v = lang.value if lang else None
@@ -163,7 +163,7 @@ def scan(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-def _scanner(pattern_dirs: tuple[str, ...], model: bool = False) -> Scanner:
+def _scanner(pattern_dirs: tuple[str, ...], model: bool | None = None) -> Scanner:
     """The scanner with its pattern library (and the sentence model when asked), and the
     advice's modules imported."""
     from .advice import advise  # noqa: F401 - every scan ends with the advice
@@ -518,7 +518,7 @@ def _all_images(paths: list[Path]) -> bool:
 
 def _scan_each(paths: list[Path], format: Format, lang: str | None, kind: str | None, patterns: tuple[str, ...],
                time_limit: float, output: Path | None, allow_incomplete: bool, fail_on: Level | None,
-               model: bool = False) -> None:
+               model: bool | None = None) -> None:
     """Several agreements one by one: one summary line each (JSON: one report a line); a file
     that cannot be read is a line saying why, and the batch goes on. The exit code is the worst."""
     from .engine.extract import extract_path

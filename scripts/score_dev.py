@@ -3,7 +3,8 @@
     python scripts/score_dev.py                          # ../shared/corpora/agreements
     python scripts/score_dev.py --dir tests/data/heldout2
     python scripts/score_dev.py --claudette              # CLAUDETTE dev (LIST.txt)
-    python scripts/score_dev.py --dir DIR --model        # with the sentence model (terms-scan --model)
+    python scripts/score_dev.py --dir DIR --model        # the sentence model in every category (terms-scan --model)
+    python scripts/score_dev.py --dir DIR --no-model     # the patterns alone (terms-scan --no-model)
 
 Matching is ../shared/tools/score.py's (imported). Prints the category table, the
 high-severity aggregate and the values line. Use the real score.py (subprocess, the CLI) for
@@ -72,13 +73,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=str(SHARED / "corpora" / "agreements"))
     ap.add_argument("--claudette", action="store_true")
-    ap.add_argument("--model", action="store_true", help="scan with the sentence model too (terms-scan --model)")
+    ap.add_argument("--model", dest="model", action="store_true", default=None,
+                    help="the sentence model's findings in every category (terms-scan --model)")
+    ap.add_argument("--no-model", dest="model", action="store_false", help="the patterns alone (terms-scan --no-model)")
     a = ap.parse_args()
     scanner = Scanner(model=a.model)
     if a.claudette:
         import os
         import shlex
-        os.environ["TERMS_SCAN"] = " ".join(shlex.quote(x) for x in (sys.executable, "-m", "analyzer.cli"))
+        flag = {True: ["--model"], False: ["--no-model"], None: []}[a.model]
+        os.environ["TERMS_SCAN"] = " ".join(shlex.quote(x) for x in (sys.executable, "-m", "analyzer.cli", *flag))
         root = SHARED / "corpora" / "claudette"
         names = (root / "LIST.txt").read_text().split()
         score.score_claudette(root, names)

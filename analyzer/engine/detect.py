@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -194,10 +195,13 @@ class BudgetExceeded(Exception):
 
 def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
            patterns: tuple[Pattern, ...], *, deadline: float | None = None,
-           skipped: list[str] | None = None) -> tuple[list[Finding], list[Protection], list[str]]:
+           skipped: list[str] | None = None, side: SideJob | None = None,
+           ) -> tuple[list[Finding], list[Protection], list[str]]:
     """Findings and protections of ``patterns`` in one normalized text. ``deadline``
     (time.monotonic()) bounds the whole call: past it, BudgetExceeded. A pattern that runs out
-    of its own limit (TIMEOUT) is named in the warnings and appended to ``skipped``."""
+    of its own limit (TIMEOUT) is named in the warnings and appended to ``skipped``. ``side``:
+    other work on the same text (the sentence model's scores), run beside the search, on the
+    second core when the search is split (``side.result`` holds what it returned)."""
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []
@@ -207,12 +211,19 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     # a Chinese pattern cannot match a text with no Chinese in it, and vice versa
     active = [p for p in patterns if p.lang in scripts]
 
-    def one(i: int) -> tuple[dict[tuple[int, str], list[_Hit]], bool]:
+    def one(i: int) -> Any:
+        if i == len(active):
+            return _SideResult(side.run() if side is not None else None)
         return _search_one(active[i], text, sentences, starts, value_cache, deadline)
 
-    share = twocore.child_share([len(p.match_parts) or 1 for p in active], len(text))
-    results = twocore.run(len(active), one, share, _pack_hits, lambda i, data: _unpack_hits(active[i], data),
-                          _new_cache_entries, _take_cache_entries)
+    def unpack(i: int, data: Any) -> Any:
+        return data if i == len(active) else _unpack_hits(active[i], data)
+
+    costs = [len(p.match_parts) or 1 for p in active] + ([side.cost] if side is not None else [])
+    share = twocore.child_share(costs, len(text))
+    results = twocore.run(len(costs), one, share, _pack_hits, unpack, _new_cache_entries, _take_cache_entries)
+    if side is not None:
+        side.result = results.pop().value
     for p, (own, timed_out) in zip(active, results, strict=True):
         for key, found in own.items():
             hits.setdefault(key, []).extend(found)  # in the library's order, as one search would
@@ -245,8 +256,28 @@ def _search_one(p: Pattern, text: str, sentences: list[Sentence], starts: list[i
     return own, False
 
 
-def _pack_hits(result: tuple[dict[tuple[int, str], list[_Hit]], bool]) -> Any:
-    """One pattern's hits as plain data for the trip from the child (the pattern stays behind)."""
+class SideJob:
+    """Work beside the pattern search (see ``detect``): ``run()`` returns plain data (it may
+    run in the forked child); ``cost`` is its share of the work in regex alternatives (how the
+    search is split between the cores)."""
+
+    def __init__(self, run: Callable[[], Any], cost: int) -> None:
+        self.run, self.cost = run, max(1, cost)
+        self.result: Any = None
+
+
+class _SideResult:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _pack_hits(result: Any) -> Any:
+    """One pattern's hits as plain data for the trip from the child (the pattern stays behind);
+    a side job's result as it is."""
+    if isinstance(result, _SideResult):
+        return result
     own, timed_out = result
     return ({key: [(h.sentence, h.start, h.end, h.confidence, h.protection, h.values, h.why) for h in found]
              for key, found in own.items()}, timed_out)

@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,15 +77,18 @@ def detect_language(text: str) -> str:
 class Scanner:
     """Holds the compiled pattern library; ``scan_*`` run the pipeline on one document."""
 
-    def __init__(self, extra_pattern_dirs: tuple[str, ...] = (), model: bool = False) -> None:
+    def __init__(self, extra_pattern_dirs: tuple[str, ...] = (), model: bool | None = None) -> None:
         self.patterns: tuple[Pattern, ...] = library(tuple(str(d) for d in extra_pattern_dirs))
-        # with ``model``, the sentence model reads every sentence beside the patterns (more
-        # clauses found, more false alarms: see sentmodel); None when off, or when its file could
+        # the sentence model beside the patterns (see modeldetect): by default (None) its veto on
+        # the patterns' findings and its own findings in the categories where it was measured to
+        # help; ``True``: its findings in every category (more clauses found, more false alarms);
+        # ``False``: the patterns alone. ``self.model`` is None when off, or when its file could
         # not be read (the report then says so: sentmodel.problem())
-        self.wants_model = model
-        self.model: SentenceModel | None = _load_model() if model else None
+        self.wants_model = model is not False
+        self.every_category = model is True
+        self.model: SentenceModel | None = _load_model() if self.wants_model else None
         self.patterns_version = _library_version(self.patterns) + (
-            f"+model:{self.model.version}" if self.model is not None else "")
+            f"+model:{self.model.version}{'+all' if self.every_category else ''}" if self.model is not None else "")
 
     def warm(self, stop: threading.Event | None = None, langs: Iterable[str] = ("zh", "en")) -> None:
         """Compile the regexes of the patterns of ``langs`` now, in that order (from the regex
@@ -140,7 +144,7 @@ class Scanner:
         from dataclasses import replace
 
         from ..advice.advise import advise
-        from .detect import BudgetExceeded
+        from .detect import BudgetExceeded, SideJob
 
         pieces = _chunks(original, CHUNK_CHARS)
         findings: list[Finding] = []
@@ -166,11 +170,22 @@ class Scanner:
             sentences = split_sentences(norm.text)
             context.append(ScanPiece(a, norm, tuple(sentences)))
             try:
-                f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped)
+                side = None
                 if self.model is not None:
-                    from .modeldetect import model_findings
+                    from . import modeldetect as md
 
-                    f = sorted(f + model_findings(view, norm, sentences, f, p, self.model, deadline),
+                    model = self.model
+                    cats = None if self.every_category else md.DEFAULT_CATEGORIES.get(language or "zh", frozenset())
+                    if cats is None or cats:  # the model reads every sentence: beside the search
+                        side = SideJob(partial(md.score_sentences, model, sentences, deadline),
+                                       md.SCORING_COST.get(language or "zh", 250))
+                f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped, side=side)
+                if self.model is not None:
+                    scores = side.result if side is not None else None
+                    f = md.veto(norm, sentences, f, self.model, scores=scores)
+                    f = sorted(f + md.model_findings(view, norm, sentences, f, p, self.model, deadline, categories=cats,
+                                                     threshold=None if cats is None else md.DEFAULT_THRESHOLD,
+                                                     scores=scores),
                                key=lambda x: x.location.start)
             except BudgetExceeded:  # the patterns' or the model's (modeldetect.ModelBudgetExceeded)
                 incomplete = (f"the scan stopped at its time budget ({budget:g} s) after {a:,} of "

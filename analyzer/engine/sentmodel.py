@@ -15,12 +15,12 @@ module reads it and scores sentences in pure Python (no numpy or scikit-learn at
 Nothing in the file is executed; a missing or damaged file turns the model off with a warning,
 never fails a scan.
 
-It is opt-in (``terms-scan --model``, ``analyzer.scan(..., model=True)``, ``Scanner(model=True)``):
-measured on real agreements that neither the patterns nor the model had seen, it finds more
-clauses and raises as many false alarms (recall +4-8 points, precision -4-7; micro-F1 +0.00 to
-+0.02), and it lowers CLAUDETTE's precision, whose annotators count only unfair clauses. It is
-for a reader who would rather check a doubtful sentence than miss a clause, and the place where
-more annotated agreements will pay off (retrain: ``scripts/train_sentences.py``).
+By default it vetoes the patterns' unlikely findings and adds its own in a few categories of
+Chinese agreements (``modeldetect``: what was measured to help on agreements it had not seen);
+``terms-scan --model`` (``analyzer.scan(..., model=True)``) adds its findings in every category:
+more clauses found and as many more false alarms, and lower CLAUDETTE precision, whose
+annotators count only unfair clauses; ``--no-model`` (``model=False``) is the patterns alone.
+More annotated agreements are where it will pay off (retrain: ``scripts/train_sentences.py``).
 ``TERMS_SCAN_MODEL=PATH`` reads another model file (training experiments).
 """
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""analyzer.engine.modeldetect: the sentence model's findings beside the patterns'. A small model
-made in the test (the n-gram "zq" means lock_in) shows the rules: a finding where the patterns
-found nothing of that category, none where they found or cleared one, none for headings,
-questions and titles, the quote and the reasons, and a budget that ends the scan honestly."""
+"""analyzer.engine.modeldetect: the sentence model beside the patterns. A small model made in the
+test (the n-gram "zq" means lock_in) shows the rules: a finding where the patterns found nothing
+of that category, none where they found or cleared one, none for headings, questions and titles,
+the quote and the reasons, a budget that ends the scan honestly; its veto on the patterns'
+findings; and which categories it adds by default (per language) and with --model (all)."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -21,11 +24,16 @@ def tiny() -> SentenceModel:
                                              [[(0, 8000)], [(0, 8000)], [(1, 8000)]]))
 
 
+def with_model(model: SentenceModel, every_category: bool = True) -> Scanner:
+    """A scanner reading with ``model``: in every category (as --model), or as the default."""
+    sc = Scanner(model=False)
+    sc.model, sc.every_category = model, every_category
+    return sc
+
+
 @pytest.fixture(scope="module")
 def scanner():
-    sc = Scanner(model=False)
-    sc.model = tiny()
-    return sc
+    return with_model(tiny())
 
 
 def model_only(report, category=None):
@@ -69,10 +77,9 @@ def test_headings_questions_and_fragments_bind_no_one(scanner, text):
 
 def test_a_sentence_that_goes_on_with_the_patterns_term_is_not_a_new_one(scanner):
     # the patterns find the change term in the first sentence; the second carries its notice
-    sc = Scanner(model=False)
-    sc.model = SentenceModel.from_bytes(to_bytes(
+    sc = with_model(SentenceModel.from_bytes(to_bytes(
         {"classes": ["unilateral_change"], "bias": [-3.0], "ngram": [2, 2], "threshold": 0.8, "scale": 0.001},
-        ["调整"], [1.0], [[(0, 8000)]]))
+        ["调整"], [1.0], [[(0, 8000)]])))
     rep = sc.scan_text("本平台有权调整连续包月服务的价格。价格调整的，我们将在调整生效前至少7日通知您。")
     assert [f.pattern.startswith("model:") for f in rep.findings if f.category == "unilateral_change"] == [False]
 
@@ -103,31 +110,89 @@ def test_the_deadline_stops_the_model_and_the_report_says_so(scanner, monkeypatc
     assert rep.complete is False and "time budget" in (rep.incomplete or "")
 
 
-def test_the_model_is_opt_in_and_the_library_version_names_it():
-    plain = Scanner()
+def test_the_model_reads_by_default_and_the_library_version_names_it():
+    plain = Scanner(model=False)
     assert plain.model is None and "+model:" not in plain.patterns_version
-    sc = Scanner(model=True)
+    sc = Scanner()
     assert sc.model is not None and sc.patterns_version.endswith("+model:" + sc.model.version)
+    every = Scanner(model=True)
+    assert every.patterns_version.endswith("+model:" + every.model.version + "+all")
 
 
-def test_the_command_line_and_the_api_take_the_model_on_request(tmp_path, capsys):
+def test_the_command_line_and_the_api_take_the_model_mode(tmp_path, capsys):
     import analyzer
     from analyzer.cli import main
 
     text = "Welcome.\nAny claim will go to binding arbitration and you waive a jury trial.\n"
-    assert analyzer.scan(text, model=True).patterns_version.count("+model:") == 1
-    assert "+model:" not in analyzer.scan(text).patterns_version
+    assert analyzer.scan(text, model=True).patterns_version.endswith("+all")
+    assert "+model:" not in analyzer.scan(text, model=False).patterns_version
+    default = analyzer.scan(text).patterns_version
+    assert "+model:" in default and not default.endswith("+all")
     f = tmp_path / "a.txt"
     f.write_text(text, encoding="utf-8")
-    assert main([str(f), "--model", "--format", "json"]) == 0
-    assert "+model:" in capsys.readouterr().out
-    assert main([str(f), "--format", "json"]) == 0
-    assert "+model:" not in capsys.readouterr().out
+    versions = []
+    for flags in (["--model"], ["--no-model"], []):
+        assert main([str(f), *flags, "--format", "json"]) == 0
+        versions.append(json.loads(capsys.readouterr().out)["tool"]["patterns"])
+    assert versions[0].endswith("+all") and "+model:" not in versions[1]
+    assert "+model:" in versions[2] and not versions[2].endswith("+all")
     g = tmp_path / "b.txt"
     g.write_text(text, encoding="utf-8")
     assert main([str(f), str(g), "--model", "--format", "json"]) == 0  # several agreements, one by one
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all("+model:" in line for line in lines)
+
+
+def test_the_veto_drops_a_pattern_finding_the_model_reads_as_unlikely():
+    # the tiny model reads lock_in only where "zq" is (p 0.05 elsewhere: below VETO_FLOOR)
+    text = "You are tied in for the first 24 months of your plan."
+    assert [f.category for f in Scanner(model=False).scan_text(text).findings] == ["lock_in"]
+    sc = with_model(tiny(), every_category=False)
+    assert not [f for f in sc.scan_text(text).findings if f.category == "lock_in"]
+    kept = sc.scan_text("You are tied in for the first 24 months of your plan zqzq.").findings
+    assert [f.pattern.startswith("model:") for f in kept if f.category == "lock_in"] == [False]
+    # a category the model does not know is never vetoed
+    arb = "Any claim will go to binding arbitration and you waive a jury trial."
+    assert [f.category for f in sc.scan_text(arb).findings] == ["dispute_resolution"]
+
+
+def test_the_shipped_model_vetoes_a_penalty_read_into_a_payment_method():
+    # a gift-card penalty pattern reads "支付购买礼品卡的费用" (paying for a gift card) as a charge
+    # for returning a gift; the model reads the sentence as no early-termination clause at all
+    text = "门店接受现金或刷卡支付购买礼品卡的费用。"
+    assert [f.category for f in Scanner(model=False).scan_text(text).findings] == ["early_termination_fee"]
+    assert Scanner().scan_text(text).findings == ()
+
+
+def two_classes() -> SentenceModel:
+    header = {"classes": ["lock_in", "balance_expiry"], "bias": [-6.0, -6.0], "ngram": [2, 2], "words": False,
+              "threshold": 0.8, "scale": 0.001}
+    return SentenceModel.from_bytes(to_bytes(header, ["zq", "bx"], [1.0, 1.0], [[(0, 16000)], [(1, 16000)]]))
+
+
+def test_by_default_the_model_adds_only_the_categories_measured_for_the_language():
+    assert "balance_expiry" in modeldetect.DEFAULT_CATEGORIES["zh"]
+    assert "lock_in" not in modeldetect.DEFAULT_CATEGORIES["zh"] and not modeldetect.DEFAULT_CATEGORIES["en"]
+    zh = "欢迎加入本俱乐部。\n会员卡内的 bxbx 使用规则以门店公告为准，请妥善保管。\n会员须在 zqzq 期间按时到店签到。\n"
+    default = {f.category for f in model_only(with_model(two_classes(), every_category=False).scan_text(zh))}
+    every = {f.category for f in model_only(with_model(two_classes()).scan_text(zh))}
+    assert default == {"balance_expiry"} and every == {"balance_expiry", "lock_in"}
+    en = "Welcome to the club.\nMembers keep bxbx rules as posted at the front desk.\nMembers sign in zqzq weekly.\n"
+    assert not model_only(with_model(two_classes(), every_category=False).scan_text(en))
+    assert {f.category for f in model_only(with_model(two_classes()).scan_text(en))} == {"balance_expiry", "lock_in"}
+
+
+@pytest.mark.parametrize("split", ["0", "1"])
+def test_the_model_reads_the_same_beside_the_search_on_either_core(monkeypatch, split):
+    # scoring every sentence runs as a side job of the pattern search (in the forked child when
+    # the search is split): the report is the same either way
+    text = ("会员服务协议\n" + "本平台有权根据运营需要调整会员权益，调整后的权益以页面公示为准。"
+            "会员在有效期内违反本协议的，本平台有权终止服务且不退还费用。储值余额有效期为一年，逾期作废。\n" * 30)
+    monkeypatch.setenv("TERMS_SCAN_SPLIT", "0")
+    one = Scanner().scan_text(text)
+    monkeypatch.setenv("TERMS_SCAN_SPLIT", split)
+    other = Scanner().scan_text(text)
+    assert one.to_dict()["findings"] == other.to_dict()["findings"] and one.findings
 
 
 class _Doc:
@@ -136,11 +201,11 @@ class _Doc:
 
 
 def test_regression_a_scan_without_the_model_does_not_import_it():
-    """The model's modules cost a default scan ~10 ms of imports: only --model loads them."""
+    """The model's modules cost a scan ~10 ms of imports: --no-model (patterns alone) does not load them."""
     import subprocess
     import sys
 
-    code = ("import sys, analyzer; analyzer.scan('提前解约须支付违约金300元。'); "
+    code = ("import sys, analyzer; analyzer.scan('提前解约须支付违约金300元。', model=False); "
             "print(sorted(m for m in sys.modules if m.startswith(('analyzer.engine.sentmodel', "
             "'analyzer.engine.modeldetect'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -173,3 +173,32 @@ def test_the_regexes_the_child_compiled_are_kept_in_the_user_cache(tmp_path):
     text.write_text("本套餐合约期为24个月，合约期内不得销户。提前解约的，须支付违约金300元。\n" * 40, encoding="utf-8")
     split, alone = _cached_regexes(tmp_path, "1", text), _cached_regexes(tmp_path, "0", text)
     assert split == alone > 100
+
+
+def test_a_side_job_runs_beside_the_search_and_brings_back_its_result(scanner, monkeypatch):
+    """The sentence model's scoring rides along with the pattern search (detect's ``side``): with
+    the search split it may run in the child; its result comes back either way, the same."""
+    import threading
+
+    from analyzer.engine.detect import SideJob, detect
+    from analyzer.engine.normalize import normalize
+    from analyzer.engine.segment import split_sentences
+
+    text = "本协议合约期为24个月，合约期内提前解约须支付违约金300元。\n" * 40
+    from analyzer.engine.extract import extract_bytes
+
+    doc = extract_bytes(text.encode("utf-8"), "side.txt", "text")
+    norm = normalize(doc.text)
+    sentences = split_sentences(norm.text)
+    results = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv(twocore.SPLIT_ENV, mode)
+        side = SideJob(lambda: (os.getpid(), len(sentences)), 300)
+        if mode == "1":  # the side job is the child's (the last job of the list)
+            monkeypatch.setattr(twocore, "child_share", lambda costs, n: [len(costs) - 1])
+        found, _, _ = detect(doc, norm, sentences, scanner.patterns, side=side)
+        results[mode] = (side.result, [(f.category, f.location.start) for f in found])
+    assert results["0"][0] == (os.getpid(), len(sentences))
+    assert results["1"][0][1] == len(sentences) and results["0"][1] == results["1"][1]
+    if threading.active_count() == 1:  # the split forks only when no other thread runs
+        assert results["1"][0][0] != os.getpid()

@@ -39,7 +39,7 @@ def test_a_finding_of_the_sentence_model_says_so_in_every_format():
     from analyzer.render.markdown import render_markdown
     from analyzer.render.terminal import render_terminal
 
-    sc = Scanner()
+    sc = Scanner(model=True)
     sc.model = SentenceModel.from_bytes(to_bytes(
         {"classes": ["lock_in"], "bias": [-3.0], "ngram": [2, 2], "threshold": 0.8, "scale": 0.001},
         ["zq", "qz"], [1.0, 1.0], [[(0, 8000)], [(0, 8000)]]))
@@ -48,5 +48,5 @@ def test_a_finding_of_the_sentence_model_says_so_in_every_format():
     for out in (render_markdown(rep, "en"), render_html(rep, "en"), render_terminal(rep, "en", width=200, full=True)):
         assert "Found by the sentence model (probability 1.00)" in out
     assert "由句子模型发现（概率1.00）" in render_markdown(rep, "zh")
-    plain = Scanner().scan_text("You are tied in for the first 24 months of your plan.")
+    plain = Scanner(model=False).scan_text("You are tied in for the first 24 months of your plan.")
     assert "sentence model" not in render_markdown(plain, "en")
