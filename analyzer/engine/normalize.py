@@ -155,6 +155,10 @@ def _expanding() -> frozenset[str]:
 
 def _width_fold(ch: str) -> str:
     o = ord(ch)
+    if 0x2460 <= o <= 0x2473 or 0x24EA <= o <= 0x24FE:
+        # a circled number is a list marker: "(5)", never a digit glued to the next number
+        # ("⑤15GB" is item 5, 15 GB; NFKC alone would read "515GB")
+        return f"({unicodedata.normalize('NFKC', ch)})"
     if 0xFF01 <= o <= 0xFF5E or o == 0x3000 or 0x2460 <= o <= 0x24FF or 0x2160 <= o <= 0x217F:
         return unicodedata.normalize("NFKC", ch)
     if ch in "\u00a0\u2002\u2003\u2009\u200b\u3000\t\r\x0b":

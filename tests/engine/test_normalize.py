@@ -191,12 +191,12 @@ def test_one_for_one_folding_takes_the_table_and_keeps_every_offset():
     the per-character loop was a tenth of a cold scan); it must give what the loop gives."""
     from analyzer.engine import normalize as n
 
-    text = "本卡合約期為１２個月\u3000“違約金”為１００元—详见①。"
+    text = "本卡合約期為１２個月\u3000“違約金”為１００元—详见（１）。"
     chars, idx = n._fold(text)
-    assert "".join(chars) == "本卡合约期为12个月 \"违约金\"为100元-详见1。" and idx == list(range(len(text)))
-    # "⑩" folds to two characters: the loop runs, and both map back to it
+    assert "".join(chars) == "本卡合约期为12个月 \"违约金\"为100元-详见(1)。" and idx == list(range(len(text)))
+    # a circled number folds to several characters ("⑩" -> "(10)"): the loop runs, and all map back to it
     chars, idx = n._fold("第⑩条")
-    assert "".join(chars) == "第10条" and idx == [0, 1, 1, 2]
+    assert "".join(chars) == "第(10)条" and idx == [0, 1, 1, 1, 1, 2]
 
 
 def test_table_rows_without_a_leading_pipe_are_not_joined_as_a_wrapped_line():
@@ -225,3 +225,14 @@ def test_unreadable_opencc_dictionary_is_an_error_not_an_empty_table(tmp_path, m
         normalize._t2s_table.cache_clear()
         normalize._fold_table.cache_clear()
     assert normalize.fold_chars("違約金") == "违约金"       # nothing kept from the failure
+
+
+def test_regression_a_circled_list_number_is_not_glued_to_the_number_after_it():
+    # NFKC alone reads "⑤15GB" as "515GB" and "①10元/月" as "110元/月": the values went wrong
+    n = normalize("⑤15GB热门视频APP定向流量，①10元/月")
+    assert n.text.startswith("(5)15GB") and "(1)10元/月" in n.text
+    assert n.quote(0, n.text.index("GB") + 2) == "⑤15GB"  # quotes are still the original's
+    from analyzer.engine.pipeline import Scanner
+
+    rep = Scanner(model=False).scan_text("⑤15GB热门视频APP定向流量可用，合约期12个月。")
+    assert {f.category: f.values.get("data_gb") for f in rep.findings}.get("directional_data") == 15
