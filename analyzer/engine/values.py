@@ -93,8 +93,12 @@ _PERIOD_BEFORE = cached_compile(
     regex.I,
 )
 _MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自然月|月(?![\d]{{1,2}}[日号]|租|费|底|初|末|结|份)|(?:(?:consecutive|full|calendar)\s+)?months?\b|mos?\b"
+                     # a term counted in monthly bills ("two (2) Billing Cycles", "24 bill cycles", "12个计费周期")
+                     rf"|(?:(?:full|consecutive|monthly)\s+)?(?:billing|bill)\s+(?:cycles?|periods?)\b|个?(?:计费|账单)周期|个账期"
                      # "24 monthly bill credits", "12 monthly payments of $11.99": a count of months
                      rf"|(?<=\s)(?=(?:equal\s+)?monthly\s+(?:(?:bill|account|service|promotional|device)\s+)?(?:credits?|payments?|instal(?:l)?ments?|bills?|charges?)\b))", regex.I)
+_CYCLES = cached_compile(r"cycle|period|周期|账期", regex.I)
+_WITHIN = cached_compile(r"(?:\b(?:within|in|after|next)|之内|以内|内|后)\s*$", regex.I)
 _YEARS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
 _DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+|working\s+|banking\s+|clear\s+)?days?\b)", regex.I)
 _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
@@ -253,6 +257,8 @@ def _duration_candidates(text: str, out: list[Value], rate_spans: list[tuple[int
         if m.group("u") == "" and (text[max(0, m.start() - 1):m.start()] in ("$", "€", "£", "¥", "￥")
                                    or v is None or not float(v).is_integer()):
             continue  # "$50 monthly payments" is an amount, not a count of months
+        if _CYCLES.search(m.group("u")) and _WITHIN.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "credits begin within two bill cycles": when something starts, not a term
         if v is not None and 0 < v <= 120 and not _ordinal(text, m.start()):
             out.append(Value("months", _clean(v), m.start(), m.end()))
     for m in _YEARS.finditer(text, timeout=TIMEOUT):

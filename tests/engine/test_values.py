@@ -441,3 +441,19 @@ def test_regression_the_notice_of_a_price_change(text, key, want):
 ])
 def test_regression_a_deadline_on_the_nth_day_is_a_window_of_n_days(text, want):
     assert vals(text, "days") == want
+
+
+@pytest.mark.parametrize("text, months", [
+    ("the normal minimum term of Services is two (2) Billing Cycles", 2),
+    ("the device is paid off over 24 bill cycles", 24),
+    ("合约期为12个计费周期", 12),
+])
+def test_regression_a_term_counted_in_billing_cycles_is_months(text, months):
+    # a Singapore carrier's "two (2) Billing Cycles" gave a lock-in with no months
+    assert [(v.key, v.value) for v in candidates(text) if v.key == "months"] == [("months", months)]
+
+
+def test_a_delay_counted_in_billing_cycles_is_not_a_term():
+    # "begin within two bill cycles" says when the credits start; the term is the 36 months
+    assert [v.value for v in candidates("Monthly credits begin within two bill cycles and continue for 36 months")
+            if v.key == "months"] == [36]
