@@ -84,10 +84,10 @@ def readable(s: Sentence) -> bool:
 
 
 def score_sentences(model: SentenceModel, sentences: list[Sentence],
-                    deadline: float | None = None) -> list[list[float] | None]:
+                    deadline: float | None = None) -> list[tuple[float, ...] | None]:
     """The model's probabilities for each sentence it reads (None for the others): plain data,
     computed beside the pattern search (``detect.SideJob``)."""
-    out: list[list[float] | None] = []
+    out: list[tuple[float, ...] | None] = []
     for k, s in enumerate(sentences):
         if k % 64 == 0 and deadline is not None and time.monotonic() > deadline:
             raise ModelBudgetExceeded
@@ -98,7 +98,7 @@ def score_sentences(model: SentenceModel, sentences: list[Sentence],
 def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found: list[Finding],
                    protections: list[Protection], model: SentenceModel,
                    deadline: float | None = None, categories: frozenset[str] | None = None,
-                   threshold: float | None = None, scores: list[list[float] | None] | None = None,
+                   threshold: float | None = None, scores: list[tuple[float, ...] | None] | None = None,
                    ) -> list[Finding]:
     """The model's findings in one normalized text, beside ``found`` and ``protections`` (the
     patterns', with locations in the same text): of ``categories`` (None: all) at ``threshold``
@@ -166,13 +166,13 @@ def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat:
 
 
 def veto(norm: NormText, sentences: list[Sentence], found: list[Finding], model: SentenceModel,
-         floor: float = VETO_FLOOR, scores: list[list[float] | None] | None = None) -> list[Finding]:
+         floor: float = VETO_FLOOR, scores: list[tuple[float, ...] | None] | None = None) -> list[Finding]:
     """``found`` without the pattern findings the model reads as very unlikely to state their
     category: below ``floor`` in every sentence the finding's quote touches. ``scores``: the
     sentences' probabilities where already computed (``score_sentences``)."""
     spans = [norm.to_orig(s.start, s.end) for s in sentences]
     starts = [a for a, _ in spans]
-    scored: dict[int, list[float]] = {k: v for k, v in enumerate(scores or ()) if v is not None}
+    scored: dict[int, tuple[float, ...]] = {k: v for k, v in enumerate(scores or ()) if v is not None}
     out = []
     for f in found:
         if f.pattern.startswith("model:") or f.category not in model.classes:

@@ -40,6 +40,7 @@ from importlib import resources
 from typing import Any
 
 MODEL_FILE = "sentences.bin.gz"
+SEEN_MAX = 10_000  # sentences whose probabilities a loaded model keeps (~8 MB at most)
 MAGIC = b"terms-scan sentence model\n"
 FORMAT = 1
 _DIGIT = re.compile(r"\d")
@@ -127,6 +128,10 @@ class SentenceModel:
         # a row as (class, weight) pairs, made the first time its n-gram is seen: a document
         # repeats its n-grams, and a cold start does not build 100,000 rows it never reads
         self._rows: dict[int, tuple[tuple[int, float], ...]] = {}
+        # the probabilities of sentences already read: a notebook scanning an agreement again, a
+        # weekly watch reading its next version (most sentences unchanged), the veto and the
+        # model's findings reading one sentence twice. Bounded: emptied when full.
+        self._seen: dict[str, tuple[float, ...]] = {}
 
     def row(self, i: int) -> tuple[tuple[int, float], ...]:
         got = self._rows.get(i)
@@ -167,9 +172,15 @@ class SentenceModel:
             arrays.append(arr)
         return cls(header, vocab, *arrays)
 
-    def scores(self, sentence: str) -> list[float]:
+    def scores(self, sentence: str) -> tuple[float, ...]:
         """The probability of each class (in ``classes`` order) for one sentence."""
-        return self._score(sentence)[0]
+        got = self._seen.get(sentence)
+        if got is None:
+            got = tuple(self._score(sentence)[0])
+            if len(self._seen) >= SEEN_MAX:
+                self._seen.clear()
+            self._seen[sentence] = got
+        return got
 
     def _score(self, sentence: str) -> tuple[list[float], list[tuple[int, float]]]:
         counts = Counter(features(prepare(sentence), self.lo, self.hi, self.words))

@@ -46,6 +46,20 @@ def test_scores_are_tfidf_then_logistic():
     assert p_fee == pytest.approx(1 / (1 + math.exp(3.0)), rel=1e-6)  # no extra_fees gram: the bias alone
 
 
+def test_a_sentence_read_again_is_not_scored_again_and_the_memory_is_bounded(monkeypatch):
+    from analyzer.engine import sentmodel
+
+    m = tiny()
+    first = m.scores("zqzq")
+    calls = []
+    monkeypatch.setattr(m, "_score", lambda s: calls.append(s) or ([0.5, 0.5], []))
+    assert m.scores("zqzq") is first and not calls          # read before: kept
+    monkeypatch.setattr(sentmodel, "SEEN_MAX", 3)
+    for s in ("a1", "a2", "a3", "a4"):
+        m.scores(s)
+    assert len(m._seen) <= 3 and calls == ["a1", "a2", "a3", "a4"]
+
+
 def test_a_known_gram_without_weight_still_counts_in_the_norm():
     m = tiny()
     # "zqab": zq, qa (unknown), ab (idf 1.5, no weight)
