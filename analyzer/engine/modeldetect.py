@@ -169,10 +169,10 @@ def veto(norm: NormText, sentences: list[Sentence], found: list[Finding], model:
          floor: float = VETO_FLOOR, scores: list[tuple[float, ...] | None] | None = None) -> list[Finding]:
     """``found`` without the pattern findings the model reads as very unlikely to state their
     category: below ``floor`` in every sentence the finding's quote touches. ``scores``: the
-    sentences' probabilities where already computed (``score_sentences``)."""
+    sentences' probabilities where already computed (``score_sentences``, perhaps in the forked
+    child); the others the model reads here (it keeps what it has read)."""
     spans = [norm.to_orig(s.start, s.end) for s in sentences]
     starts = [a for a, _ in spans]
-    scored: dict[int, tuple[float, ...]] = {k: v for k, v in enumerate(scores or ()) if v is not None}
     out = []
     for f in found:
         if f.pattern.startswith("model:") or f.category not in model.classes:
@@ -184,9 +184,8 @@ def veto(norm: NormText, sentences: list[Sentence], found: list[Finding], model:
         best = 0.0
         while k < len(spans) and spans[k][0] < max(loc.end, loc.start + 1) and best < floor:
             if spans[k][1] > loc.start:
-                if k not in scored:
-                    scored[k] = model.scores(sentences[k].text)
-                best = max(best, scored[k][c])
+                probs = scores[k] if scores is not None else None
+                best = max(best, (probs or model.scores(sentences[k].text))[c])
             k += 1
         if best >= floor:
             out.append(f)

@@ -174,10 +174,9 @@ class Scanner:
                 if self.model is not None:
                     from . import modeldetect as md
 
-                    model = self.model
                     cats = None if self.every_category else md.DEFAULT_CATEGORIES.get(language or "zh", frozenset())
                     if cats is None or cats:  # the model reads every sentence: beside the search
-                        side = SideJob(partial(md.score_sentences, model, sentences, deadline),
+                        side = SideJob(partial(md.score_sentences, self.model, sentences, deadline),
                                        md.SCORING_COST.get(language or "zh", 250))
                 f, p, w = detect(view, norm, sentences, self.patterns, deadline=deadline, skipped=skipped, side=side)
                 if self.model is not None:
