@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import Finding, Location, Protection
@@ -112,12 +113,7 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
     taken: set[tuple[int, str]] = set()
     items: list[Finding | Protection] = [*found, *protections]
     for item in items:
-        loc = item.location
-        k = bisect.bisect_right(starts, loc.start) - 1
-        while 0 <= k < len(spans) and spans[k][0] < max(loc.end, loc.start + 1):
-            if spans[k][1] > loc.start:
-                taken.add((k, item.category))
-            k += 1
+        taken.update((k, item.category) for k in _touched(item.location, spans, starts))
     out: list[Finding] = []
     for k, s in enumerate(sentences):
         if k % 64 == 0 and deadline is not None and time.monotonic() > deadline:
@@ -179,14 +175,19 @@ def veto(norm: NormText, sentences: list[Sentence], found: list[Finding], model:
             out.append(f)
             continue
         c = model.classes.index(f.category)
-        loc = f.location
-        k = max(0, bisect.bisect_right(starts, loc.start) - 1)
-        best = 0.0
-        while k < len(spans) and spans[k][0] < max(loc.end, loc.start + 1) and best < floor:
-            if spans[k][1] > loc.start:
-                probs = scores[k] if scores is not None else None
-                best = max(best, (probs or model.scores(sentences[k].text))[c])
-            k += 1
-        if best >= floor:
-            out.append(f)
+        for k in _touched(f.location, spans, starts):
+            probs = scores[k] if scores is not None else None
+            if (probs or model.scores(sentences[k].text))[c] >= floor:
+                out.append(f)
+                break
     return out
+
+
+def _touched(loc: Location, spans: list[tuple[int, int]], starts: list[int]) -> Iterator[int]:
+    """The sentences (their original-text ``spans``, ``starts`` their beginnings) that a finding's
+    or protection's location overlaps, in order."""
+    k = max(0, bisect.bisect_right(starts, loc.start) - 1)
+    while k < len(spans) and spans[k][0] < max(loc.end, loc.start + 1):
+        if spans[k][1] > loc.start:
+            yield k
+        k += 1
