@@ -134,9 +134,11 @@ class Scanner:
         from . import values as values_mod
 
         dollar = values_mod.DOLLAR.set(values_mod.dollar_currency(original))
+        yuan = values_mod.YUAN.set(values_mod.yuan_currency(original))
         try:
             return self._scan_pieces(doc, original, lang, budget, deadline)
         finally:
+            values_mod.YUAN.reset(yuan)
             values_mod.DOLLAR.reset(dollar)
 
     def _scan_pieces(self, doc: Document, original: str, lang: str | None, budget: float,

@@ -84,7 +84,7 @@ VALUE_KEYS = ("amount", "currency", "period", "months", "days", "percent", "data
 # The value keys a clause of each category can state (TAXONOMY.md): a finding gets every one
 # the clause states, whichever pattern fired.
 CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
-    "minimum_spend": ("amount", "currency", "period"),
+    "minimum_spend": ("amount", "currency", "period", "months"),  # "保底时间12个月": how long it binds
     "lock_in": ("months", "days"),
     "early_termination_fee": ("amount", "currency", "period", "percent", "formula", "months", "days"),
     "activation_definition": ("days", "months", "amount", "currency", "period"),  # "首充50元", "within 30 days"

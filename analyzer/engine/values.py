@@ -54,17 +54,26 @@ CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$":
                     "aud": "AUD", "hk$": "HKD", "hkd": "HKD", "nz$": "NZD", "nzd": "NZD", "s$": "SGD",
                     "sgd": "SGD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "₹": "INR", "rs": "INR",
                     "inr": "INR", "kshs": "KES", "ksh": "KES", "kes": "KES", "₱": "PHP", "₦": "NGN",
-                    "ngn": "NGN", "rm": "MYR", "myr": "MYR", "zar": "ZAR", "r": "ZAR"}
+                    "ngn": "NGN", "rm": "MYR", "myr": "MYR", "zar": "ZAR", "r": "ZAR", "nt$": "TWD",
+                    "twd": "TWD", "新台币": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "港币": "HKD", "港幣": "HKD",
+                    "港元": "HKD", "美元": "USD", "美金": "USD", "欧元": "EUR", "歐元": "EUR", "英镑": "GBP",
+                    "英鎊": "GBP", "人民币": "CNY", "人民幣": "CNY"}
 CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb": "CNY", "dollar": "USD",
                     "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
                     "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
                     "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY", "rupees": "INR",
-                    "rand": "ZAR", "ringgit": "MYR", "naira": "NGN", "inr": "INR", "kes": "KES", "zar": "ZAR"}
+                    "rand": "ZAR", "ringgit": "MYR", "naira": "NGN", "inr": "INR", "kes": "KES", "zar": "ZAR",
+                    "twd": "TWD", "美元": "USD", "美金": "USD", "港元": "HKD", "港币": "HKD", "港幣": "HKD",
+                    "新台币": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台币": "TWD", "台幣": "TWD", "欧元": "EUR",
+                    "歐元": "EUR", "英镑": "GBP", "英鎊": "GBP"}
+# "fifty (50) U.S. dollars", "100 Australian dollars": the country names the dollar
+_DOLLAR_OF = {"u.s.": "USD", "us": "USD", "american": "USD", "australian": "AUD", "canadian": "CAD",
+              "hong kong": "HKD", "new zealand": "NZD", "singapore": "SGD"}
 
 _AMOUNT = cached_compile(
     # "R99.00" (rand) only with cents or two digits and more: "R2" is more often a name than money
-    rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
-    rf"|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d))\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|nt|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
+    rf"|twd|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
     # "15p per MB", "10p a text": pence, the same way
@@ -72,7 +81,8 @@ _AMOUNT = cached_compile(
     rf"(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b|(?:weekly|daily|monthly|maintenance|connection"
     rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
-    rf"|{_NUM}\s*(?P<unit>元|块钱|块|圆|\byuan\b|\brmb\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
+    rf"|{_NUM}\s*(?P<unit>美[元金]|港[币幣元]|新?台[币幣]|新臺幣|[欧歐]元|英[镑鎊]|元|块钱|块|圆|\byuan\b|\brmb\b"
+    rf"|\b(?:u\.\s?s\.|us|american|australian|canadian|hong\s+kong|new\s+zealand|singapore)\s+dollars?\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira)\b)",
     regex.I,
 )
@@ -158,6 +168,27 @@ _DOLLAR_SIGNS = {
 }
 
 
+YUAN: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_yuan", default="CNY")
+_YUAN_SIGNS = {
+    "TWD": cached_compile(r"新臺幣|新台幣|NT\$|臺灣|台灣|中華民國|遠傳|中華電信|台灣大哥大|台哥大|亞太電信|台灣之星|"
+                         r"國家通訊傳播委員會|\bNCC\b|臺北|台北|高雄|臺中|台中|統一編號|消費者保護法"),
+    "HKD": cached_compile(r"港元|港幣|港币|HK\$|香港|通訊事務管理局|\bOFCA\b|消費者委員會"),
+    "CNY": cached_compile(r"人民币|人民幣|中华人民共和国|工业和信息化部|工信部|中国移动|中国联通|中国电信|消费者权益保护法|"
+                         r"¥|￥|\bRMB\b|\bCNY\b"),
+}
+
+
+def yuan_currency(text: str) -> str:
+    """Which currency a bare "元" means in this document: TWD (新臺幣) or HKD when the document
+    names Taiwan's or Hong Kong's institutions, carriers or cities at least twice and more
+    often than the mainland's, else CNY."""
+    sample = text[:400_000]
+    counts = {cur: len(rx.findall(sample, timeout=TIMEOUT * 4)) for cur, rx in _YUAN_SIGNS.items()}
+    cny = counts.pop("CNY")
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] >= 2 and counts[best] > cny else "CNY"
+
+
 def dollar_currency(text: str) -> str:
     """Which dollar a bare "$" means in this document: AUD, NZD, CAD, HKD or SGD when the
     document names that country's institutions or taxes (GST, nbn, TIO, CRTC…) at least twice
@@ -218,10 +249,12 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
             n = float(m.group("n").replace(",", ""))
             sign = m.group("cur").lower().rstrip(".")
             cur = DOLLAR.get() if sign == "$" else CURRENCY_PREFIX.get(sign, "USD")
+            if sign in ("¥", "￥") and YUAN.get() == "TWD":
+                cur = "TWD"
         elif m.group("minor"):  # cents of the document's dollar, or pence
             n, cur = float(m.group("minor")) / 100, ("GBP" if m.group("minor_sign") == "p" else DOLLAR.get())
         elif m.group("bare"):
-            n, cur = float(m.group("bare")), "CNY"  # "首充 100": Chinese top-ups are in yuan
+            n, cur = float(m.group("bare")), YUAN.get()  # "首充 100": Chinese top-ups are in the yuan
         else:
             v = _num(m)
             if v is None:
@@ -232,8 +265,12 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
                 continue
             unit = m.group("unit").lower()
             cur = CURRENCY_SUFFIX.get(unit, "CNY")
-            if cur == "USD" and unit != "usd":
+            if unit.endswith(("dollar", "dollars")) and " " in unit:
+                cur = _DOLLAR_OF.get(regex.sub(r"\s+", " ", unit.rsplit(" ", 1)[0].replace(". ", ".")), "USD")
+            elif cur == "USD" and unit not in ("usd", "美元", "美金"):
                 cur = DOLLAR.get()  # "dollars" and "cents" are the document's dollar
+            elif unit in ("元", "块", "块钱", "圆"):
+                cur = YUAN.get()  # "元" is the document's yuan: 新臺幣 in a Taiwanese agreement
             n = v / 100 if unit.startswith("cent") else v
         period = _period(text, m.start(), m.end())
         extra = [("currency", cur)] + ([("period", period)] if period else [])

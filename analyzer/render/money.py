@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SIGN = {"USD": "$", "GBP": "£", "EUR": "€", "HKD": "HK$", "AUD": "A$", "CAD": "C$"}
+SIGN = {"USD": "$", "GBP": "£", "EUR": "€", "HKD": "HK$", "AUD": "A$", "CAD": "C$", "TWD": "NT$"}
 _PERIOD = {
     "zh": {"month": "/月", "year": "/年", "day": "/天", "week": "/周"},
     "en": {"month": " a month", "year": " a year", "day": " a day", "week": " a week"},

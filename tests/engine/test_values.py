@@ -457,3 +457,40 @@ def test_a_delay_counted_in_billing_cycles_is_not_a_term():
     # "begin within two bill cycles" says when the credits start; the term is the 36 months
     assert [v.value for v in candidates("Monthly credits begin within two bill cycles and continue for 36 months")
             if v.key == "months"] == [36]
+
+
+def test_a_currency_named_in_words_or_in_chinese_is_read():
+    """Regression (real development rounds): "a fifty (50) U.S. dollar reconnection fee" had no
+    amount ("U.S." stood between the number and "dollar"), and "100美元", "100港元", "新台幣1,200元"
+    were not money or were yuan."""
+    assert amount("a fifty (50) U.S. dollar reconnection fee") == {"amount": 50, "currency": "USD"}
+    assert amount("a fee of 20 Australian dollars")["currency"] == "AUD"
+    assert amount("手续费100美元") == {"amount": 100, "currency": "USD"}
+    assert amount("行政费100港元")["currency"] == "HKD"
+    assert amount("安裝費新台幣1,200元") == {"amount": 1200, "currency": "TWD"}
+    assert amount("NT$1,200")["currency"] == "TWD"
+    assert amount("每月最低消费59元")["currency"] == "CNY"
+
+
+def test_a_taiwanese_or_hong_kong_agreement_s_yuan(scanner):
+    """Regression (zh-fetnet real development document): a Taiwanese operator's "1200元／次" is
+    新臺幣 and was read as CNY; the document's yuan is chosen like its dollar, and does not leak."""
+    from analyzer.engine.values import YUAN, yuan_currency
+
+    assert yuan_currency("遠傳電信智慧家庭方案。遠傳保留變更權利。安裝費1200元／次。") == "TWD"
+    assert yuan_currency("本课程于香港上课，补课每次需付100元行政费，香港教育中心保留权利。") == "HKD"
+    assert yuan_currency("中国移动通信集团。港澳台漫游另计。月租59元。") == "CNY"
+    assert yuan_currency("月租59元") == "CNY"
+    tw = "遠傳電信寬頻服務條款。遠傳得收取費用：用戶提前終止本服務者，應支付違約金1200元。"
+    got = [f.values.get("currency") for f in scanner.scan_text(tw, "tw").findings if f.values.get("amount")]
+    assert got and set(got) == {"TWD"}
+    assert YUAN.get() == "CNY"
+
+
+def test_a_minimum_spend_states_how_long_it_binds(scanner):
+    """Regression (zh-mobile-hunan real development document): "保底时间12个月，承诺保底期间内…不允许
+    降档" is a minimum spend for 12 months; the finding carried no months (the category's keys
+    lacked them)."""
+    r = scanner.scan_text("保底时间12个月，承诺保底期间内，客户不允许降档或取消保底。", "m")
+    got = [f.values for f in r.findings if f.category == "minimum_spend"]
+    assert got and got[0].get("months") == 12
