@@ -4,7 +4,7 @@ and VETO_FLOOR were chosen; run it again when rounds are added).
 
     pip install -e '.[train]'
     python scripts/crossval.py --base ../shared/corpora/agreements --base DIR \
-        --round R4 --round R5 --round R6 [--lang zh] [--keep-models DIR]
+        --round R4 --round R5 --round R6 [--lang zh] [--keep-models DIR [--reuse]]
 
 Each --round DIR (documents + gold.jsonl) is left out in turn: a model is trained by
 scripts/train_sentences.py on every --base and the other rounds (with the shipped options),
@@ -50,7 +50,9 @@ def one_language(src: Path, lang: str, into: Path) -> Path:
     return into
 
 
-def train(base: list[Path], rounds: list[Path], out: Path) -> SentenceModel:
+def train(base: list[Path], rounds: list[Path], out: Path, reuse: bool = False) -> SentenceModel:
+    if reuse and out.exists():  # a model this script trained before on the same rounds
+        return SentenceModel.from_bytes(out.read_bytes())
     cmd = [sys.executable, str(ROOT / "scripts" / "train_sentences.py")]
     for d in [*base, *rounds]:
         cmd += ["--gold", str(d)]
@@ -72,6 +74,8 @@ def main() -> None:
     ap.add_argument("--round", action="append", type=Path, default=[], dest="rounds", help="left out in turn")
     ap.add_argument("--lang", choices=("zh", "en"))
     ap.add_argument("--keep-models", type=Path, help="keep the trained models here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="use the models already kept in --keep-models (same --base and --round list) instead of training")
     a = ap.parse_args()
     if len(a.rounds) < 2:
         raise SystemExit("give two or more --round folders")
@@ -83,7 +87,7 @@ def main() -> None:
     results: dict[str, dict[str, dict]] = {}
     for i, r in enumerate(a.rounds):
         others = [x for j, x in enumerate(a.rounds) if j != i]
-        model = train(a.base, others, models / f"without-{i}-{r.name}.bin.gz")
+        model = train(a.base, others, models / f"without-{i}-{r.parent.name}-{r.name}.bin.gz", a.reuse and a.keep_models is not None)
         root = one_language(r, a.lang, tmp / f"round-{i}") if a.lang else r
         key = f"{i}:{r.parent.name}/{r.name}"
         results[key] = {way: score(root, model, way) for way in WAYS}
