@@ -74,9 +74,18 @@ def main() -> None:
     ap.add_argument("--round", action="append", type=Path, default=[], dest="rounds", help="left out in turn")
     ap.add_argument("--lang", choices=("zh", "en"))
     ap.add_argument("--keep-models", type=Path, help="keep the trained models here")
+    ap.add_argument("--try", dest="try_cats", action="append", default=[], metavar="LANG=CAT,CAT",
+                    help="score the default with these categories of the model's findings for LANG instead of "
+                         "modeldetect.DEFAULT_CATEGORIES (an empty list: LANG=)")
     ap.add_argument("--reuse", action="store_true",
                     help="use the models already kept in --keep-models (same --base and --round list) instead of training")
     a = ap.parse_args()
+    from analyzer.engine import modeldetect
+
+    for t in a.try_cats:
+        lang, _, cats = t.partition("=")
+        modeldetect.DEFAULT_CATEGORIES = {**modeldetect.DEFAULT_CATEGORIES,
+                                          lang: frozenset(c for c in cats.split(",") if c)}
     if len(a.rounds) < 2:
         raise SystemExit("give two or more --round folders")
     if any(p.resolve().name == "test" or "/corpora/test" in str(p.resolve()) for p in [*a.base, *a.rounds]):

@@ -15,6 +15,7 @@ from analyzer.engine.normalize import normalize
 from analyzer.engine.pipeline import Scanner
 from analyzer.engine.segment import split_sentences
 from analyzer.engine.sentmodel import SentenceModel, to_bytes
+from analyzer.engine.taxonomy import CATEGORIES
 
 
 def tiny() -> SentenceModel:
@@ -172,7 +173,10 @@ def two_classes() -> SentenceModel:
 
 def test_by_default_the_model_adds_only_the_categories_measured_for_the_language():
     assert "balance_expiry" in modeldetect.DEFAULT_CATEGORIES["zh"]
-    assert "lock_in" not in modeldetect.DEFAULT_CATEGORIES["zh"] and not modeldetect.DEFAULT_CATEGORIES["en"]
+    assert "balance_expiry" not in modeldetect.DEFAULT_CATEGORIES["en"]
+    high = {c.id for c in CATEGORIES.values() if c.severity == "high"}
+    # the high-severity categories stay the patterns' alone by default, in both languages
+    assert not (modeldetect.DEFAULT_CATEGORIES["zh"] | modeldetect.DEFAULT_CATEGORIES["en"]) & high
     zh = "欢迎加入本俱乐部。\n会员卡内的 bxbx 使用规则以门店公告为准，请妥善保管。\n会员须在 zqzq 期间按时到店签到。\n"
     default = {f.category for f in model_only(with_model(two_classes(), every_category=False).scan_text(zh))}
     every = {f.category for f in model_only(with_model(two_classes()).scan_text(zh))}
@@ -210,3 +214,13 @@ def test_regression_a_scan_without_the_model_does_not_import_it():
             "'analyzer.engine.modeldetect'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_sentence_case_label_is_a_heading_not_a_clause():
+    """Regression (hold5 real development set): "Excessive or unusual use" and "Telephone numbers
+    and PINs", labels above a clause, were read by the model as clauses and became data-cap and
+    suspension findings; a short statement that binds or states a number stays a sentence."""
+    assert title_like("(a) Excessive or unusual use") and title_like("20 Telephone numbers and PINs")
+    for sentence in ("No refunds", "Prices subject to change", "Minimum term 24 months", "Fails to pay fees;",
+                     "We may suspend your service"):
+        assert not title_like(sentence), sentence
