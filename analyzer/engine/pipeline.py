@@ -133,8 +133,12 @@ class Scanner:
         original = doc.text
         from . import values as values_mod
 
-        dollar = values_mod.DOLLAR.set(values_mod.dollar_currency(original))
-        yuan = values_mod.YUAN.set(values_mod.yuan_currency(original))
+        yuan_cur = values_mod.yuan_currency(original)
+        dollar_cur = values_mod.dollar_currency(original)
+        if yuan_cur == "TWD" and dollar_cur == "USD" and not values_mod.names_us(original):
+            dollar_cur = "TWD"  # a Taiwanese price list's "$1,200" is NT$
+        dollar = values_mod.DOLLAR.set(dollar_cur)
+        yuan = values_mod.YUAN.set(yuan_cur)
         try:
             return self._scan_pieces(doc, original, lang, budget, deadline)
         finally:

@@ -110,11 +110,11 @@ _MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自�
 _CYCLES = cached_compile(r"cycle|period|周期|账期", regex.I)
 _WITHIN = cached_compile(r"(?:\b(?:within|in|after|next)|之内|以内|内|后)\s*$", regex.I)
 _YEARS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
-_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:business\s+|calendar\s+|consecutive\s+|working\s+|banking\s+|clear\s+)?days?\b)", regex.I)
+_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:(?:business|calendar|consecutive|working|banking|clear)\s+){{0,2}}days?\b)", regex.I)
 _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
-_SPEED = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|mbps|mb/s|m/s|mbit/s|gbps)", regex.I)
+_SPEED = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|kbits?\b|mbps|mb/s|m/s|mbit/s|mbits?\b|gbps)", regex.I)
 # a speed written short after the words that state one: "上网速率降至1M", "限速128K", "throttled to 128Kb"
 _SPEED_CTX = cached_compile(
     r"(?:降至|降为|降到|限速(?:至|为|到|在)?|速率(?:降至|降为|降到|为|限制在)|throttled\s+(?:down\s+)?to|"
@@ -187,6 +187,11 @@ def yuan_currency(text: str) -> str:
     cny = counts.pop("CNY")
     best = max(counts, key=lambda c: counts[c])
     return best if counts[best] >= 2 and counts[best] > cny else "CNY"
+
+
+def names_us(text: str) -> bool:
+    """Whether the document names the United States' institutions, states or dollar."""
+    return _DOLLAR_SIGNS["USD"].search(text[:400_000], timeout=TIMEOUT * 4) is not None
 
 
 def dollar_currency(text: str) -> str:
@@ -320,7 +325,10 @@ def _other_candidates(text: str, out: list[Value]) -> None:
     for m in _PERCENT.finditer(text, timeout=TIMEOUT):
         v = _num(m)
         if v is not None:
-            out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end()))
+            # "interest at 1.5% per month", "1.5% per day": a rate's period travels with it
+            period = _period(text, m.start(), m.end())
+            out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end(),
+                             (("period", period),) if period else ()))
     for m in _PERCENT_CN.finditer(text, timeout=TIMEOUT):
         raw = m.group("c") or m.group("k")
         v = cn_to_int(raw) if not raw.isdigit() else int(raw)

@@ -353,7 +353,8 @@ def test_a_table_row_is_read_under_its_column_names():
     t = ("# 存费送费档位\n| 档位 | 预存 | 合约期 | 月最低消费 |\n|---|---|---|---|\n"
          "| A档 | 300元 | 12个月 | 58元 |\n| B档 | 600元 | 24个月 | 88元 |\n正文说明。")
     r = scan(t)
-    got = sorted((f.category, f.evidence, f.values.get("months") or f.values.get("amount")) for f in r.findings)
+    got = sorted((f.category, f.evidence, f.values.get("months") if f.category == "lock_in" else f.values.get("amount"))
+                 for f in r.findings)
     assert got == [("lock_in", "| A档 | 300元 | 12个月 | 58元 |", 12), ("lock_in", "| B档 | 600元 | 24个月 | 88元 |", 24),
                    ("minimum_spend", "| A档 | 300元 | 12个月 | 58元 |", 58), ("minimum_spend", "| B档 | 600元 | 24个月 | 88元 |", 88)]
 

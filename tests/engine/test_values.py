@@ -494,3 +494,19 @@ def test_a_minimum_spend_states_how_long_it_binds(scanner):
     r = scanner.scan_text("保底时间12个月，承诺保底期间内，客户不允许降档或取消保底。", "m")
     got = [f.values for f in r.findings if f.category == "minimum_spend"]
     assert got and got[0].get("months") == 12
+
+
+def test_a_rate_carries_its_period_and_more_duration_and_speed_shapes():
+    """Regression (real development documents): "daily interest at 1.5% per day" had no period,
+    "60 consecutive calendar days" no days (one qualifier only), "1024kbit" no speed, and a
+    Taiwanese price list's "$1,200" was USD."""
+    got = [(v.key, v.value, dict(v.extra).get("period")) for v in candidates("incur daily interest at 1.5% per day")]
+    assert ("percent", 1.5, "day") in got
+    assert vals("if the balance remains at $0 for 60 consecutive calendar days", "days") == [60]
+    assert vals("the Internet at 1024kbit", "speed_kbps") == [1024]
+
+
+def test_a_taiwanese_price_list_s_dollar_sign_is_twd(scanner):
+    tw = "遠傳電信智慧家庭方案。遠傳保留變更權利。\n標準安裝費 / $1,200，用戶應另付安裝費用。\n"
+    got = [f.values.get("currency") for f in scanner.scan_text(tw, "tw").findings if f.values.get("amount")]
+    assert got and set(got) == {"TWD"}
