@@ -325,8 +325,10 @@ def _other_candidates(text: str, out: list[Value]) -> None:
     for m in _PERCENT.finditer(text, timeout=TIMEOUT):
         v = _num(m)
         if v is not None:
-            # "interest at 1.5% per month", "1.5% per day": a rate's period travels with it
-            period = _period(text, m.start(), m.end())
+            # "interest at 1.5% per month", "1.5% per day": a rate's period, written right after it,
+            # travels with it (not a month word before it: "剩余月份最低消费总额的50%" is no monthly rate)
+            after = _PERIOD_AFTER.match(text, m.end(), timeout=TIMEOUT)
+            period = {"m": "month", "y": "year", "d": "day", "o": "once"}[after.lastgroup] if after and after.lastgroup else None
             out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end(),
                              (("period", period),) if period else ()))
     for m in _PERCENT_CN.finditer(text, timeout=TIMEOUT):

@@ -510,3 +510,10 @@ def test_a_taiwanese_price_list_s_dollar_sign_is_twd(scanner):
     tw = "遠傳電信智慧家庭方案。遠傳保留變更權利。\n標準安裝費 / $1,200，用戶應另付安裝費用。\n"
     got = [f.values.get("currency") for f in scanner.scan_text(tw, "tw").findings if f.values.get("amount")]
     assert got and set(got) == {"TWD"}
+
+
+def test_a_percentage_takes_only_the_period_written_after_it():
+    """Regression (this session's percent periods): "剩余月份最低消费总额的50%或200元" gave the 50% a
+    monthly period from the "月" before it, and the exit cost became 200 a month."""
+    got = [dict(v.extra).get("period") for v in candidates("违约金为剩余月份最低消费总额的50%或200元") if v.key == "percent"]
+    assert got == [None]
