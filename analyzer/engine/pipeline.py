@@ -133,10 +133,7 @@ class Scanner:
         original = doc.text
         from . import values as values_mod
 
-        yuan_cur = values_mod.yuan_currency(original)
-        dollar_cur = values_mod.dollar_currency(original)
-        if yuan_cur == "TWD" and dollar_cur == "USD" and not values_mod.names_us(original):
-            dollar_cur = "TWD"  # a Taiwanese price list's "$1,200" is NT$
+        dollar_cur, yuan_cur = values_mod.document_currencies(original)
         dollar = values_mod.DOLLAR.set(dollar_cur)
         yuan = values_mod.YUAN.set(yuan_cur)
         try:

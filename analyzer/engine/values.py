@@ -178,31 +178,36 @@ _YUAN_SIGNS = {
 }
 
 
+def _named(sample: str, signs: dict[str, regex.Pattern[str]], home: str) -> tuple[str, int]:
+    """The currency whose signs ``sample`` names at least twice and more often than ``home``'s
+    (else ``home``), and how often it names ``home``'s."""
+    counts = {cur: len(rx.findall(sample, timeout=TIMEOUT * 4)) for cur, rx in signs.items()}
+    at_home = counts.pop(home)
+    best = max(counts, key=lambda c: counts[c])
+    return (best if counts[best] >= 2 and counts[best] > at_home else home), at_home
+
+
 def yuan_currency(text: str) -> str:
     """Which currency a bare "元" means in this document: TWD (新臺幣) or HKD when the document
     names Taiwan's or Hong Kong's institutions, carriers or cities at least twice and more
     often than the mainland's, else CNY."""
-    sample = text[:400_000]
-    counts = {cur: len(rx.findall(sample, timeout=TIMEOUT * 4)) for cur, rx in _YUAN_SIGNS.items()}
-    cny = counts.pop("CNY")
-    best = max(counts, key=lambda c: counts[c])
-    return best if counts[best] >= 2 and counts[best] > cny else "CNY"
-
-
-def names_us(text: str) -> bool:
-    """Whether the document names the United States' institutions, states or dollar."""
-    return _DOLLAR_SIGNS["USD"].search(text[:400_000], timeout=TIMEOUT * 4) is not None
+    return _named(text[:400_000], _YUAN_SIGNS, "CNY")[0]
 
 
 def dollar_currency(text: str) -> str:
     """Which dollar a bare "$" means in this document: AUD, NZD, CAD, HKD or SGD when the
     document names that country's institutions or taxes (GST, nbn, TIO, CRTC…) at least twice
     and more often than the United States', else USD."""
+    return _named(text[:400_000], _DOLLAR_SIGNS, "USD")[0]
+
+
+def document_currencies(text: str) -> tuple[str, str]:
+    """The document's dollar and yuan (see dollar_currency, yuan_currency); a Taiwanese price
+    list's bare "$1,200" is NT$ unless the document names the United States."""
     sample = text[:400_000]
-    counts = {cur: len(rx.findall(sample, timeout=TIMEOUT * 4)) for cur, rx in _DOLLAR_SIGNS.items()}
-    us = counts.pop("USD")
-    best = max(counts, key=lambda c: counts[c])
-    return best if counts[best] >= 2 and counts[best] > us else "USD"
+    yuan = _named(sample, _YUAN_SIGNS, "CNY")[0]
+    dollar, us = _named(sample, _DOLLAR_SIGNS, "USD")
+    return ("TWD" if yuan == "TWD" and dollar == "USD" and not us else dollar), yuan
 
 
 def _num(m: regex.Match[str]) -> float | None:
@@ -222,6 +227,9 @@ def _clean(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 4)
 
 
+_PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once"}  # the named groups of the period patterns
+
+
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
     if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
@@ -233,7 +241,7 @@ def _period(text: str, start: int, end: int) -> str | None:
     if not m:
         return None
     assert m.lastgroup is not None  # every alternative of the three patterns is a named group
-    return {"m": "month", "y": "year", "d": "day", "o": "once"}[m.lastgroup]
+    return _PERIOD_NAMES[m.lastgroup]
 
 
 def candidates(text: str) -> list[Value]:
@@ -328,7 +336,7 @@ def _other_candidates(text: str, out: list[Value]) -> None:
             # "interest at 1.5% per month", "1.5% per day": a rate's period, written right after it,
             # travels with it (not a month word before it: "剩余月份最低消费总额的50%" is no monthly rate)
             after = _PERIOD_AFTER.match(text, m.end(), timeout=TIMEOUT)
-            period = {"m": "month", "y": "year", "d": "day", "o": "once"}[after.lastgroup] if after and after.lastgroup else None
+            period = _PERIOD_NAMES[after.lastgroup] if after and after.lastgroup else None
             out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end(),
                              (("period", period),) if period else ()))
     for m in _PERCENT_CN.finditer(text, timeout=TIMEOUT):
