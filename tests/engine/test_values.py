@@ -48,7 +48,7 @@ def test_amount_in_traditional_and_full_width():
 
 
 @pytest.mark.parametrize("text,want", [
-    ("a SIM replacement fee of Rs. 25", {"amount": 25, "currency": "INR"}),
+    ("a SIM replacement fee of Rs. 25", {"amount": 25, "currency": "INR", "period": "once"}),  # a one-off fee
     ("₹199 per month", {"amount": 199, "currency": "INR", "period": "month"}),
     ("at a fee of KShs. 20 per transaction", {"amount": 20, "currency": "KES"}),
     ("a service fee of R1.00 per day", {"amount": 1, "currency": "ZAR", "period": "day"}),
@@ -517,3 +517,11 @@ def test_a_percentage_takes_only_the_period_written_after_it():
     monthly period from the "月" before it, and the exit cost became 200 a month."""
     got = [dict(v.extra).get("period") for v in candidates("违约金为剩余月份最低消费总额的50%或200元") if v.key == "percent"]
     assert got == [None]
+
+
+def test_a_one_off_fee_s_name_says_it_is_charged_once():
+    """Regression (real development documents): "a Service Restoral Fee of no more than $50" and "a
+    missed appointment fee of one hundred dollars ($100)" carried no period; the annotators read once."""
+    assert amount("You will be required to pay a Service Restoral Fee of no more than $50 per visit")["period"] == "once"
+    assert amount("a non-refundable missed appointment fee of one hundred dollars ($100)")["period"] == "once"
+    assert amount("a monthly fee of $10")["period"] == "month"
