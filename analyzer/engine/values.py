@@ -97,12 +97,12 @@ _PERIOD_AFTER = cached_compile(
 _PERIOD_BEFORE = cached_compile(
     r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
-    # "an Annual Membership Fee of $49", "Access Fee (monthly, per receiver) $4.99": the fee's name says it
     # "a Service Restoral Fee of no more than $50", "a missed appointment fee of one hundred dollars": a
     # one-off fee's name says it is charged once
     r"|\b(?P<o>(?:re-?connection|restoral|restoration|reactivation|re-?installation|installation|set-?up|"
     r"returned\s+(?:payment|cheque|check)|dishono(?:u)?red\s+payment|missed\s+(?:appointment|visit)|call-?out|"
     r"(?:sim\s+)?replacement|porting|transfer|change)\s+(?:fee|charge)s?)\b[^\d.;]{0,32}$"
+    # "an Annual Membership Fee of $49", "Access Fee (monthly, per receiver) $4.99": the fee's name says it
     r"|(?:\b(?P<y>annual|yearly)|\b(?P<m>monthly))\s+(?:[a-z-]+\s+){0,3}?(?:fees?|charges?|dues|payments?|rates?)\b"
     r"[^\d.;]{0,12}$|\((?:(?P<m>monthly)|(?P<y>annual|yearly))\b[^()\d]{0,30}\)\s*[:-]?\s*$",
     regex.I,
