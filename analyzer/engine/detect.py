@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import regex
@@ -319,6 +319,13 @@ def _merge_adjacent(findings: list[Finding], where: list[int], sentences: list[S
     last: dict[str, tuple[int, int]] = {}  # category -> (index in out, sentence) of its latest finding
     for f, k in zip(findings, where, strict=True):
         prev = last.get(f.category)
+        if prev is not None and out[prev[0]].location.start <= f.location.start \
+                and f.location.end <= out[prev[0]].location.end and not _values_differ(out[prev[0]].values, f.values):
+            # an item of a list its lead-in already quotes: one finding, with the item's values
+            first = out[prev[0]]
+            out[prev[0]] = replace(first, values={**f.values, **first.values})
+            last[f.category] = (prev[0], k)
+            continue
         if prev is not None and prev[1] + 1 == k and _one_clause(out[prev[0]], f, sentences, k, norm):
             first = out[prev[0]]
             out[prev[0]] = _joined(first, f, norm.original, first.location.start,
@@ -482,6 +489,8 @@ def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat:
             vals.setdefault(key, v)
     _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
     a, b = evidence_span(s, best.start, best.end)
+    if b == s.end:
+        b = _list_end(doc, norm, sentences, k, a)
     oa, ob = norm.to_orig(a, b)
     ca, cb = _clause_span(sentences, k)
     return Finding(
@@ -555,6 +564,41 @@ def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals
 
 
 _MIN_CLAUSE = 8  # letters and digits: "【合约期】24个月" alone cannot be found again in a page
+
+
+LIST_MAX = 300  # letters and digits: a lead-in quoted with its list stays well under a page
+
+
+def _list_end(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, a: int) -> int:
+    """Where the quote of sentence k ends when it introduces a list ("We do not refund in the
+    following cases:", "有下列情形之一的，乙方有权解除协议："): after the items that follow it
+    (bulleted or numbered lines, on the same page), whole items only, while the quote stays
+    under LIST_MAX letters and digits. The items are the term's conditions: the buyer reads
+    them with it. Otherwise the sentence's end."""
+    s = sentences[k]
+    end = s.end
+    if not _LEAD_IN.search(s.text):
+        return end
+    size = sum(1 for c in norm.text[a:end] if c.isalnum())
+    page = doc.page_of(norm.to_orig(s.start, s.end)[0])
+    for t in sentences[k + 1:]:
+        between = norm.text[end:t.start]
+        if t.heading or between.count("\n") > 2 or doc.page_of(norm.to_orig(t.start, t.end)[0]) != page:
+            break
+        line = norm.text[norm.text.rfind("\n", 0, t.start) + 1:t.end]
+        # a new line must start an item; the rest of an item's line ("• No refund after
+        # 14 days. Ask support.") goes with it
+        if "\n" in between and not _ITEM_START.match(line):
+            break
+        size += sum(1 for c in t.text if c.isalnum())
+        if size > LIST_MAX:
+            break
+        end = t.end
+    return end
+
+
+# a sentence that ends in a colon introduces what follows it
+_LEAD_IN = cached_compile(r"[:：]\s*[*_]*\s*$")
 
 
 def _clause_span(sentences: list[Sentence], k: int) -> tuple[int, int]:

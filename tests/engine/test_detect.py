@@ -480,3 +480,37 @@ def test_regression_a_notice_qualifying_the_clause_in_the_next_sentence_gives_it
     r = scan("某某通信有权根据经营需要停止提供宽带业务。但某某通信应提前15天通知客户。")
     term = [f for f in r.findings if f.category == "unilateral_termination"]
     assert term and term[0].values.get("days") == 15
+
+
+REFUND = pat("en-no-refund", "refund_restriction", lang="en", match=[r"(?i)do not issue refunds"])
+LIST_TEXT = ("Refunds\n\nWe do not issue refunds in the following cases:\n"
+             "• The plan has already been installed or activated on a device\n"
+             "• The request is made after 14 days from purchase\n\nContact us by email.\n")
+
+
+def test_regression_a_lead_in_is_quoted_with_the_list_of_cases_it_introduces():
+    f, _ = run(LIST_TEXT, REFUND)
+    assert len(f) == 1
+    assert f[0].evidence.startswith("We do not issue refunds in the following cases:")
+    assert f[0].evidence.endswith("after 14 days from purchase")  # both items, not the line after the list
+    assert "Contact us" not in f[0].evidence
+
+
+def test_a_long_list_is_quoted_in_whole_items_up_to_its_limit():
+    items = "".join(f"• Case number {i} where the plan was bought through a reseller in another country\n"
+                    for i in range(12))
+    f, _ = run("We do not issue refunds in the following cases:\n" + items, REFUND)
+    quoted = [line for line in f[0].evidence.splitlines() if line.startswith("•")]
+    assert 1 <= len(quoted) < 12 and all(line.endswith("country") for line in quoted)
+    assert sum(c.isalnum() for c in f[0].evidence) <= 300
+
+
+def test_a_sentence_without_a_colon_is_not_quoted_with_the_next_lines():
+    f, _ = run("We do not issue refunds after activation.\n• The plan has already been installed\n", REFUND)
+    assert f[0].evidence == "We do not issue refunds after activation."
+
+
+def test_an_item_its_lead_in_already_quotes_is_one_finding_with_the_items_values():
+    f, _ = run("有下列情形之一的，甲方须支付违约金：\n（1）提前销户的，须支付违约金200元；\n（2）携号转网的。\n", ETF)
+    assert len(f) == 1 and f[0].values["amount"] == 200
+    assert f[0].evidence.startswith("有下列情形之一的") and "携号转网" in f[0].evidence
