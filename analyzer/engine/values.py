@@ -203,7 +203,19 @@ def dollar_currency(text: str) -> str:
     """Which dollar a bare "$" means in this document: AUD, NZD, CAD, HKD or SGD when the
     document names that country's institutions or taxes (GST, nbn, TIO, CRTC…) at least twice
     and more often than the United States', else USD."""
-    return _named(text[:400_000], _DOLLAR_SIGNS, "USD")[0]
+    return _dollar(text[:400_000])[0]
+
+
+def _dollar(sample: str) -> tuple[str, int]:
+    """The bare dollar's currency and how often the sample names the United States; amounts
+    labelled with another dollar ("$50 ($35 CAD)") do not make the bare dollar that one."""
+    return _named(_LABELLED_AMOUNT.sub(" ", sample, timeout=TIMEOUT * 4), _DOLLAR_SIGNS, "USD")
+
+
+# an amount labelled with its currency ("$35 CAD", "CAD 35", "A$20"): the document writes that
+# currency out where it means it, so the label says nothing about what a bare "$" is
+_LABELLED_AMOUNT = cached_compile(
+    r"\d[\d,.]*\s*(?:CAD|AUD|NZD|HKD|SGD)\b|\b(?:CAD|AUD|NZD|HKD|SGD)\s*\$?\s*\d|\b(?:C|A|NZ|HK|S)\$\s*\d")
 
 
 def document_currencies(text: str) -> tuple[str, str]:
@@ -211,7 +223,7 @@ def document_currencies(text: str) -> tuple[str, str]:
     list's bare "$1,200" is NT$ unless the document names the United States."""
     sample = text[:400_000]
     yuan = _named(sample, _YUAN_SIGNS, "CNY")[0]
-    dollar, us = _named(sample, _DOLLAR_SIGNS, "USD")
+    dollar, us = _dollar(sample)
     return ("TWD" if yuan == "TWD" and dollar == "USD" and not us else dollar), yuan
 
 

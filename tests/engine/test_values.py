@@ -357,6 +357,17 @@ def test_a_singapore_operator_s_dollars_are_sgd():
     assert dollar_currency("Terms of StarHub Pte. Ltd.: $24.90 a month before GST.") == "SGD"
 
 
+def test_regression_amounts_labelled_cad_do_not_make_the_bare_dollar_canadian():
+    """Regression (r9 car-sharing contract): "$50 ($35 CAD) per late hour" put CAD beside
+    every US price, and the document's bare "$3.50" was read as CAD."""
+    from analyzer.engine.values import document_currencies, dollar_currency
+
+    us = "A late fee of $50 ($35 CAD) per hour, up to $150 ($105 CAD). A $3.50 charge per call ($4 CAD)."
+    assert dollar_currency(us) == "USD" and document_currencies(us)[0] == "USD"
+    assert dollar_currency("Our Ontario stores. Complaints go to the CCTS. $35 a month.") == "CAD"
+    assert dollar_currency("Rates in CAD. Complaints to the CRTC or the CCTS: $35 a month.") == "CAD"
+
+
 def test_a_number_right_after_a_chinese_comma_is_read():
     """The normalizer turns "，" into ","; a number right after it was taken for the digits after a
     thousands separator and dropped: "参加优惠活动，1年合约期" had no months (issue 8, values)."""
