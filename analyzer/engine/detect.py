@@ -202,6 +202,10 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     of its own limit (TIMEOUT) is named in the warnings and appended to ``skipped``. ``side``:
     other work on the same text (the sentence model's scores), run beside the search, on the
     second core when the search is split (``side.result`` holds what it returned)."""
+    # a heading that opens a list ("✗ Not eligible for a refund" over bulleted cases) is read as
+    # the list's lead-in
+    sentences = [replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s
+                 for k, s in enumerate(sentences)]
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []
@@ -577,7 +581,7 @@ def _list_end(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, a: 
     them with it. Otherwise the sentence's end."""
     s = sentences[k]
     end = s.end
-    if not _LEAD_IN.search(s.text):
+    if not (_LEAD_IN.search(s.text) or _opens_list(norm, sentences, k)):
         return end
     size = sum(1 for c in norm.text[a:end] if c.isalnum())
     page = doc.page_of(norm.to_orig(s.start, s.end)[0])
@@ -595,6 +599,26 @@ def _list_end(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, a: 
             break
         end = t.end
     return end
+
+
+def _opens_list(norm: NormText, sentences: list[Sentence], k: int) -> bool:
+    """Is sentence k a title over a list: a short phrase (no full stop, no comma) right above a
+    bulleted or numbered item ("NOT Eligible for Refund", "不予退款的情形")?"""
+    s = sentences[k]
+    if k + 1 >= len(sentences) or sum(c.isalnum() for c in s.text) > _LIST_TITLE_MAX or _STOP_END.search(s.text) \
+            or _CLAUSE_MARK.search(s.text):
+        return False
+    if _ITEM_START.match(norm.text[norm.text.rfind("\n", 0, s.start) + 1:s.end]):
+        return False  # an item of the list itself
+    t = sentences[k + 1]
+    between = norm.text[s.end:t.start]
+    line = norm.text[norm.text.rfind("\n", 0, t.start) + 1:t.end]
+    return "\n" in between and between.count("\n") <= 2 and not t.heading and bool(_ITEM_START.match(line))
+
+
+_LIST_TITLE_MAX = 60  # letters and digits: a title over a list, not a paragraph
+_STOP_END = cached_compile(r"[.。!！?？;；]\s*[*_]*\s*$")
+_CLAUSE_MARK = cached_compile(r"[,，、;；]")  # a title is one phrase, a sentence has clauses
 
 
 # a sentence that ends in a colon introduces what follows it

@@ -514,3 +514,14 @@ def test_an_item_its_lead_in_already_quotes_is_one_finding_with_the_items_values
     f, _ = run("有下列情形之一的，甲方须支付违约金：\n（1）提前销户的，须支付违约金200元；\n（2）携号转网的。\n", ETF)
     assert len(f) == 1 and f[0].values["amount"] == 200
     assert f[0].evidence.startswith("有下列情形之一的") and "携号转网" in f[0].evidence
+
+
+def test_regression_a_title_without_a_colon_over_a_list_is_its_lead_in():
+    f, _ = run("Refunds\n\nWe do not issue refunds in these cases\n• The plan was installed\n• The plan was used\n\nAsk us.\n",
+               REFUND)
+    assert len(f) == 1 and f[0].evidence.endswith("The plan was used")
+
+
+def test_an_item_without_a_full_stop_is_not_quoted_with_the_next_item():
+    f, _ = run("Refunds:\n• We do not issue refunds after installation\n• Routers are sold as they are\n", REFUND)
+    assert [x.evidence.lstrip("• ") for x in f] == ["We do not issue refunds after installation"]
