@@ -495,6 +495,8 @@ def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat:
     a, b = evidence_span(s, best.start, best.end)
     if b == s.end:
         b = _list_end(doc, norm, sentences, k, a)
+        if b > s.end:
+            _values_from_items(cat, sentences, k, b, vals, value_cache)
     oa, ob = norm.to_orig(a, b)
     ca, cb = _clause_span(sentences, k)
     return Finding(
@@ -565,6 +567,24 @@ def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals
     for key, v in values_mod.pick(n.text, missing, (0, 0), cache[k + 1]).items():
         if key in missing or (key in ("currency", "period") and "amount" in missing):
             vals.setdefault(key, v)
+
+
+def _values_from_items(cat: str, sentences: list[Sentence], k: int, end: int, vals: dict[str, Any],
+                      cache: dict[int, list[values_mod.Value]]) -> None:
+    """The values a list lead-in lacks, from the items its quote takes in ("We do not refund in
+    these cases: • the request is made after 14 days": 14 days), the first item's first."""
+    missing = [key for key in CATEGORY_VALUES.get(cat, ()) if key not in vals
+               and key not in ("currency", "period", "formula")]
+    j = k + 1
+    while missing and j < len(sentences) and sentences[j].end <= end:
+        t = sentences[j]
+        if j not in cache:
+            cache[j] = values_mod.candidates(t.text)
+        for key, v in values_mod.pick(t.text, missing, (0, 0), cache[j]).items():
+            if key in missing or (key in ("currency", "period") and "amount" in missing):
+                vals.setdefault(key, v)
+        missing = [key for key in missing if key not in vals]
+        j += 1
 
 
 _MIN_CLAUSE = 8  # letters and digits: "【合约期】24个月" alone cannot be found again in a page

@@ -525,3 +525,9 @@ def test_regression_a_title_without_a_colon_over_a_list_is_its_lead_in():
 def test_an_item_without_a_full_stop_is_not_quoted_with_the_next_item():
     f, _ = run("Refunds:\n• We do not issue refunds after installation\n• Routers are sold as they are\n", REFUND)
     assert [x.evidence.lstrip("• ") for x in f] == ["We do not issue refunds after installation"]
+
+
+def test_regression_a_lead_in_takes_the_values_its_items_state():
+    f, _ = run("We do not issue refunds in the following cases:\n• The plan was installed\n"
+               "• The request is made after 14 days from purchase\n", REFUND)
+    assert f[0].values.get("days") == 14
