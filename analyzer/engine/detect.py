@@ -26,7 +26,12 @@ from .segment import Sentence
 from .taxonomy import CATEGORY_VALUES
 
 TIMEOUT = 2.0  # seconds for one pattern over one document
-EVIDENCE_TARGET = 160  # characters: quote the term, not the page
+EVIDENCE_TARGET = 240  # characters: quote the term, not the page
+# characters: a sentence longer than this may state one term more than once (each its own finding)
+ONE_TERM_MAX = 240
+# characters: a sentence up to this long is quoted whole when it states one term (under the
+# scorer's and a reader's 400 letters even in Chinese, where every character is one)
+WHOLE_SENTENCE_MAX = 360
 _SUBCLAUSE = cached_compile(r"[,，:：、]|\s[-–]\s|\(\w\)\s|（\w）")
 
 
@@ -125,11 +130,11 @@ _ENUMERATION = cached_compile(
     r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|第[一二三四五六七八九十百零〇\d]+[条款项])[\s.:：、]*", regex.I)
 
 
-def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
-    """The part of a sentence to quote: all of it when short, else the sub-clauses around
-    the match, grown until about EVIDENCE_TARGET characters; without the clause number in
-    front ("6.1.2.", "(a)", "三、"), which is not the term."""
-    a, b = _evidence_span(s, start, end)
+def evidence_span(s: Sentence, start: int, end: int, whole: int = WHOLE_SENTENCE_MAX) -> tuple[int, int]:
+    """The part of a sentence to quote: all of it when no longer than ``whole``, else the
+    sub-clauses around the match, grown until about EVIDENCE_TARGET characters; without the
+    clause number in front ("6.1.2.", "(a)", "三、"), which is not the term."""
+    a, b = _evidence_span(s, start, end, whole)
     if a == s.start:
         m = _ENUMERATION.match(s.text)
         if m and m.end() and s.start + m.end() <= start:
@@ -137,22 +142,23 @@ def evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-def _evidence_span(s: Sentence, start: int, end: int) -> tuple[int, int]:
-    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+def _evidence_span(s: Sentence, start: int, end: int, whole: int) -> tuple[int, int]:
+    if s.end - s.start <= whole:
         return s.start, s.end
+    target = EVIDENCE_TARGET * whole // WHOLE_SENTENCE_MAX  # a smaller part of a sentence of several terms
     cuts = [s.start] + [s.start + m.end() for m in _SUBCLAUSE.finditer(s.text)] + [s.end]
     i = max(0, bisect.bisect_right(cuts, start) - 1)
     j = min(len(cuts) - 1, bisect.bisect_left(cuts, end))
-    while cuts[j] - cuts[i] < EVIDENCE_TARGET and (i > 0 or j < len(cuts) - 1):
+    while cuts[j] - cuts[i] < target and (i > 0 or j < len(cuts) - 1):
         grow_left = i > 0 and (j == len(cuts) - 1 or start - cuts[i - 1] <= cuts[j + 1] - end)
         if grow_left:
             i -= 1
         else:
             j += 1
     a, b = cuts[i], cuts[j]
-    if b - a > EVIDENCE_TARGET * 2:  # one enormous sub-clause: cut around the match
-        a = max(a, start - EVIDENCE_TARGET // 2)
-        b = min(b, max(end, a + EVIDENCE_TARGET))
+    if b - a > target * 2:  # one enormous sub-clause: cut around the match
+        a = max(a, start - target // 2)
+        b = min(b, max(end, a + target))
     return a, b
 
 
@@ -310,7 +316,7 @@ def _take_cache_entries(entries: Any) -> None:
             cache.put(key, value)
 
 
-MERGE_MAX = 2 * EVIDENCE_TARGET  # characters: a merged quote stays a clause, not a page
+MERGE_MAX = 380  # characters: a merged quote stays a clause, not a page
 
 
 def _merge_adjacent(findings: list[Finding], where: list[int], sentences: list[Sentence],
@@ -439,7 +445,7 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             _values_across_semicolon(p, sentences, k, hit.values, value_cache)
         hits.setdefault((k, p.category), []).append(hit)
         mine = [h for h in hits[(k, p.category)] if h.pattern is p]
-        if (is_prot or s.end - s.start > EVIDENCE_TARGET * 1.5) and m.end() < s.end and \
+        if (is_prot or s.end - s.start > ONE_TERM_MAX) and m.end() < s.end and \
                 sum(1 for h in mine if not h.protection) < 3 and len(mine) < 6:
             # a long sentence may state the term twice; and after a protection, the term may
             # follow ("不收取卡费，激活时须另行支付服务费30元": no card fee, but a service fee)
@@ -465,8 +471,11 @@ def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[t
             group = [g for g in group if not g.protection and not any(_same_part(s, g, x) for x in prot)]
             if not group:
                 continue
-        for cluster in _clusters(s, group):
-            findings.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text))
+        clusters = _clusters(s, group)
+        for cluster in clusters:
+            # several terms of one sentence each quote their own part of it
+            whole = WHOLE_SENTENCE_MAX if len(clusters) == 1 else ONE_TERM_MAX
+            findings.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text, whole))
             where.append(k)
     return _merge_adjacent(findings, where, sentences, norm), protections
 
@@ -482,7 +491,7 @@ def _protection(doc: Paged, norm: NormText, s: Sentence, cat: str, h: _Hit) -> P
 
 def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat: str, cluster: list[_Hit],
              hits: dict[tuple[int, str], list[_Hit]], value_cache: dict[int, list[values_mod.Value]],
-             text: str) -> Finding:
+             text: str, whole: int = WHOLE_SENTENCE_MAX) -> Finding:
     """One finding of a cluster of hits: the most confident one's, with the values the others add."""
     s = sentences[k]
     cluster.sort(key=lambda h: -h.confidence)
@@ -492,7 +501,7 @@ def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat:
         for key, v in other.values.items():
             vals.setdefault(key, v)
     _values_from_next_sentence(cat, sentences, k, vals, hits, value_cache, text)
-    a, b = evidence_span(s, best.start, best.end)
+    a, b = evidence_span(s, best.start, best.end, whole)
     if b == s.end:
         b = _list_end(doc, norm, sentences, k, a)
         if b > s.end:
@@ -512,7 +521,7 @@ def _clusters(s: Sentence, group: list[_Hit]) -> list[list[_Hit]]:
     short enough to be quoted whole states one; in a long one ("…须支付违约金…；…另行支付
     手续费200元…"), matches more than _APART characters from each other are different terms,
     each with its own quote and values."""
-    if s.end - s.start <= EVIDENCE_TARGET * 1.5:
+    if s.end - s.start <= ONE_TERM_MAX:
         return [group]
     out: list[list[_Hit]] = []
     for h in group:  # in detection order, so that ties of confidence resolve as before

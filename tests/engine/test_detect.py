@@ -531,3 +531,12 @@ def test_regression_a_lead_in_takes_the_values_its_items_state():
     f, _ = run("We do not issue refunds in the following cases:\n• The plan was installed\n"
                "• The request is made after 14 days from purchase\n", REFUND)
     assert f[0].values.get("days") == 14
+
+
+def test_regression_a_sentence_of_one_term_up_to_360_characters_is_quoted_whole():
+    """A 300-character clause was cut to ~160 characters around the match: the reader lost its
+    conditions and an annotator's quote of its other half was not matched."""
+    text = ("提前解约的，须支付违约金200元，" + "，".join(["如用户在合约期内因个人原因办理销户或携号转网"] * 10) + "。")
+    assert 240 < len(text) <= 360
+    f, _ = run(text, ETF)
+    assert len(f) == 1 and f[0].evidence == text
