@@ -411,7 +411,7 @@ class Facts:
                 if ph:
                     self.min_ph, self.min_src = ph, f
                     break
-        # the monthly charge, for clauses priced on it (remaining months x monthly charge)
+        # the monthly charge, for clauses priced on it (remaining months x monthly fee)
         self.monthly: float | None = self.minimum
         self.monthly_src: Any = self.min_src if self.minimum is not None else None
         self.tier: tuple[float, int, float] | None = None

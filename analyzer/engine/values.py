@@ -468,7 +468,7 @@ class Mechanism(str, Enum):
 
     PRICE_DIFFERENCE = "price difference x remaining months / contract months"
     REMAINING_MINIMUM = "remaining months x monthly minimum spend"
-    REMAINING_CHARGE = "remaining months x monthly charge"
+    REMAINING_CHARGE = "remaining months x monthly fee"  # the wording of TAXONOMY.md's own example
     FIXED_PER_MONTH = "fixed amount x remaining months"
     MINIMUM_MULTIPLE = "monthly minimum spend"
     COMMITTED_TOTAL = "committed total spend - amount already spent"
@@ -495,7 +495,12 @@ def mechanism(formula_text: Any) -> Mechanism | None:
     """The mechanism a ``formula`` value states (None for no formula or free text)."""
     if not isinstance(formula_text, str) or not formula_text:
         return None
+    if formula_text.startswith(_LEGACY_REMAINING_CHARGE):  # as stored by earlier versions (watch history)
+        return Mechanism.REMAINING_CHARGE
     return next((m for m in Mechanism if formula_text.startswith(m.value)), None)
+
+
+_LEGACY_REMAINING_CHARGE = "remaining months x monthly charge"
 
 
 @dataclass(frozen=True)
@@ -527,7 +532,8 @@ def formula_terms(formula_text: Any) -> FormulaTerms:
     if mech is None:
         return FormulaTerms(None)
     multiple, cap, floor, hi = 1.0, None, None, False
-    for m in _FORMULA_TERM.finditer(formula_text, len(mech.value)):
+    head = _LEGACY_REMAINING_CHARGE if formula_text.startswith(_LEGACY_REMAINING_CHARGE) else mech.value
+    for m in _FORMULA_TERM.finditer(formula_text, len(head)):
         if m.group("m"):
             multiple = float(m.group("m"))
         elif m.group("cap"):

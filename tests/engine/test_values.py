@@ -187,7 +187,7 @@ def test_value_spans_quote_the_original():
     ("按剩余月份的月最低消费收取，两者取高", "remaining months x monthly minimum spend (whichever is higher)"),
     ("提前解约按月最低消费的3倍收取违约金", "monthly minimum spend x 3"),
     ("you must pay twice the monthly charge for each month remaining in the term",
-     "remaining months x monthly charge x 2"),
+     "remaining months x monthly fee x 2"),
 ])
 def test_formula_carries_multipliers_caps_and_higher_of(text, want):
     from analyzer.engine.values import formula
@@ -206,7 +206,7 @@ def test_a_billing_period_without_an_amount(text, period):
 def test_formula_monthly_charges_left_for_the_rest_of_the_term():
     from analyzer.engine.values import formula
     text = "you'll pay an early termination charge equal to the monthly charges left for the rest of the Minimum Term"
-    assert formula(normalize(text).text) == "remaining months x monthly charge"
+    assert formula(normalize(text).text) == "remaining months x monthly fee"
 
 
 def test_formula_a_fixed_sum_per_remaining_month():
@@ -536,3 +536,17 @@ def test_a_one_off_fee_s_name_says_it_is_charged_once():
     assert amount("You will be required to pay a Service Restoral Fee of no more than $50 per visit")["period"] == "once"
     assert amount("a non-refundable missed appointment fee of one hundred dollars ($100)")["period"] == "once"
     assert amount("a monthly fee of $10")["period"] == "month"
+
+
+def test_regression_the_remaining_months_formula_uses_the_taxonomy_s_wording():
+    """TAXONOMY.md's example formula is "remaining months x monthly fee"; the scanner wrote
+    "... monthly charge", which no annotator following the taxonomy writes, and a pattern that
+    already wrote "monthly fee" was not recognised by the advice layer."""
+    from analyzer.engine.values import Mechanism, formula_terms, mechanism
+
+    assert Mechanism.REMAINING_CHARGE.value == "remaining months x monthly fee"
+    assert mechanism("remaining months x monthly fee") is Mechanism.REMAINING_CHARGE
+    # a history written by an earlier version still reads
+    assert mechanism("remaining months x monthly charge") is Mechanism.REMAINING_CHARGE
+    assert formula_terms("remaining months x monthly charge x 2").multiple == 2
+    assert formula_terms("remaining months x monthly fee x 2").multiple == 2
