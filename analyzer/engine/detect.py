@@ -571,9 +571,16 @@ def _values_from_next_sentence(cat: str, sentences: list[Sentence], k: int, vals
              and _STARTS_WITH_VALUE.match(n.text) is not None)
     if n.heading or not (label or ("\n" not in gap and _CONTINUES.match(n.text))):
         return
-    if k + 1 not in cache:
-        cache[k + 1] = values_mod.candidates(n.text)
-    for key, v in values_mod.pick(n.text, missing, (0, 0), cache[k + 1]).items():
+    _fill_missing(vals, missing, sentences, k + 1, cache)
+
+
+def _fill_missing(vals: dict[str, Any], missing: list[str], sentences: list[Sentence], j: int,
+                  cache: dict[int, list[values_mod.Value]]) -> None:
+    """The ``missing`` values (and the currency and period of a missing amount) that sentence j
+    states, added to ``vals``."""
+    if j not in cache:
+        cache[j] = values_mod.candidates(sentences[j].text)
+    for key, v in values_mod.pick(sentences[j].text, missing, (0, 0), cache[j]).items():
         if key in missing or (key in ("currency", "period") and "amount" in missing):
             vals.setdefault(key, v)
 
@@ -586,12 +593,7 @@ def _values_from_items(cat: str, sentences: list[Sentence], k: int, end: int, va
                and key not in ("currency", "period", "formula")]
     j = k + 1
     while missing and j < len(sentences) and sentences[j].end <= end:
-        t = sentences[j]
-        if j not in cache:
-            cache[j] = values_mod.candidates(t.text)
-        for key, v in values_mod.pick(t.text, missing, (0, 0), cache[j]).items():
-            if key in missing or (key in ("currency", "period") and "amount" in missing):
-                vals.setdefault(key, v)
+        _fill_missing(vals, missing, sentences, j, cache)
         missing = [key for key in missing if key not in vals]
         j += 1
 
@@ -618,7 +620,7 @@ def _list_end(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, a: 
         between = norm.text[end:t.start]
         if t.heading or between.count("\n") > 2 or doc.page_of(norm.to_orig(t.start, t.end)[0]) != page:
             break
-        line = norm.text[norm.text.rfind("\n", 0, t.start) + 1:t.end]
+        line = _line_up_to(norm.text, t)
         # a new line must start an item; the rest of an item's line ("• No refund after
         # 14 days. Ask support.") goes with it
         if "\n" in between and not _ITEM_START.match(line):
@@ -637,12 +639,16 @@ def _opens_list(norm: NormText, sentences: list[Sentence], k: int) -> bool:
     if k + 1 >= len(sentences) or sum(c.isalnum() for c in s.text) > _LIST_TITLE_MAX or _STOP_END.search(s.text) \
             or _CLAUSE_MARK.search(s.text):
         return False
-    if _ITEM_START.match(norm.text[norm.text.rfind("\n", 0, s.start) + 1:s.end]):
+    if _ITEM_START.match(_line_up_to(norm.text, s)):
         return False  # an item of the list itself
     t = sentences[k + 1]
     between = norm.text[s.end:t.start]
-    line = norm.text[norm.text.rfind("\n", 0, t.start) + 1:t.end]
-    return "\n" in between and between.count("\n") <= 2 and not t.heading and bool(_ITEM_START.match(line))
+    return "\n" in between and between.count("\n") <= 2 and not t.heading and bool(_ITEM_START.match(_line_up_to(norm.text, t)))
+
+
+def _line_up_to(text: str, s: Sentence) -> str:
+    """Sentence s with what comes before it on its line (its bullet or number)."""
+    return text[text.rfind("\n", 0, s.start) + 1:s.end]
 
 
 _LIST_TITLE_MAX = 60  # letters and digits: a title over a list, not a paragraph
