@@ -34,7 +34,7 @@ from typing import Any
 
 from ..model import Finding, Location, Protection
 from . import values as values_mod
-from .detect import _CONTINUES, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span
+from .detect import _CONTINUES, _ENUMERATION, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span
 from .normalize import NormText
 from .segment import Sentence
 from .sentmodel import SentenceModel
@@ -77,13 +77,12 @@ def title_like(text: str) -> bool:
     # words, capitalised first, no closing punctuation, no number and nothing that binds ("No
     # refunds", "Prices subject to change", "Minimum term 24 months", "Fails to pay fees;" stay
     # sentences)
-    text = _ENUMERATION.sub("", text, count=1)  # "(a) Excessive or unusual use", "12. Telephone numbers and PINs"
+    text = text[m.end():] if (m := _ENUMERATION.match(text)) else text  # "(a) Excessive or unusual use", "12. Telephone …"
     words = _LATIN_WORD.findall(text)
     return (bool(words) and len(words) <= 6 and words[0][0].isupper() and not text.rstrip().endswith((".", ";", ":", "!", "?", ","))
             and not any(w.lower() in _BINDING for w in words) and not any(ch.isdigit() for ch in text))
 
 
-_ENUMERATION = re.compile(r"^\s*(?:(?:[(\[]?(?:\d+(?:\.\d+)*|[a-zA-Z]|[ivxIVX]{1,4})[.)\]]|\d+(?:\.\d+)*(?=\s+[A-Z]))\s*)+")
 _BINDING = frozenset({
     "may", "will", "must", "shall", "can", "cannot", "could", "would", "should", "is", "are", "was", "were", "be",
     "been", "pay", "pays", "paid", "have", "has", "had", "do", "does", "agree", "agrees", "apply", "applies", "charge",

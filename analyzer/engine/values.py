@@ -247,6 +247,12 @@ def _clean(x: float) -> int | float:
 _PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once"}  # the named groups of the period patterns
 
 
+def _period_after(text: str, end: int) -> str | None:
+    """The period written right after a number ("$27 a month", "1.5% per day")."""
+    m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
+    return _PERIOD_NAMES[m.lastgroup] if m and m.lastgroup else None
+
+
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
     if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
@@ -352,8 +358,7 @@ def _other_candidates(text: str, out: list[Value]) -> None:
         if v is not None:
             # "interest at 1.5% per month", "1.5% per day": a rate's period, written right after it,
             # travels with it (not a month word before it: "剩余月份最低消费总额的50%" is no monthly rate)
-            after = _PERIOD_AFTER.match(text, m.end(), timeout=TIMEOUT)
-            period = _PERIOD_NAMES[after.lastgroup] if after and after.lastgroup else None
+            period = _period_after(text, m.end())
             out.append(Value("percent", _clean(v / 10 if m.group("u") == "‰" else v), m.start(), m.end(),
                              (("period", period),) if period else ()))
     for m in _PERCENT_CN.finditer(text, timeout=TIMEOUT):
