@@ -163,6 +163,47 @@ def _evidence_span(s: Sentence, start: int, end: int, whole: int) -> tuple[int, 
 
 
 _QUESTION = cached_compile(r"[?？]\s*[*_]*\s*$|[吗呢][?？]?\s*$")
+
+# A how-to step: where to click or whom to contact to do something ("To cancel your subscription,
+# please visit your account settings", "You may opt out at any time by contacting us", 点击"关闭自动续费"
+# 按钮). Like an FAQ question it binds no one; the term is the sentence that says what happens or
+# by when. One that also sets a deadline, a fee, a refund or a duty ("please contact us at least two
+# days before the renewal date", "you will need to log in", 须在到期前) is a term and stays.
+_EN_GOAL = r"(?:cancel|turn\s+off|switch\s+off|disable|manage|stop|change|update|view|see|check|find|opt[- ]out|" \
+    r"unsubscribe|end|review|edit|access|deactivate|remove|modify|learn|contact|terminate)"
+_EN_STEP = r"(?:visit|log|sign|go|click|tap|select|open|navigate|contact|e-?mail|call|follow|use|head|write|send|" \
+    r"press|choose|view|see|access|update|refer|check|find)"
+_HOW_TO_EN = cached_compile(
+    r"^\W*(?:\(?\w{1,3}[.)]\s+)?(?:"
+    r"(?:to|(?:if|where|when|in\s+case)\b[^.;]{0,100}?\byou\s+(?:wish|want|would\s+like|decide|choose|prefer)\s+to|"
+    r"should\s+you\s+(?:wish|want)\s+to)\s+"
+    + _EN_GOAL + r"\b[^.;:]{0,140}?,\s*(?:please\s+|simply\s+|just\s+)?"
+    r"(?:you\s+(?:can|may|should)\s+(?:also\s+)?(?:do\s+so\s+)?(?:by\s+)?)?" + _EN_STEP + r"\w*\b"
+    r"|(?:please\s+)?(?:visit|log\s*(?:in|into|on)|sign\s+in|go\s+to|click|tap|navigate\s+to|head\s+to)\b"
+    r"|(?:you|members?|customers?|subscribers?|users?)\s+(?:can|may)\s+(?:also\s+)?" + _EN_GOAL
+    + r"\b[^.;]{0,120}?\bby\s+(?:visiting|contacting|logging|clicking|going|calling|e-?mailing|writing|signing|"
+    r"selecting|following|tapping|navigating|using|sending)\b"
+    r"|(?:for\s+[^.;]{0,80},\s*)?you\s+(?:can|may)\s+(?:also\s+)?find\s+(?:out\s+)?more\b)", regex.I)
+_BINDS_EN = cached_compile(
+    r"\b(?:must|needs?\s+to|required|requires?|before|prior\s+to|at\s+least|no\s+later\s+than|otherwise|"
+    r"within\s+(?:\w+\s+){0,3}?(?:\(?\d+\)?\s+)?(?:days?|hours?|weeks?|months?|period|time)|"
+    r"or\s+else|will\s+(?:be|continue|automatically|renew)|(?:be|are|is)\s+(?:charged|billed)|fees?|refund\w*|"
+    r"penalt\w*|not\s+be\s+able|cannot|can't|only|deadline|until)\b|\b(?:by|until)\s+\d", regex.I)
+_HOW_TO_ZH = cached_compile(
+    r"^[^\w\u4e00-\u9fff]*(?:\d+[.、）)]\s*)?(?:如需|如果?您?(?:想|需要|希望)[^。；;，,]{0,12}[，,]\s*)?"
+    r"请?(?:您可?以?)?(?:在|进入|打开|前往|登录|登陆|点击|选择|勾选|找到|通过)[^。；;]{0,40}?"
+    r"(?:点击|选择|勾选|进入|页面|按钮|设置|入口|菜单|[“\"「][^”\"」]{1,14}[”\"」])")
+_BINDS_ZH = cached_compile(r"须|需要|应当|必须|否则|之前|前|以内|内|将|会|不得|不予|不可|无法|扣|收取|收费|费用|退|视为|违约|即[受视表]|同意|约束|生效|接受")
+_UI_LABEL = cached_compile(r"[“\"「『][^”\"」』]{1,20}[”\"」』]")  # 点击"关闭自动续费": the label's words bind no one
+
+
+def how_to(text: str) -> bool:
+    """Is the sentence only a how-to step (where to click, whom to contact), binding no one?"""
+    if _HOW_TO_EN.search(text, timeout=TIMEOUT):
+        return not _BINDS_EN.search(text, timeout=TIMEOUT)
+    if _HOW_TO_ZH.search(text, timeout=TIMEOUT):
+        return not _BINDS_ZH.search(_UI_LABEL.sub("", text, timeout=TIMEOUT), timeout=TIMEOUT)
+    return False
 _LATIN_WORD = cached_compile(r"[A-Za-z]{3,}")
 
 
@@ -431,8 +472,8 @@ def _search(p: Pattern, text: str, sentences: list[Sentence], starts: list[int],
             pos = m.start() + 1
             continue
         ok, is_prot, conf, why = explain(p, s, start, m.end())
-        if ok and not is_prot and _QUESTION.search(s.text):
-            ok = False  # an FAQ question binds no one: its answer is the clause
+        if ok and not is_prot and (_QUESTION.search(s.text) or how_to(s.text)):
+            ok = False  # an FAQ question or a how-to step binds no one: the clause is elsewhere
         if not ok:
             # another match later in this sentence may qualify; never skip past its end
             pos = max(m.start() + 1, min(m.end(), s.end))

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..model import Finding, Location, Protection
 from . import values as values_mod
-from .detect import _CONTINUES, _ENUMERATION, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span
+from .detect import _CONTINUES, _ENUMERATION, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span, how_to
 from .normalize import NormText
 from .segment import Sentence
 from .sentmodel import SentenceModel
@@ -101,9 +101,9 @@ SCORING_COST = {"zh": 250, "en": 140}
 
 
 def readable(s: Sentence) -> bool:
-    """A sentence the model reads: not a heading, a question, a title or a fragment."""
+    """A sentence the model reads: not a heading, a question, a title, a fragment or a how-to step."""
     return not (s.heading or len(s.text) > MAX_SENTENCE or _QUESTION.search(s.text, timeout=TIMEOUT)
-                or title_like(s.text) or sum(1 for c in s.text if c.isalnum()) < MIN_LETTERS)
+                or title_like(s.text) or sum(1 for c in s.text if c.isalnum()) < MIN_LETTERS or how_to(s.text))
 
 
 def score_sentences(model: SentenceModel, sentences: list[Sentence],

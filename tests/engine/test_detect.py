@@ -540,3 +540,21 @@ def test_regression_a_sentence_of_one_term_up_to_360_characters_is_quoted_whole(
     assert 240 < len(text) <= 360
     f, _ = run(text, ETF)
     assert len(f) == 1 and f[0].evidence == text
+
+
+@pytest.mark.parametrize("text", [
+    "To turn off auto-renewal, please visit your account settings.",
+    "If your plan was bought in our app and you wish to cancel your automatic renewal, you may do so by visiting "
+    "the Account page.",
+    '选择"取消自动续费"即可。',
+])
+def test_regression_a_how_to_step_binds_no_one(text):
+    # where to click or whom to contact is not the renewal term (it was found as auto_renewal)
+    assert not scan(text).findings
+
+
+def test_a_how_to_step_with_a_deadline_or_a_charge_is_still_a_term():
+    rep = scan("To turn off auto-renewal, you must visit your account settings at least 2 days before the renewal date.")
+    assert [f.category for f in rep.findings] == ["auto_renewal"]
+    rep = scan('如需取消，您须在到期前24小时进入"我的-设置"页面，点击"关闭自动续费"按钮，否则系统将自动扣费。')
+    assert [f.category for f in rep.findings] == ["auto_renewal"]

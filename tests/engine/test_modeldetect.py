@@ -71,6 +71,7 @@ def test_no_finding_where_a_pattern_cleared_the_category(scanner):
     "Zqzq Membership Terms",                  # a title
     "## zqzq zqzq zqzq",                      # a heading
     "zqzq",                                   # a fragment
+    "To cancel zqzq, please visit your account settings.",  # a how-to step
 ])
 def test_headings_questions_and_fragments_bind_no_one(scanner, text):
     assert not model_only(scanner.scan_text(f"Terms of the club.\n{text}\nThank you for joining us today.\n"))
