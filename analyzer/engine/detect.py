@@ -580,12 +580,16 @@ _APART = 80  # characters between two matches of one category that make them two
 
 _CONTINUES = cached_compile(
     r"^\s*(?:after\s+(?:that|this|the\s+\w+\s+(?:period|term|months?))|thereafter|then|from\s+then|at\s+that\s+time"
-    r"|we\s+will\s+(?:give|notify|tell|send)|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
+    r"|we(?:\s+will|'ll|’ll)\s+(?:always\s+|usually\s+|normally\s+|first\s+|also\s+)?(?:give|notify|tell|send|provide|let|inform|e-?mail)"
+    r"|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
     r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
     # "…change the prices. Changes will take effect 30 days after notification."
-    r"|(?:any\s+|such\s+|these\s+|the\s+)?(?:price\s+)?(?:changes?|increases?)\s+(?:will|shall)\s+(?:only\s+)?"
+    r"|(?:any\s+|such\s+|these\s+|the\s+)?(?:price\s+)?(?:changes?|increases?|adjustments?|modifications?|revisions?)\s+(?:will|shall)\s+(?:only\s+)?"
     r"(?:take\s+effect|become\s+effective|be\s+effective|apply)"
-    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前)"
+    r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后"
+    # "…保留调整价格的权利。任何价格调整将于实施前至少30天通知您" / "新修订条款将于张贴七天后生效"
+    r"|(?:任何|上述|前述|该等?|新)?(?:价格|资费|费用|条款|协议|合约|合同)?(?:调整|变更|修改|修订|变动)(?:后的)?(?:条款|协议|内容)?(?:将|会)"
+    r"|新(?:的)?(?:条款|协议|价格|资费)(?:将|会)|(?:[^。；;,，]{0,10}的[,，]\s*)?(?:我们|乙方|本平台|平台|公司)?将(?:在|于|提前)"
     # a worked example of the term ("如：7月15日开通，…10月开始支付49元/月"), and the notice or
     # condition that qualifies it ("但…公司应提前30天通知")
     r"|(?:for\s+example|e\.g\.|例如|比如|如)\s*[:：,，]"

@@ -570,9 +570,23 @@ _FORMULAS = [
     (cached_compile(r"(?:monthly\s+(?:recurring\s+)?charges?|mrcs?|monthly\s+(?:fee|dues|rate|service\s+charge)s?|mmf)\b"
                    r"[^.;]{0,80}?\b(?:multiplied\s+by|times|x)\b[^.;]{0,60}?\bmonths?\b[^.;]{0,20}?\bremaining", regex.I),
      Mechanism.REMAINING_CHARGE),
-    (cached_compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in)\s+(?:the|your)\s+(?:term|contract|commitment))", regex.I),
+    # "Monthly fee × remaining months", "the monthly charge multiplied by the number of months left"
+    (cached_compile(r"\bmonthly\s+(?:recurring\s+|service\s+|plan\s+|subscription\s+)?(?:charges?|fees?|rates?|dues|payments?)"
+                   r"\s*(?:×|x|\*|multiplied\s+by|times)\s*(?:the\s+)?(?:number\s+of\s+)?(?:remaining|outstanding|unexpired)"
+                   r"\s+(?:months?|billing\s+(?:months|periods|cycles))", regex.I),
+     Mechanism.REMAINING_CHARGE),
+    (cached_compile(r"\b(?:for\s+(?:each|every)\s+month\s+remaining|remaining\s+months?\s+(?:of|in|on|under)\s+(?:the|your)\s+"
+                   r"(?:\w+\s+)?(?:term|contract|commitment|agreement|plan|subscription|membership))", regex.I),
      Mechanism.REMAINING_CHARGE),
     (cached_compile(r"\b(?:monthly\s+)?(?:charges?|payments?|fees?)\s+(?:left|remaining|due)\s+(?:for|in|until)\s+the\s+(?:rest|remainder|end)\s+of\s+(?:the|your)\b", regex.I),
+     Mechanism.REMAINING_CHARGE),
+    # "the total remaining monthly charges on the contract", "the charges for the remainder of the
+    # Minimum Term", "remaining charges for the minimum term"
+    (cached_compile(r"\b(?:total\s+|all\s+)?remaining\s+monthly\s+(?:charges|fees|payments|subscription\s+fees|service\s+fees)\b"
+                   r"|\b(?:monthly\s+)?(?:charges|fees|payments)\s+(?:due\s+)?(?:for|over|until)\s+the\s+(?:rest|remainder|balance)\s+of\s+"
+                   r"(?:the|your)\s+(?:\w+\s+)?(?:term|contract|agreement|commitment|period)\b"
+                   r"|\bremaining\s+(?:monthly\s+)?(?:charges|fees|payments)\s+(?:for|of|on|in|under)\s+(?:the|your)\s+"
+                   r"(?:\w+\s+)?(?:term|contract|agreement|commitment|period)\b", regex.I),
      Mechanism.REMAINING_CHARGE),
     (cached_compile(r"\b(?:remaining|outstanding|unpaid)\s+(?:device\s+|equipment\s+|installment\s+)?(?:balance|payments?)\b", regex.I),
      Mechanism.REMAINING_BALANCE),

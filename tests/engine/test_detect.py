@@ -482,6 +482,16 @@ def test_regression_a_notice_qualifying_the_clause_in_the_next_sentence_gives_it
     assert term and term[0].values.get("days") == 15
 
 
+@pytest.mark.parametrize("text, days", [
+    ("Zapto may update these Terms at any time. We'll always give you at least 30 days notice.", 30),
+    ("本服务保留调整订阅价格的权利。任何价格调整将于实施前至少 30 天以邮件通知您。", 30),
+    ("本站可随时修订合约内容。新修订条款将于张贴七天后自动生效。", 7),
+])
+def test_regression_the_notice_of_a_change_in_the_next_sentence_gives_its_days(text, days):
+    change = [f for f in scan(text).findings if f.category == "unilateral_change"]
+    assert change and change[0].values.get("days") == days
+
+
 REFUND = pat("en-no-refund", "refund_restriction", lang="en", match=[r"(?i)do not issue refunds"])
 LIST_TEXT = ("Refunds\n\nWe do not issue refunds in the following cases:\n"
              "• The plan has already been installed or activated on a device\n"

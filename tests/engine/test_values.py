@@ -209,6 +209,19 @@ def test_formula_monthly_charges_left_for_the_rest_of_the_term():
     assert formula(normalize(text).text) == "remaining months x monthly fee"
 
 
+@pytest.mark.parametrize("text", [
+    "you must pay an early termination fee equal to the total remaining monthly charges on the contract",
+    "you will be responsible for the payment of the remaining months on your contract",
+    "Exit fee: Monthly fee × remaining months",
+    "you must pay the charges for the remainder of the Minimum Term",
+    "we may charge you the remaining charges for the minimum term",
+])
+def test_regression_the_remaining_months_said_in_other_words(text):
+    # each was an early-termination finding without its formula (the advice could not price leaving)
+    from analyzer.engine.values import formula
+    assert formula(normalize(text).text) == "remaining months x monthly fee"
+
+
 def test_formula_a_fixed_sum_per_remaining_month():
     from analyzer.engine.values import formula
     assert formula(normalize("提前销户按剩余合约月数×20元收取违约金").text) == "fixed amount x remaining months"
