@@ -50,12 +50,17 @@ VETO_FLOOR = 0.05      # a pattern finding the model reads below this in all its
 # it had not seen, and lowered in none by much. Not in English: liability, changes,
 # terminations and consent (CLAUDETTE's annotators, who count only unfair terms, read most of
 # them as fair: consent precision 0.78 -> 0.61), extra fees and balance expiry (lower in three
-# rounds of five once the patterns had the costs-passed-on family). The high-severity
-# categories are the patterns' alone unless --model.
+# rounds of five once the patterns had the costs-passed-on family; and the shared corpus's
+# annotators count fewer fee clauses than the rounds the model learnt from: +16 false there).
+# English auto_renewal since session 17: on the rounds the patterns were never tuned on (r8-r10
+# scored before their misses were read, and r10 left out) the model's renewal findings were
+# right two times in three and raised its F1 (r10 0.67 -> 0.72 left out); on the rounds whose
+# misses shaped the patterns they lowered it (0.03-0.07), which is the patterns' tuning, not the
+# model. The other high-severity categories are the patterns' alone unless --model.
 DEFAULT_CATEGORIES: dict[str, frozenset[str]] = {
     "zh": frozenset({"liability_limitation", "unilateral_change", "unilateral_termination", "balance_expiry",
                      "extra_fees", "suspension_recycling"}),
-    "en": frozenset({"suspension_recycling", "data_cap_throttle", "data_sharing"}),
+    "en": frozenset({"suspension_recycling", "data_cap_throttle", "data_sharing", "auto_renewal"}),
 }
 DEFAULT_THRESHOLD = 0.85
 
