@@ -225,6 +225,19 @@ def scripts_present(text: str) -> set[str]:
     return out
 
 
+# the dot inside a web address ("Esim.in", "Seenyor.com", "www.zapto.co.uk") is not a full stop:
+# patterns read "[^.;]" as "within the clause", and a company named by its domain cut the clause
+# ("a binding contract will exist between Esim.in and the Customer when ..."). Same length, so
+# offsets hold; quotes come from the original text.
+_DOMAIN_DOT = cached_compile(
+    r"(?<=[A-Za-z0-9])\.(?=(?:com|net|org|in|io|co|uk|au|nz|ca|de|fr|sg|hk|tw|cn|my|za|ie|us|me|tv|app|info|biz|gov|edu|www)\b)")
+DOMAIN_DOT = "\u00b7"
+
+
+def _without_domain_dots(s: Sentence) -> Sentence:
+    return replace(s, text=_DOMAIN_DOT.sub(DOMAIN_DOT, s.text)) if "." in s.text and _DOMAIN_DOT.search(s.text) else s
+
+
 def _matching_text(text: str, sentences: list[Sentence]) -> str:
     """The text the patterns run over: the normalized text, with the sentences that segmenting
     joined (a label and its value on the next line) spliced in as one line (same length)."""
@@ -251,7 +264,7 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     second core when the search is split (``side.result`` holds what it returned)."""
     # a heading that opens a list ("✗ Not eligible for a refund" over bulleted cases) is read as
     # the list's lead-in
-    sentences = [replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s
+    sentences = [_without_domain_dots(replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s)
                  for k, s in enumerate(sentences)]
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}

@@ -568,3 +568,17 @@ def test_a_how_to_step_with_a_deadline_or_a_charge_is_still_a_term():
     assert [f.category for f in rep.findings] == ["auto_renewal"]
     rep = scan('如需取消，您须在到期前24小时进入"我的-设置"页面，点击"关闭自动续费"按钮，否则系统将自动扣费。')
     assert [f.category for f in rep.findings] == ["auto_renewal"]
+
+
+def test_regression_a_company_named_by_its_web_address_does_not_end_the_clause():
+    # "[^.;]" in a pattern is "within the clause": the dot of "Zapto.in" had cut it there
+    text = ("This Agreement will commence, and a binding contract will exist between Zapto.in and the "
+            "Customer when the Customer starts using the Service.")
+    (f,) = [f for f in scan(text).findings if f.category == "activation_definition"]
+    assert "Zapto.in and the Customer" in f.evidence  # quoted as written
+
+
+def test_a_brand_named_by_its_web_address_still_acts():
+    rep = scan("Zapto.com may add, amend, modify, or delete the terms of this Agreement by giving prior notice.")
+    assert [f.category for f in rep.findings] == ["unilateral_change"]
+    assert "Zapto.com" in rep.findings[0].evidence
