@@ -232,10 +232,22 @@ def scripts_present(text: str) -> set[str]:
 _DOMAIN_DOT = cached_compile(
     r"(?<=[A-Za-z0-9])\.(?=(?:com|net|org|in|io|co|uk|au|nz|ca|de|fr|sg|hk|tw|cn|my|za|ie|us|me|tv|app|info|biz|gov|edu|www)\b)")
 DOMAIN_DOT = "\u00b7"
+# so are the dots of an abbreviation inside a clause ("Prices are displayed in U.S. dollars and may
+# change", "(e.g., a one-week plan)", "JAMS, Inc. (formerly …)"): not when a capital follows, where
+# the abbreviation may end the sentence
+_ABBREVIATION = cached_compile(
+    r"(?-i:\b(?:e\.g\.|i\.e\.|U\.S\.A\.|U\.S\.|U\.K\.|Inc\.|Ltd\.|Pvt\.|Co\.|Corp\.|approx\.|incl\.|vs\.|No\.(?=\s*\d)"
+    r"|Mr\.|Mrs\.|Ms\.|Dr\.|St\.))(?=\s*[a-z0-9(),;:]|\s+(?:Ltd|Inc|LLC)\b)")
 
 
 def _without_domain_dots(s: Sentence) -> Sentence:
-    return replace(s, text=_DOMAIN_DOT.sub(DOMAIN_DOT, s.text)) if "." in s.text and _DOMAIN_DOT.search(s.text) else s
+    """The sentence as the patterns read it: the dots of web addresses and abbreviations inside
+    the clause as middle dots (same length)."""
+    if "." not in s.text:
+        return s
+    text = _DOMAIN_DOT.sub(DOMAIN_DOT, s.text)
+    text = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", DOMAIN_DOT), text)
+    return replace(s, text=text) if text != s.text else s
 
 
 def _matching_text(text: str, sentences: list[Sentence]) -> str:

@@ -582,3 +582,12 @@ def test_a_brand_named_by_its_web_address_still_acts():
     rep = scan("Zapto.com may add, amend, modify, or delete the terms of this Agreement by giving prior notice.")
     assert [f.category for f in rep.findings] == ["unilateral_change"]
     assert "Zapto.com" in rep.findings[0].evidence
+
+
+@pytest.mark.parametrize("text, category", [
+    ("Prices are displayed in U.S. dollars and may change without notice.", "unilateral_change"),
+    ("We may modify (e.g., change storage limits), replace, suspend or discontinue the Service for any reason.",
+     "unilateral_termination"),
+])
+def test_regression_an_abbreviation_inside_the_clause_does_not_end_it(text, category):
+    assert category in {f.category for f in scan(text, model=False).findings}
