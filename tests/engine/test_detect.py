@@ -591,3 +591,16 @@ def test_a_brand_named_by_its_web_address_still_acts():
 ])
 def test_regression_an_abbreviation_inside_the_clause_does_not_end_it(text, category):
     assert category in {f.category for f in scan(text, model=False).findings}
+
+
+@pytest.mark.parametrize("text, category, values", [
+    ("We charge a late fee of 5% of any invoice not paid within 30 days of its due date.", "extra_fees",
+     {"percent": 5, "days": 30}),
+    ("You accept any such change if you continue to use the Services for more than thirty (30) days after the change.",
+     "consent_by_use", {"days": 30}),
+])
+def test_regression_a_fee_and_a_consent_carry_the_days_they_state(text, category, values):
+    # the annotators record them (a late fee after 30 days; acceptance after 30 days' use); the
+    # categories had no "days" to carry
+    (f,) = [f for f in scan(text).findings if f.category == category]
+    assert f.values == values
