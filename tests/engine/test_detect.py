@@ -594,13 +594,14 @@ def test_regression_an_abbreviation_inside_the_clause_does_not_end_it(text, cate
 
 
 @pytest.mark.parametrize("text, category, values", [
-    ("We charge a late fee of 5% of any invoice not paid within 30 days of its due date.", "extra_fees",
+    ("You shall pay an administrative fee (late charge) of 5% of any invoice not paid within 30 days.", "extra_fees",
      {"percent": 5, "days": 30}),
+    ("如服务费逾期达十天或以上，我们将另收取20%附加费。", "extra_fees", {"percent": 20, "days": 10}),
     ("You accept any such change if you continue to use the Services for more than thirty (30) days after the change.",
      "consent_by_use", {"days": 30}),
 ])
 def test_regression_a_fee_and_a_consent_carry_the_days_they_state(text, category, values):
     # the annotators record them (a late fee after 30 days; acceptance after 30 days' use); the
-    # categories had no "days" to carry
+    # extra-fee category had no "days" to carry, only some of its patterns did
     (f,) = [f for f in scan(text).findings if f.category == category]
     assert f.values == values
