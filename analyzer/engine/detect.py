@@ -204,6 +204,8 @@ def how_to(text: str) -> bool:
     if _HOW_TO_ZH.search(text, timeout=TIMEOUT):
         return not _BINDS_ZH.search(_UI_LABEL.sub("", text, timeout=TIMEOUT), timeout=TIMEOUT)
     return False
+
+
 _LATIN_WORD = cached_compile(r"[A-Za-z]{3,}")
 
 
@@ -231,7 +233,7 @@ def scripts_present(text: str) -> set[str]:
 # offsets hold; quotes come from the original text.
 _DOMAIN_DOT = cached_compile(
     r"(?<=[A-Za-z0-9])\.(?=(?:com|net|org|in|io|co|uk|au|nz|ca|de|fr|sg|hk|tw|cn|my|za|ie|us|me|tv|app|info|biz|gov|edu|www)\b)")
-DOMAIN_DOT = "\u00b7"
+_MIDDLE_DOT = "\u00b7"
 # so are the dots of an abbreviation inside a clause ("Prices are displayed in U.S. dollars and may
 # change", "(e.g., a one-week plan)", "JAMS, Inc. (formerly …)"): not when a capital follows, where
 # the abbreviation may end the sentence
@@ -240,13 +242,13 @@ _ABBREVIATION = cached_compile(
     r"|Mr\.|Mrs\.|Ms\.|Dr\.|St\.))(?=\s*[a-z0-9(),;:]|\s+(?:Ltd|Inc|LLC)\b)")
 
 
-def _without_domain_dots(s: Sentence) -> Sentence:
+def _inner_dots_read_as_middle_dots(s: Sentence) -> Sentence:
     """The sentence as the patterns read it: the dots of web addresses and abbreviations inside
     the clause as middle dots (same length)."""
     if "." not in s.text:
         return s
-    text = _DOMAIN_DOT.sub(DOMAIN_DOT, s.text)
-    text = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", DOMAIN_DOT), text)
+    text = _DOMAIN_DOT.sub(_MIDDLE_DOT, s.text)
+    text = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", _MIDDLE_DOT), text)
     return replace(s, text=text) if text != s.text else s
 
 
@@ -276,8 +278,9 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     second core when the search is split (``side.result`` holds what it returned)."""
     # a heading that opens a list ("✗ Not eligible for a refund" over bulleted cases) is read as
     # the list's lead-in
-    sentences = [_without_domain_dots(replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s)
+    sentences = [replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s
                  for k, s in enumerate(sentences)]
+    sentences = [_inner_dots_read_as_middle_dots(s) for s in sentences]
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []
