@@ -9,6 +9,7 @@ category in a sentence ("不收取违约金") replaces the findings of that cate
 from __future__ import annotations
 
 import bisect
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -197,8 +198,10 @@ _BINDS_ZH = cached_compile(r"须|需要|应当|必须|否则|之前|前|以内|�
 _UI_LABEL = cached_compile(r"[“\"「『][^”\"」』]{1,20}[”\"」』]")  # 点击"关闭自动续费": the label's words bind no one
 
 
+@functools.lru_cache(maxsize=4096)
 def how_to(text: str) -> bool:
-    """Is the sentence only a how-to step (where to click, whom to contact), binding no one?"""
+    """Is the sentence only a how-to step (where to click, whom to contact), binding no one?
+    (Asked for every hit of every pattern in a sentence, and by the model: answered once.)"""
     if _HOW_TO_EN.search(text, timeout=TIMEOUT):
         return not _BINDS_EN.search(text, timeout=TIMEOUT)
     if _HOW_TO_ZH.search(text, timeout=TIMEOUT):

@@ -40,6 +40,8 @@ Regexes use the ``regex`` module, case-insensitive, on normalized text (half-wid
 simplified Chinese, no line wraps) and run with a time limit. Shorthands: ``{NUM}`` a number
 in digits or Chinese numerals, ``{AMOUNT}`` a sum of money, ``{PLACEHOLDER}`` a template
 blank such as ``${minCharge}``, and ``{@name}`` the concept ``name`` in the pattern's language.
+The dots inside a web address or an abbreviation ("Seenyor.com", "U.S.") reach the patterns as
+middle dots, so "[^.;]" stays inside the clause; every word class (``[\w&.-]``) takes that dot too.
 
 Concept lexicons (``patterns/_concepts/*.yaml``, shared by every pattern, like Vale's
 vocabularies) map a name to synonym sets written from how the industry words a term::
@@ -260,7 +262,21 @@ def expand(rx: str, lang: str | None = None, concepts: dict[str, Concept] | None
         rx = _CONCEPT_REF.sub(sub, rx)
     for k, v in MACROS.items():
         rx = rx.replace(k, v)
-    return rx
+    return _WORD_CLASS.sub(_with_inner_dot, rx)
+
+
+# A word class ("[\w&.-]+" for a brand, "[\w-]+" for a word) also takes the middle dot that stands
+# for the dot inside a web address or an abbreviation ("Seenyor.com", "U.S."; see
+# detect._inner_dots_read_as_middle_dots): a name written with one stays one word.
+_WORD_CLASS = cached_compile(r"(?<!\\)\[\\w(?:[^\]\\\n]|\\.)*\]")
+_INNER_DOT = "\u00b7"
+
+
+def _with_inner_dot(m: regex.Match[str]) -> str:
+    cls = m.group(0)
+    if _INNER_DOT in cls:
+        return cls
+    return cls[:-2] + _INNER_DOT + "-]" if cls.endswith("-]") else cls[:-1] + _INNER_DOT + "]"
 
 
 def load_concepts(*dirs: Path) -> dict[str, Concept]:

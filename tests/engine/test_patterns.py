@@ -291,3 +291,11 @@ def test_the_library_finds_the_same_with_or_without_the_finder():
                 pos = want.start() + 1
                 checked += 1
     assert checked > 100
+
+
+def test_a_word_class_takes_the_middle_dot_of_a_web_address():
+    # detect reads "Seenyor.com" as "Seenyor·com"; a brand class written "[\w&.-]" must still take it
+    from analyzer.engine.patterns import expand
+    assert expand(r"[A-Z][\w&.-]+") == "[A-Z][\\w&.\u00b7-]+"
+    assert expand(r"[\w']+") == "[\\w'\u00b7]+"
+    assert expand(r"[^\w]") == r"[^\w]" and expand(r"\[\w\]") == r"\[\w\]"
