@@ -41,7 +41,7 @@ simplified Chinese, no line wraps) and run with a time limit. Shorthands: ``{NUM
 in digits or Chinese numerals, ``{AMOUNT}`` a sum of money, ``{PLACEHOLDER}`` a template
 blank such as ``${minCharge}``, and ``{@name}`` the concept ``name`` in the pattern's language.
 The dots inside a web address or an abbreviation ("Seenyor.com", "U.S.") reach the patterns as
-middle dots, so "[^.;]" stays inside the clause; every word class (``[\w&.-]``) takes that dot too.
+middle dots, so "[^.;]" stays inside the clause; every word class (``[\\w&.-]``) takes that dot too.
 
 Concept lexicons (``patterns/_concepts/*.yaml``, shared by every pattern, like Vale's
 vocabularies) map a name to synonym sets written from how the industry words a term::
