@@ -21,7 +21,7 @@ from ..model import Finding, Location, Protection
 from . import twocore
 from . import values as values_mod
 from .normalize import NormText
-from .patterns import Pattern
+from .patterns import INNER_DOT, Pattern
 from .rxcache import cached_compile
 from .segment import Sentence
 from .taxonomy import CATEGORY_VALUES
@@ -236,7 +236,6 @@ def scripts_present(text: str) -> set[str]:
 # offsets hold; quotes come from the original text.
 _DOMAIN_DOT = cached_compile(
     r"(?<=[A-Za-z0-9])\.(?=(?:com|net|org|in|io|co|uk|au|nz|ca|de|fr|sg|hk|tw|cn|my|za|ie|us|me|tv|app|info|biz|gov|edu|www)\b)")
-_MIDDLE_DOT = "\u00b7"
 # so are the dots of an abbreviation inside a clause ("Prices are displayed in U.S. dollars and may
 # change", "(e.g., a one-week plan)", "JAMS, Inc. (formerly …)"): not when a capital follows, where
 # the abbreviation may end the sentence
@@ -250,8 +249,8 @@ def _inner_dots_read_as_middle_dots(s: Sentence) -> Sentence:
     the clause as middle dots (same length)."""
     if "." not in s.text:
         return s
-    text = _DOMAIN_DOT.sub(_MIDDLE_DOT, s.text)
-    text = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", _MIDDLE_DOT), text)
+    text = _DOMAIN_DOT.sub(INNER_DOT, s.text)
+    text = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", INNER_DOT), text)
     return replace(s, text=text) if text != s.text else s
 
 

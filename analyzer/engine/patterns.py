@@ -269,14 +269,14 @@ def expand(rx: str, lang: str | None = None, concepts: dict[str, Concept] | None
 # for the dot inside a web address or an abbreviation ("Seenyor.com", "U.S."; see
 # detect._inner_dots_read_as_middle_dots): a name written with one stays one word.
 _WORD_CLASS = cached_compile(r"(?<!\\)\[\\w(?:[^\]\\\n]|\\.)*\]")
-_INNER_DOT = "\u00b7"
+INNER_DOT = "\u00b7"  # what detect reads the dot of "Seenyor.com" or "U.S." as
 
 
 def _with_inner_dot(m: regex.Match[str]) -> str:
     cls = m.group(0)
-    if _INNER_DOT in cls:
+    if INNER_DOT in cls:
         return cls
-    return cls[:-2] + _INNER_DOT + "-]" if cls.endswith("-]") else cls[:-1] + _INNER_DOT + "]"
+    return cls[:-2] + INNER_DOT + "-]" if cls.endswith("-]") else cls[:-1] + INNER_DOT + "]"
 
 
 def load_concepts(*dirs: Path) -> dict[str, Concept]:
