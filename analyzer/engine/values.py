@@ -219,12 +219,15 @@ _LABELLED_AMOUNT = cached_compile(
 
 
 def document_currencies(text: str) -> tuple[str, str]:
-    """The document's dollar and yuan (see dollar_currency, yuan_currency); a Taiwanese price
-    list's bare "$1,200" is NT$ unless the document names the United States."""
+    """The document's dollar and yuan (see dollar_currency, yuan_currency); a Taiwanese or Hong
+    Kong Chinese agreement's bare "$1,200" is NT$ or HK$ unless the document names the United
+    States."""
     sample = text[:400_000]
     yuan = _named(sample, _YUAN_SIGNS, "CNY")[0]
     dollar, us = _dollar(sample)
-    return ("TWD" if yuan == "TWD" and dollar == "USD" and not us else dollar), yuan
+    # a Hong Kong agreement in Chinese names Hong Kong in Chinese (香港, 港幣, 通訊事務管理局), so
+    # its "$10" is HK$ as surely as a Taiwanese price list's "$1,200" is NT$
+    return (yuan if yuan in ("TWD", "HKD") and dollar == "USD" and not us else dollar), yuan
 
 
 def _num(m: regex.Match[str]) -> float | None:
@@ -330,6 +333,8 @@ def _duration_candidates(text: str, out: list[Value], rate_spans: list[tuple[int
         if m.group("u") == "" and (text[max(0, m.start() - 1):m.start()] in ("$", "€", "£", "¥", "￥")
                                    or v is None or not float(v).is_integer()):
             continue  # "$50 monthly payments" is an amount, not a count of months
+        if m.group("u") == "" and text[m.start():m.end()].strip().lower() in ("a", "an", "one"):
+            continue  # "applied as a monthly credit": how often, not a term of one month
         if _CYCLES.search(m.group("u")) and _WITHIN.search(text, max(0, m.start() - 12), m.start()):
             continue  # "credits begin within two bill cycles": when something starts, not a term
         if v is not None and 0 < v <= 120 and not _ordinal(text, m.start()):

@@ -563,3 +563,20 @@ def test_regression_the_remaining_months_formula_uses_the_taxonomy_s_wording():
     assert mechanism("remaining months x monthly charge") is Mechanism.REMAINING_CHARGE
     assert formula_terms("remaining months x monthly charge x 2").multiple == 2
     assert formula_terms("remaining months x monthly fee x 2").multiple == 2
+
+
+def test_regression_a_monthly_credit_is_not_a_term_of_one_month():
+    """Regression (r11 development round): "applied as a monthly credit over the 36-month
+    installment plan" gave months 1 ("a" read as the count of "monthly credits") instead of 36."""
+    assert vals("Bill credits are applied as a monthly credit over the 36-month installment plan.", "months") == [36]
+    assert vals("You get one monthly payment of $5.", "months") == []
+    assert vals("You get 24 monthly bill credits.", "months") == [24]
+
+
+def test_regression_a_hong_kong_chinese_agreement_s_dollar_sign_is_hkd(scanner):
+    """Regression (r11 and r9 development rounds): a Hong Kong agreement written in Chinese names
+    Hong Kong in Chinese only (香港, 港幣), so its "每月$10的費用" was read as USD."""
+    hk = ("香港電訊有限公司服務條款，受香港特別行政區法律管轄。\n"
+          "若您有意申請收取賬單的印刷副本，本公司將向您收取每月$10的費用。\n")
+    got = [f.values.get("currency") for f in scanner.scan_text(hk, "hk").findings if f.values.get("amount")]
+    assert got and set(got) == {"HKD"}
