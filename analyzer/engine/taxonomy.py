@@ -89,7 +89,7 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "early_termination_fee": ("amount", "currency", "period", "percent", "formula", "months", "days"),
     "activation_definition": ("days", "months", "amount", "currency", "period"),  # "首充50元", "within 30 days"
     "refund_restriction": ("amount", "currency", "days", "percent", "months"),
-    "installment_credit": ("amount", "currency", "period", "months"),
+    "installment_credit": ("amount", "currency", "period", "months", "days"),  # "credits begin within 30 days"
     "promo_price_expiry": ("months", "amount", "currency", "period", "days"),
     "auto_renewal": ("months", "days", "amount", "currency", "period"),
     "data_cap_throttle": ("data_gb", "speed_kbps", "amount", "currency", "period", "days"),  # "1GB in 5 days"
@@ -98,7 +98,7 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "suspension_recycling": ("days", "months"),
     "extra_fees": ("amount", "currency", "period", "percent", "days"),  # "a late fee once 30 days overdue"
     "unilateral_change": ("days", "months", "amount", "currency", "percent"),  # the notice period; a built-in rise
-    "liability_limitation": ("amount", "currency", "months"),  # a cap: "$100", "fees paid in the 12 months before"
+    "liability_limitation": ("amount", "currency", "months", "days"),  # a cap: "$100", "fees paid in the 12 months before"; a claim window
     "dispute_resolution": ("days", "months"),  # an opt-out or notice window
     "unilateral_termination": ("days", "months"),  # the notice given; an idle account closed after a year
     "consent_by_use": ("days",),  # "if you keep using the service for 30 days after the change"

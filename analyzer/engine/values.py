@@ -119,6 +119,7 @@ _DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|�
 _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
+_OF_DATA = cached_compile(r"\s*of\s+(?:[\w-]+\s+){0,2}?data\b", regex.I)
 _SPEED = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>kbps|kb/s|k/s|kbit/s|kbits?\b|mbps|mb/s|m/s|mbit/s|mbits?\b|gbps)", regex.I)
 # a speed written short after the words that state one: "上网速率降至1M", "限速128K", "throttled to 128Kb"
 _SPEED_CTX = cached_compile(
@@ -380,7 +381,11 @@ def _other_candidates(text: str, out: list[Value]) -> None:
         n = float(m.group("n"))
         # operators state terabyte caps in decimal (1.2TB = 1,200GB); megabytes as 1/1024 GB
         gb = n * 1000 if unit.startswith("T") else n / 1024 if unit.startswith("M") else n
-        out.append(Value("data_gb", _clean(gb), m.start(), m.end()))
+        # a quota's period travels with it ("10GB per day", "40GB/月", "1GB a month"): a data cap
+        # that states no price still says how often it resets
+        of_data = _OF_DATA.match(text, m.end(), timeout=TIMEOUT)  # "50GB of data a month"
+        period = _period_after(text, of_data.end() if of_data else m.end())
+        out.append(Value("data_gb", _clean(gb), m.start(), m.end(), (("period", period),) if period else ()))
     speeds: list[tuple[int, int]] = []
     for m in _SPEED.finditer(text, timeout=TIMEOUT):
         unit = m.group("u").lower()

@@ -580,3 +580,22 @@ def test_regression_a_hong_kong_chinese_agreement_s_dollar_sign_is_hkd(scanner):
           "若您有意申請收取賬單的印刷副本，本公司將向您收取每月$10的費用。\n")
     got = [f.values.get("currency") for f in scanner.scan_text(hk, "hk").findings if f.values.get("amount")]
     assert got and set(got) == {"HKD"}
+
+
+def test_regression_a_data_quota_carries_its_period():
+    """Regression (development rounds r8, r9): "downloads 10 GB ... daily", "more than 1GB a month"
+    and "40GB/月" are quotas with a period; a data cap that states no price had none (the period
+    came only from amounts)."""
+    assert pick("using more than 10GB per day will be slowed", ["data_gb", "period"], (0, 5)) == {"data_gb": 10, "period": "day"}
+    assert pick("当月流量达到40GB/月后限速", ["data_gb", "period"], (0, 5)) == {"data_gb": 40, "period": "month"}
+    assert pick("after 50GB of data a month speeds may be reduced", ["data_gb", "period"], (0, 5)) == {"data_gb": 50, "period": "month"}
+    assert pick("up to 5GB, then slower", ["data_gb", "period"], (0, 5)) == {"data_gb": 5}
+
+
+def test_regression_a_liability_clause_carries_its_claim_window(scanner):
+    """Regression (r11 development round): "any claim must be made within 90 days ... or the Company
+    will not be liable" - a time bar on claims; liability findings could carry no days."""
+    r = scanner.scan_text("Any claim against the Company must be made within 90 days of the event giving rise to it, "
+                          "or it is waived and the Company will not be liable.", "l")
+    got = [f.values for f in r.findings if f.category == "liability_limitation"]
+    assert got and got[0].get("days") == 90
