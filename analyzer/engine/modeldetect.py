@@ -67,6 +67,22 @@ DEFAULT_CATEGORIES: dict[str, frozenset[str]] = {
 DEFAULT_THRESHOLD = 0.85
 
 
+# What a renewal finding of the model must not say (it reads characters, so "your trial will stop
+# automatically at the end of the period" looks to it like a renewal): a rule that the plan ends by
+# itself, or the buyer's right to switch the renewal off, is not a renewal (development rounds
+# r4-r11).
+_NOT_A_RENEWAL = re.compile(
+    r"\b(?:will|shall)\s+(?:automatically\s+)?(?:stop|end|expire|terminate|close)\s+(?:automatically\s+)?at\s+the\s+"
+    r"(?:end|expiration|expiry|conclusion)|\b(?:terminate|end|expire|close)s?\s+automatically\b|"
+    r"\bunless\s+affirmatively\s+renewed|\b(?:will|does|shall)\s+not\s+(?:auto(?:matically|-)?\s*)?renew|"
+    r"\b(?:can|may)\s+(?:cancel|turn\s+off|disable|switch\s+off)\s+(?:the\s+|your\s+)?auto(?:matic)?[- ]?renew\w*\s+at\s+any\s+time|"
+    r"不(?:会|再)?自动(?:续|扣)|到期(?:后)?(?:自动)?(?:终止|失效|停止)", re.I)
+
+
+def _passes_gate(category: str, text: str) -> bool:
+    return category != "auto_renewal" or _NOT_A_RENEWAL.search(text) is None
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _MINOR = {"a", "an", "and", "or", "of", "the", "to", "for", "in", "on", "with", "by", "at", "our", "your", "from"}
 
@@ -159,6 +175,8 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
                 continue
             if (k - 1, g.category) in taken and _continues(norm.text, sentences, k):
                 continue  # "价格调整的，我们将提前7日通知您": the patterns' term goes on, not a new one
+            if not _passes_gate(g.category, s.text):
+                continue  # a plan that ends by itself, or the right to stop the renewal
             out.append(_finding(doc, norm, sentences, k, g.category, g.probability, g.spans))
     return out
 

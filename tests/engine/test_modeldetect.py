@@ -227,3 +227,18 @@ def test_a_sentence_case_label_is_a_heading_not_a_clause():
     for sentence in ("No refunds", "Prices subject to change", "Minimum term 24 months", "Fails to pay fees;",
                      "We may suspend your service"):
         assert not title_like(sentence), sentence
+
+
+def test_regression_a_plan_that_ends_by_itself_is_no_model_renewal():
+    """Regression (development rounds r6, r8, r9): the model read "your Service will terminate
+    automatically at the expiration of your subscription term", "Trial Subscriptions will
+    automatically stop at the end of your trial period" and "You can cancel automatic renewal at
+    any time" as renewals; a plan that ends by itself, or the right to stop the renewal, is not one."""
+    header = {"classes": ["auto_renewal"], "bias": [-3.0], "ngram": [2, 2], "words": False,
+              "threshold": 0.8, "scale": 0.001, "note": "test"}
+    sc = with_model(SentenceModel.from_bytes(to_bytes(header, ["zq", "qz"], [1.0, 1.0], [[(0, 8000)], [(0, 8000)]])))
+    text = ("Your plan will terminate automatically at the expiration of your subscription term, zqzq.\n"
+            "You can cancel automatic renewal at any time, zqzq.\n"
+            "Your plan stays with you, zqzq.\n")
+    got = [f.evidence for f in model_only(sc.scan_text(text), "auto_renewal")]
+    assert got == ["Your plan stays with you, zqzq."]
