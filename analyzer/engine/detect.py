@@ -254,6 +254,23 @@ def _inner_dots_read_as_middle_dots(s: Sentence) -> Sentence:
     return replace(s, text=text) if text != s.text else s
 
 
+# Hong Kong, Taiwan and Macau agreements word the same terms with other words than the mainland's,
+# which the patterns were written in (traditional characters are already simplified by
+# normalize): 閣下 "you", 契約 "contract", 門號 "number", 專案 "plan", 吃到飽 "unlimited", 流動/行動
+# "mobile", 寬頻 "broadband". The patterns read them as the mainland words of the same length
+# (offsets hold; quotes come from the original text).
+_REGIONAL = {"阁下": "客户", "契约": "合同", "门号": "号码", "专案": "套餐", "申办": "办理", "吃到饱": "不限量",
+             "宽频": "宽带", "网路": "网络", "通讯": "通信", "资讯": "信息", "流动": "移动", "行动": "移动"}
+_REGIONAL_WORD = cached_compile(r"阁下|契约|门号|专案|申办|吃到饱|宽频|网路|通讯|资讯"
+                                r"|(?:流动|行动)(?=电话|通信|通讯|数据|上网|网络|网路|服务|宽频|宽带|装置|设备|号码|门号)")
+
+
+def _regional_words(s: Sentence) -> Sentence:
+    """The sentence as the patterns read it: Hong Kong and Taiwan words as the mainland's (same length)."""
+    text = _REGIONAL_WORD.sub(lambda m: _REGIONAL[m.group(0)], s.text)
+    return replace(s, text=text) if text != s.text else s
+
+
 def _matching_text(text: str, sentences: list[Sentence]) -> str:
     """The text the patterns run over: the normalized text, with the sentences that segmenting
     joined (a label and its value on the next line) spliced in as one line (same length)."""
@@ -282,7 +299,7 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     # the list's lead-in
     sentences = [replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s
                  for k, s in enumerate(sentences)]
-    sentences = [_inner_dots_read_as_middle_dots(s) for s in sentences]
+    sentences = [_regional_words(_inner_dots_read_as_middle_dots(s)) for s in sentences]
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []

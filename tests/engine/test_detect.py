@@ -593,6 +593,19 @@ def test_regression_an_abbreviation_inside_the_clause_does_not_end_it(text, cate
     assert category in {f.category for f in scan(text, model=False).findings}
 
 
+@pytest.mark.parametrize("text, category", [
+    # Hong Kong: 閣下 for "you", 流動通訊 for mobile; Taiwan: 契約, 門號, 退租 (ending a rented line)
+    ("閣下不得在承諾期屆滿前終止本契約。", "lock_in"),
+    ("行動電話門號於綁約期間內不得申請退租，否則應支付違約金。", "early_termination_fee"),
+])
+def test_regression_hong_kong_and_taiwan_words_read_as_the_mainland_s(text, category):
+    """Regression (r11 development round, Hong Kong and Taiwan agreements): the patterns, written in
+    mainland words, did not know 閣下, 契約, 門號 or 退租, so these commitments were not found."""
+    rep = scan(text, model=False)
+    (f,) = [f for f in rep.findings if f.category == category]
+    assert f.evidence == text.rstrip("。") or f.evidence in text  # quoted as written, not as read
+
+
 @pytest.mark.parametrize("text, category, values", [
     ("You shall pay an administrative fee (late charge) of 5% of any invoice not paid within 30 days.", "extra_fees",
      {"percent": 5, "days": 30}),
