@@ -569,6 +569,9 @@ _FORMULAS = [
      Mechanism.REMAINING_MINIMUM),
     (cached_compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
      Mechanism.REMAINING_MINIMUM),
+    # the monthly fee times the months left, "余下" in Hong Kong: 承诺期内月费X承诺期余下月数
+    (cached_compile(r"(?:月费|月租|月基本费|套餐费)[^。；;]{0,12}?(?:乘以|×|x|X|\*)[^。；;]{0,12}?(?:余下|剩余|尚余)[^。；;]{0,4}?(?:月数|月份|个月)"),
+     Mechanism.REMAINING_CHARGE),
     (cached_compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
      Mechanism.REMAINING_MINIMUM),
     (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),

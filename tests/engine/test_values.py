@@ -599,3 +599,11 @@ def test_regression_a_liability_clause_carries_its_claim_window(scanner):
                           "or it is waived and the Company will not be liable.", "l")
     got = [f.values for f in r.findings if f.category == "liability_limitation"]
     assert got and got[0].get("days") == 90
+
+
+def test_regression_the_months_left_said_in_hong_kong_words():
+    """Regression (r11 development round): "承諾期內月費X承諾期餘下月數" (the monthly fee times the
+    months left, 餘下 in Hong Kong) had no formula."""
+    from analyzer.engine.values import formula
+
+    assert formula("提前终止费:承诺期内月费X承诺期余下月数不足一个月亦将视为一个足月。") == "remaining months x monthly fee"
