@@ -198,10 +198,20 @@ _BINDS_ZH = cached_compile(r"须|需要|应当|必须|否则|之前|前|以内|�
 _UI_LABEL = cached_compile(r"[“\"「『][^”\"」』]{1,20}[”\"」』]")  # 点击"关闭自动续费": the label's words bind no one
 
 
+# a short Chinese title line the segmenter did not mark as a heading ("自动续费说明", "价格与自动续费说明",
+# "三、退款规则"): a name of a section, binding no one
+_ZH_TITLE = cached_compile(
+    r"^\W{0,3}(?:[一二三四五六七八九十\d]{1,3}[、.．]\s*)?[\u4e00-\u9fffA-Za-z0-9与和及、\s]{2,14}"
+    r"(?<!本)(?:说明|规则|须知|条款|政策|介绍|简介|声明|细则|指南|流程|方式|问题|提示)[\s:：*#】\]]{0,3}$")
+
+
 @functools.lru_cache(maxsize=4096)
 def how_to(text: str) -> bool:
-    """Is the sentence only a how-to step (where to click, whom to contact), binding no one?
-    (Asked for every hit of every pattern in a sentence, and by the model: answered once.)"""
+    """Is the sentence only a how-to step (where to click, whom to contact) or a Chinese section
+    title, binding no one? (Asked for every hit of every pattern in a sentence, and by the model:
+    answered once.)"""
+    if len(text) <= 24 and _ZH_TITLE.match(text.strip(), timeout=TIMEOUT):
+        return True
     if _HOW_TO_EN.search(text, timeout=TIMEOUT):
         return not _BINDS_EN.search(text, timeout=TIMEOUT)
     if _HOW_TO_ZH.search(text, timeout=TIMEOUT):

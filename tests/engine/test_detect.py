@@ -618,3 +618,13 @@ def test_regression_a_fee_and_a_consent_carry_the_days_they_state(text, category
     # extra-fee category had no "days" to carry, only some of its patterns did
     (f,) = [f for f in scan(text).findings if f.category == category]
     assert f.values == values
+
+
+@pytest.mark.parametrize("title", ["自动续费说明", "价格与自动续费说明", "三、退款规则"])
+def test_regression_a_chinese_section_title_binds_no_one(title):
+    """Regression (development rounds r6, r10): a short title line the segmenter did not mark as a
+    heading ("自动续费说明") was reported as an automatic-renewal term; the clause under it still is."""
+    text = f"{title}\n会员到期前，系统将自动续费并从您的账户扣除下一周期费用。\n"
+    rep = scan(text, model=False)
+    assert [f.evidence for f in rep.findings if f.category == "auto_renewal"] == \
+        ["会员到期前，系统将自动续费并从您的账户扣除下一周期费用。"]
