@@ -79,10 +79,6 @@ _NOT_A_RENEWAL = re.compile(
     r"不(?:会|再)?自动(?:续|扣)|到期(?:后)?(?:自动)?(?:终止|失效|停止)", re.I)
 
 
-def _passes_gate(category: str, text: str) -> bool:
-    return category != "auto_renewal" or _NOT_A_RENEWAL.search(text) is None
-
-
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _MINOR = {"a", "an", "and", "or", "of", "the", "to", "for", "in", "on", "with", "by", "at", "our", "your", "from"}
 
@@ -175,7 +171,7 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
                 continue
             if (k - 1, g.category) in taken and _continues(norm.text, sentences, k):
                 continue  # "价格调整的，我们将提前7日通知您": the patterns' term goes on, not a new one
-            if not _passes_gate(g.category, s.text):
+            if g.category == "auto_renewal" and _NOT_A_RENEWAL.search(s.text):
                 continue  # a plan that ends by itself, or the right to stop the renewal
             out.append(_finding(doc, norm, sentences, k, g.category, g.probability, g.spans))
     return out
