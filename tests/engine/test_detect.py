@@ -628,3 +628,14 @@ def test_regression_a_chinese_section_title_binds_no_one(title):
     rep = scan(text, model=False)
     assert [f.evidence for f in rep.findings if f.category == "auto_renewal"] == \
         ["会员到期前，系统将自动续费并从您的账户扣除下一周期费用。"]
+
+
+def test_regression_the_months_left_in_hong_kong_words_carry_a_formula():
+    """Review (session 18): 餘下 ("remaining") is read like 剩余 by every pattern and value, so the
+    Hong Kong exit fee "月費乘以承諾期餘下月數" carries its formula as the mainland wording does."""
+    rep = scan("若閣下於承諾期內終止服務，須按月費乘以承諾期餘下月數支付提前終止費。", model=False)
+    (f,) = [f for f in rep.findings if f.category == "early_termination_fee"]
+    assert f.values.get("formula", "").startswith("remaining months x")
+    # the exit cost said only through the months left ("餘下月份的月費須一次繳清") is found at all
+    for text in ("客戶提前終止服務的，餘下月份的月費須一次繳清。", "餘下月數的月費將作為違約金一次性收取。"):
+        assert "early_termination_fee" in {f.category for f in scan(text, model=False).findings}
