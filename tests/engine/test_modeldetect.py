@@ -174,7 +174,11 @@ def two_classes() -> SentenceModel:
 
 def test_by_default_the_model_adds_only_the_categories_measured_for_the_language():
     assert "balance_expiry" in modeldetect.DEFAULT_CATEGORIES["zh"]
-    assert "balance_expiry" not in modeldetect.DEFAULT_CATEGORIES["en"]
+    # English balance expiry joined in session 19 (never below the patterns' F1 in the seven
+    # left-out rounds of scripts/crossval.py, above them in round 12); English extra fees,
+    # liability and the provider's changes did not (CLAUDETTE, the shared gold's convention)
+    assert "balance_expiry" in modeldetect.DEFAULT_CATEGORIES["en"]
+    assert not {"extra_fees", "liability_limitation", "unilateral_change"} & modeldetect.DEFAULT_CATEGORIES["en"]
     high = {c.id for c in CATEGORIES.values() if c.severity == "high"}
     # the high-severity categories stay the patterns' alone by default, but automatic renewal
     # (measured to help on rounds the patterns were not tuned on)
@@ -185,7 +189,7 @@ def test_by_default_the_model_adds_only_the_categories_measured_for_the_language
     every = {f.category for f in model_only(with_model(two_classes()).scan_text(zh))}
     assert default == {"balance_expiry"} and every == {"balance_expiry", "lock_in"}
     en = "Welcome to the club.\nMembers keep bxbx rules as posted at the front desk.\nMembers sign in zqzq weekly.\n"
-    assert not model_only(with_model(two_classes(), every_category=False).scan_text(en))
+    assert {f.category for f in model_only(with_model(two_classes(), every_category=False).scan_text(en))} == {"balance_expiry"}
     assert {f.category for f in model_only(with_model(two_classes()).scan_text(en))} == {"balance_expiry", "lock_in"}
 
 
