@@ -607,3 +607,13 @@ def test_regression_the_months_left_said_in_hong_kong_words():
     from analyzer.engine.values import formula
 
     assert formula("提前终止费:承诺期内月费X承诺期余下月数不足一个月亦将视为一个足月。") == "remaining months x monthly fee"
+
+
+def test_regression_digits_with_a_chinese_multiplier_are_one_sum():
+    """Regression (r11 development round): "赔偿上限为100萬港元" (a cap of a million) was read as
+    HK$10,000 - the digits were dropped and the lone 万 read as the number."""
+    assert vals("我们就此向客户支付的赔偿上限为100万港元。", "amount") == [1_000_000]
+    assert vals("赔偿上限为1.5萬元。", "amount") == [15_000]
+    assert vals("提前解约须支付违约金3千元。", "amount") == [3_000]
+    assert vals("违约金为一万元。", "amount") == [10_000]
+    assert vals("违约金为300元。", "amount") == [300]
