@@ -318,6 +318,8 @@ _CN_DIGIT = {
 _CN_UNIT = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 CN_NUM_CHARS = "".join(_CN_DIGIT) + "".join(_CN_UNIT) + "".join(_CN_BIG)
+# what a Chinese multiplier after digits means ("100万" is a million, "3千" three thousand)
+CN_MULTIPLIER = {**_CN_BIG, "千": 1_000, "仟": 1_000}
 
 
 def cn_to_int(s: str) -> int | None:

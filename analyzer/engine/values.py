@@ -13,7 +13,7 @@ from typing import Any
 
 import regex
 
-from .normalize import CN_NUM_CHARS, cn_to_int
+from .normalize import CN_MULTIPLIER, CN_NUM_CHARS, cn_to_int
 from .rxcache import cached_compile
 
 TIMEOUT = 0.5  # seconds per regex call; agreement text is untrusted
@@ -43,7 +43,7 @@ _NUM = (
     # not the rest of a number ("1,000", "2.5"); after a comma that ends a phrase it is a number
     # (the Chinese "，" is a "," once normalized: "参加活动，1年合约期")
     # digits with a Chinese multiplier are one number ("100万元" is a million, "1.5萬" fifteen thousand)
-    rf"|(?<!\d)(?<!\d[.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<big>[万萬亿億千仟](?![{CN_NUM_CHARS}]))?"
+    rf"|(?<!\d)(?<!\d[.,])(?P<d>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<big>[{''.join(CN_MULTIPLIER)}](?![{CN_NUM_CHARS}]))?"
     rf"|(?<![\d.])(?P<c>[{CN_NUM_CHARS}]+)"
     rf"|\b(?P<w2>{_WORDS})\b)"
 )
@@ -232,15 +232,12 @@ def document_currencies(text: str) -> tuple[str, str]:
     return (yuan if yuan in ("TWD", "HKD") and dollar == "USD" and not us else dollar), yuan
 
 
-_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000, "千": 1_000, "仟": 1_000}
-
-
 def _num(m: regex.Match[str]) -> float | None:
     g = m.groupdict()
     if g.get("pd") or g.get("dw"):
         return float(g.get("pd") or g["dw"])
     if g.get("d"):
-        return float(g["d"].replace(",", "")) * _BIG.get(g.get("big") or "", 1)
+        return float(g["d"].replace(",", "")) * CN_MULTIPLIER.get(g.get("big") or "", 1)
     if g.get("c"):
         v = cn_to_int(g["c"])
         return float(v) if v is not None else None
