@@ -639,3 +639,12 @@ def test_regression_the_months_left_in_hong_kong_words_carry_a_formula():
     # the exit cost said only through the months left ("餘下月份的月費須一次繳清") is found at all
     for text in ("客戶提前終止服務的，餘下月份的月費須一次繳清。", "餘下月數的月費將作為違約金一次性收取。"):
         assert "early_termination_fee" in {f.category for f in scan(text, model=False).findings}
+
+
+def test_hong_kong_early_and_pay_words_read_as_the_mainland_ones():
+    """Development round r13: 提早 ("early", 提早終止費用) and 繳付 ("pay") are Hong Kong's words
+    for 提前 and 支付; an exit fee worded with them was not found, and the quote stays the original."""
+    for text in ("若你於承諾期屆滿前終止額外SIM卡，你亦須支付提早終止費用。",
+                 "你必須繳付服務計劃之提前終止服務費。"):
+        (f,) = [f for f in scan(text, model=False).findings if f.category == "early_termination_fee"]
+        assert f.evidence in text
