@@ -267,12 +267,12 @@ def _inner_dots_read_as_middle_dots(s: Sentence) -> Sentence:
 # Hong Kong, Taiwan and Macau agreements word the same terms with other words than the mainland's,
 # which the patterns were written in (traditional characters are already simplified by
 # normalize): 閣下 "you", 契約 "contract", 門號 "number", 專案 "plan", 吃到飽 "unlimited", 流動/行動
-# "mobile", 寬頻 "broadband", 餘下 "remaining" (承諾期餘下月數), 提早 "early" (提早終止費用), 繳付 "pay". The patterns read them as the mainland words of the same length
+# "mobile", 寬頻 "broadband", 餘下 "remaining" (承諾期餘下月數), 提早 "early" (提早終止費用), 繳付 "pay", 保有 "retain" (保有更新服務內容的權利). The patterns read them as the mainland words of the same length
 # (offsets hold; quotes come from the original text).
 _REGIONAL = {"阁下": "客户", "契约": "合同", "门号": "号码", "专案": "套餐", "申办": "办理", "吃到饱": "不限量",
              "宽频": "宽带", "网路": "网络", "通讯": "通信", "资讯": "信息", "余下": "剩余", "流动": "移动", "行动": "移动",
-             "提早": "提前", "缴付": "支付"}
-_REGIONAL_WORD = cached_compile(r"阁下|契约|门号|专案|申办|吃到饱|宽频|网路|通讯|资讯|余下|提早|缴付"
+             "提早": "提前", "缴付": "支付", "保有": "保留"}
+_REGIONAL_WORD = cached_compile(r"阁下|契约|门号|专案|申办|吃到饱|宽频|网路|通讯|资讯|余下|提早|缴付|保有"
                                 r"|(?:流动|行动)(?=电话|通信|通讯|数据|上网|网络|网路|服务|宽频|宽带|装置|设备|号码|门号)")
 
 

@@ -648,3 +648,11 @@ def test_hong_kong_early_and_pay_words_read_as_the_mainland_ones():
                  "你必須繳付服務計劃之提前終止服務費。"):
         (f,) = [f for f in scan(text, model=False).findings if f.category == "early_termination_fee"]
         assert f.evidence in text
+
+
+def test_taiwan_retain_word_reads_as_the_mainland_reserve():
+    """Development round r13: 保有 (Taiwan, "retain") is read as 保留, so a provider keeping the right
+    to update its service ("寰宇家庭保有更新服務內容的權利") is a unilateral change, quoted as written."""
+    text = "為提供更好的服務，本公司保有更新服務內容的權利。"
+    (f,) = [f for f in scan(text, model=False).findings if f.category == "unilateral_change"]
+    assert "保有" in f.evidence
