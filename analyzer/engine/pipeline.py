@@ -136,9 +136,11 @@ class Scanner:
         dollar_cur, yuan_cur = values_mod.document_currencies(original)
         dollar = values_mod.DOLLAR.set(dollar_cur)
         yuan = values_mod.YUAN.set(yuan_cur)
+        peso = values_mod.PESO.set(values_mod.peso_document(original))
         try:
             return self._scan_pieces(doc, original, lang, budget, deadline)
         finally:
+            values_mod.PESO.reset(peso)
             values_mod.YUAN.reset(yuan)
             values_mod.DOLLAR.reset(dollar)
 

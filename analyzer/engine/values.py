@@ -56,6 +56,7 @@ CURRENCY_PREFIX = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "us$":
                     "sgd": "SGD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "₹": "INR", "rs": "INR",
                     "inr": "INR", "kshs": "KES", "ksh": "KES", "kes": "KES", "₱": "PHP", "₦": "NGN",
                     "ngn": "NGN", "rm": "MYR", "myr": "MYR", "zar": "ZAR", "r": "ZAR", "nt$": "TWD",
+                    "p": "PHP", "php": "PHP", "rp": "IDR", "idr": "IDR",
                     "twd": "TWD", "新台币": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "港币": "HKD", "港幣": "HKD",
                     "港元": "HKD", "美元": "USD", "美金": "USD", "欧元": "EUR", "歐元": "EUR", "英镑": "GBP",
                     "英鎊": "GBP", "人民币": "CNY", "人民幣": "CNY"}
@@ -63,7 +64,7 @@ CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb
                     "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
                     "cent": "USD", "cents": "USD", "eur": "EUR", "usd": "USD", "gbp": "GBP", "aud": "AUD",
                     "nzd": "NZD", "cad": "CAD", "hkd": "HKD", "sgd": "SGD", "cny": "CNY", "rupees": "INR",
-                    "rand": "ZAR", "ringgit": "MYR", "naira": "NGN", "inr": "INR", "kes": "KES", "zar": "ZAR",
+                    "rand": "ZAR", "ringgit": "MYR", "naira": "NGN", "peso": "PHP", "pesos": "PHP", "rupiah": "IDR", "inr": "INR", "kes": "KES", "zar": "ZAR",
                     "twd": "TWD", "美元": "USD", "美金": "USD", "港元": "HKD", "港币": "HKD", "港幣": "HKD",
                     "新台币": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台币": "TWD", "台幣": "TWD", "欧元": "EUR",
                     "歐元": "EUR", "英镑": "GBP", "英鎊": "GBP"}
@@ -73,8 +74,10 @@ _DOLLAR_OF = {"u.s.": "USD", "us": "USD", "american": "USD", "australian": "AUD"
 
 _AMOUNT = cached_compile(
     # "R99.00" (rand) only with cents or two digits and more: "R2" is more often a name than money
+    # "P2,000", "P 1800" (Philippine pesos: a capital P before two digits and more), "Rp 1.000.000" (rupiah,
+    # the dots group thousands)
     rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|nt|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
-    rf"|twd|rs|kshs?|rm)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|twd|rs|kshs?|rm|php|idr|rp)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|(?-i:\bP)(?=\s?\d{{1,3}},\d{{3}}|\s?\d{{2,}})|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:\.\d{{3}}){{2,}}(?![\d,])|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
     # "15p per MB", "10p a text": pence, the same way
@@ -84,7 +87,7 @@ _AMOUNT = cached_compile(
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
     rf"|{_NUM}\s*(?P<unit>美[元金]|港[币幣元]|新?台[币幣]|新臺幣|[欧歐]元|英[镑鎊]|元|块钱|块|圆|\byuan\b|\brmb\b"
     rf"|\b(?:u\.\s?s\.|us|american|australian|canadian|hong\s+kong|new\s+zealand|singapore)\s+dollars?\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
-    rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira)\b)",
+    rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira|pesos?|rupiah)\b)",
     regex.I,
 )
 _BRACKETED_SUM = cached_compile(r"\s*[(（]\s*(?:[$€£¥￥₹]|[a-z]{1,3}\$)?\s?\d", regex.I)
@@ -157,8 +160,20 @@ class Value:
 import contextvars  # noqa: E402
 
 DOLLAR: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_dollar", default="USD")
+# whether a bare capital "P" before digits is the Philippine peso ("Preterm fee: P2,000"): only in a
+# document that names the Philippines, its peso or its carriers (elsewhere "P30" is a plan or a page)
+PESO: contextvars.ContextVar[bool] = contextvars.ContextVar("terms_scan_peso", default=False)
+_PESO_SIGNS = cached_compile(r"\bPhilippines?\b|\bFilipino\b|\bPHP\b|\bpesos?\b|₱|\bPLDT\b|\bGlobe Telecom\b|"
+                             r"\bSmart Communications\b|\bDITO\b|\bNational Telecommunications Commission\b|"
+                             r"\b(?:Manila|Makati|Taguig|Quezon City|Cebu|Davao|Pasig)\b", regex.I)
+
+
+def peso_document(text: str) -> bool:
+    """Does the document name the Philippines or its peso (see PESO)?"""
+    return _PESO_SIGNS.search(text[:400_000], timeout=TIMEOUT * 4) is not None
 _DOLLAR_SIGNS = {
-    "AUD": cached_compile(r"\bAustralian?\b|\bGST\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
+    # (GST is no sign: Singapore, New Zealand, India and Malaysia levy one as well)
+    "AUD": cached_compile(r"\bAustralian?\b|\bABN\b|\bnbn\b|\bACMA\b|\bTIO\b|\bACCC\b|\.com\.au\b|"
                          r"\bNSW\b|\bQueensland\b|\bVictoria\b|Telecommunications Industry Ombudsman|\bAUD\b|\bA\$|Critical Information Summary|"
                          r"\bTelstra\b|\bOptus\b|\bTPG\b|\biiNet\b|Aussie Broadband|\bBelong\b|"
                          r"\bPty\.? Ltd\b|\bACN\b|\bfortnight(?:ly)?\b|\b(?:South|Western) Australia\b|\bTasmania\b|"
@@ -169,7 +184,7 @@ _DOLLAR_SIGNS = {
                          r"\bRogers\b|\bTelus\b|\bKoodo\b|\bFido\b|Bell (?:Canada|Mobility)|Freedom Mobile"),
     "HKD": cached_compile(r"\bHong Kong\b|\bHK\$|\bHKD\b|\bOFCA\b"),
     "SGD": cached_compile(r"\bSingapore\b|\bS\$|\bSGD\b|\bIMDA\b|\bSingtel\b|\bStarHub\b|\bM1 Limited\b|"
-                         r"\bCircles\.?Life\b|\.com\.sg\b|\bPte\.? Ltd\b"),
+                         r"\bCircles\.?Life\b|\.com\.sg\b|\bPte\.? Ltd\b|(?-i:\bM1\b)"),
     "USD": cached_compile(r"\bUnited States\b|\bU\.S\.|\bUSA\b|\bFCC\b|\bFederal\b|\bUS\$|\bUSD\b|"
                          r"\b(?:California|Texas|New York|Florida|Illinois|Washington|Delaware)\b"),
 }
@@ -287,8 +302,14 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
     rate_spans: list[tuple[int, int]] = []
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
-            n = float(m.group("n").replace(",", ""))
             sign = m.group("cur").lower().rstrip(".")
+            if sign == "p" and not PESO.get():
+                continue
+            raw = m.group("n")
+            # dots group thousands in rupiah ("Rp 100.000") and in any run of dot groups ("1.000.000")
+            if sign in ("rp", "idr") or raw.count(".") > 1:
+                raw = regex.sub(r"\.(?=\d{3}(?:\D|$))", "", raw)
+            n = float(raw.replace(",", ""))
             cur = DOLLAR.get() if sign == "$" else CURRENCY_PREFIX.get(sign, "USD")
             if sign in ("¥", "￥") and YUAN.get() == "TWD":
                 cur = "TWD"

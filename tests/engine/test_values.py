@@ -617,3 +617,34 @@ def test_regression_digits_with_a_chinese_multiplier_are_one_sum():
     assert vals("提前解约须支付违约金3千元。", "amount") == [3_000]
     assert vals("违约金为一万元。", "amount") == [10_000]
     assert vals("违约金为300元。", "amount") == [300]
+
+
+def test_regression_gst_alone_does_not_make_the_dollar_australian():
+    """Regression (r13, a Singapore SIM-only plan): GST is levied in Singapore, New Zealand, India and
+    Malaysia too, so "prices include GST" twice made the Singapore dollar Australian."""
+    from analyzer.engine.values import dollar_currency
+
+    sg = "All prices include GST. GST is charged at the prevailing rate. Visit m1.com.sg or any M1 shop: $37.45."
+    assert dollar_currency(sg) == "SGD"
+    assert dollar_currency("Prices include GST. Complaints to the TIO or ACMA. Telstra: $30.") == "AUD"
+
+
+def test_regression_pesos_and_rupiah_are_read():
+    """Regression (r12, r13): "Preterm fee: P2,000" in a Philippine contract and "Rp 1.000.000.-" (the
+    dots group thousands) in an Indonesian gym letter had no amount; a bare "P30" elsewhere is no peso."""
+    from analyzer.engine import values as V
+
+    def amounts(text: str) -> list[tuple[float, str]]:
+        return [(v.value, dict(v.extra)["currency"]) for v in V.candidates(text) if v.key == "amount"]
+
+    assert amounts("Plan P30 costs $5.50") == [(5.5, "USD")]
+    token = V.PESO.set(True)
+    try:
+        assert amounts("Preterm fee: P2,000") == [(2000, "PHP")]
+        assert amounts("a connection fee of P 1800") == [(1800, "PHP")]
+    finally:
+        V.PESO.reset(token)
+    assert amounts("cancellation fees worth Rp 1.000.000.- or") == [(1000000, "IDR")]
+    assert amounts("a freezing fee Rp 100.000.- will be charged") == [(100000, "IDR")]
+    assert amounts("a fee of 550 pesos") == [(550, "PHP")]
+    assert V.peso_document("Globe Telecom, Inc., Taguig City, Philippines") and not V.peso_document("Plan P30")
