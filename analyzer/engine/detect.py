@@ -282,6 +282,42 @@ def _regional_words(s: Sentence) -> Sentence:
     return replace(s, text=text) if text != s.text else s
 
 
+# A sentence written in capitals ("YOU USE THE SERVICES AT YOUR OWN RISK.", the way US terms print
+# their disclaimers and waivers) reads to the patterns as a heading: their title tests are tests of
+# capitals. A long one that ends like a sentence is read in sentence case (the first letter kept,
+# the other ASCII capitals lowered: same length, the quote stays as written); place names before
+# "LAW" and after "LAWS OF" / "COURTS OF" keep their capitals ("GOVERNED BY CALIFORNIA LAW"), and so
+# does a name before the verb it does ("GRINDR ALSO RESERVES THE RIGHT").
+_SHOUTED_WORDS = 8
+_PLACE_WORD = (r"(?!(?:THE|OF|BY|IN|AND|OR|WITHOUT|WITH|TO|FOR|ANY|ALL|THIS|THESE|THAT|ITS|YOUR|OUR|STATE|"
+               r"GOVERNED|CONSTRUED|INTERPRETED|APPLICABLE|GOVERNING|UNDER|EXCEPT|REGARD|LOCATED|SITTING)\b)[A-Z][A-Z.]+")
+_PLACE_NAME = cached_compile(rf"\b{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}}(?=\s+LAWS?\b)"
+                             r"|(?<=\b(?:LAWS?|STATE|COURTS?|COUNTY|CITY|PROVINCE|COMMONWEALTH|REPUBLIC)\s+(?:OF|IN)\s+(?:THE\s+)?)"
+                             rf"{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}}"
+                             # the provider named as the one who acts ("ACCORDINGLY, GRINDR ALSO RESERVES THE RIGHT")
+                             r"|(?<!\b(?:THE|A|AN|YOUR|OUR|ANY|THIS|EACH|SUCH|ITS|THEIR|ALL|NO)\s)"
+                             r"\b(?!(?:WE|YOU|IT|THEY|HE|SHE|THIS|THAT|WHICH|WHO|ALSO|AND|OR|BUT|NOT|THERE|USER|USERS)\b)[A-Z][A-Z&]+"
+                             r"(?=\s+(?:ALSO\s+|FURTHER\s+)?(?:MAY|MIGHT|CAN|WILL|SHALL|RESERVES|RETAINS|HAS|DOES|MAKES|PROVIDES|DISCLAIMS)\b)")
+
+
+def _sentence_case_shouted(s: Sentence) -> Sentence:
+    """The sentence as the patterns read it when it is written in capitals (see above)."""
+    t = s.text
+    if s.heading or not t.rstrip().endswith((".", ";", "!", "?", ":")):
+        return s
+    letters = [c for c in t if "A" <= c <= "Z" or "a" <= c <= "z"]
+    if len(letters) < 25 or sum(c <= "Z" for c in letters) < 0.85 * len(letters) \
+            or len(t.split()) < _SHOUTED_WORDS:
+        return s
+    keep = [False] * len(t)
+    for m in _PLACE_NAME.finditer(t, timeout=TIMEOUT):
+        keep[m.start():m.end()] = [True] * (m.end() - m.start())
+    first = next((i for i, c in enumerate(t) if c.isalpha()), 0)
+    text = t[:first + 1] + "".join(c.lower() if "A" <= c <= "Z" and not keep[i] else c
+                                   for i, c in enumerate(t[first + 1:], first + 1))
+    return replace(s, text=text)
+
+
 def _matching_text(text: str, sentences: list[Sentence]) -> str:
     """The text the patterns run over: the normalized text, with the sentences that segmenting
     joined (a label and its value on the next line) spliced in as one line (same length)."""
@@ -310,7 +346,7 @@ def detect(doc: Paged, norm: NormText, sentences: list[Sentence],
     # the list's lead-in
     sentences = [replace(s, heading=False) if s.heading and _opens_list(norm, sentences, k) else s
                  for k, s in enumerate(sentences)]
-    sentences = [_regional_words(_inner_dots_read_as_middle_dots(s)) for s in sentences]
+    sentences = [_sentence_case_shouted(_regional_words(_inner_dots_read_as_middle_dots(s))) for s in sentences]
     starts = [s.start for s in sentences]
     hits: dict[tuple[int, str], list[_Hit]] = {}
     warnings: list[str] = []

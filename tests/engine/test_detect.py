@@ -656,3 +656,17 @@ def test_taiwan_retain_word_reads_as_the_mainland_reserve():
     text = "為提供更好的服務，本公司保有更新服務內容的權利。"
     (f,) = [f for f in scan(text, model=False).findings if f.category == "unilateral_change"]
     assert "保有" in f.evidence
+
+
+def test_a_sentence_in_capitals_is_read_like_one_in_sentence_case():
+    """Development rounds (95 missed lines in capitals across the English sets): US terms print their
+    disclaimers in capitals, and the patterns' heading tests took them for titles. A long sentence in
+    capitals is read in sentence case; place names before LAW and the provider's name keep theirs."""
+    rep = scan("YOU USE THE SITE AND SERVICES AT YOUR OWN RISK.", model=False)
+    assert [f.evidence for f in rep.findings if f.category == "liability_limitation"] == \
+        ["YOU USE THE SITE AND SERVICES AT YOUR OWN RISK."]
+    law = scan("THESE TERMS AND THE USE OF THE SERVICES AND SOFTWARE WILL BE GOVERNED BY CALIFORNIA LAW.",
+               model=False)
+    assert "dispute_resolution" in {f.category for f in law.findings}
+    # a title in capitals is still a title
+    assert not scan("LIMITATION OF LIABILITY AND DISCLAIMER OF WARRANTIES", model=False).findings
