@@ -101,6 +101,11 @@ _PERIOD_AFTER = cached_compile(
 _PERIOD_BEFORE = cached_compile(
     r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
+    # the period names the fee a few words before its sum: "an annual facility maintenance charge of up to,
+    # but not exceeding, $150", "a monthly service fee of $9.99"
+    r"|\b(?:(?P<m2>monthly)|(?P<y2>annual|yearly)|(?P<d2>daily)|(?P<o2>one[- ]time|one[- ]off))\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:fees?|charges?|dues|payments?|rates?|subscriptions?|surcharges?)\s+(?:of\s+|is\s+|will\s+be\s+)?"
+    r"(?:(?:up\s+to|not\s+exceeding|no\s+more\s+than|at\s+most|only)\b[\s,]*|but\s+not\s+exceeding[\s,]*)*[^\d.;。；]{0,4}$"
     # "a Service Restoral Fee of no more than $50", "a missed appointment fee of one hundred dollars": a
     # one-off fee's name says it is charged once
     r"|\b(?P<o>(?:re-?connection|restoral|restoration|reactivation|re-?installation|installation|set-?up|"
@@ -264,7 +269,8 @@ def _clean(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 4)
 
 
-_PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once"}  # the named groups of the period patterns
+_PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once",  # the named groups of the period patterns
+                 "m2": "month", "y2": "year", "d2": "day", "o2": "once"}
 
 
 def _period_after(text: str, end: int) -> str | None:
@@ -276,7 +282,7 @@ def _period_after(text: str, end: int) -> str | None:
 def _period(text: str, start: int, end: int) -> str | None:
     m = _PERIOD_AFTER.match(text, end, timeout=TIMEOUT)
     if not m:  # the period word closest to the amount ("当月完成首充100元": once, not month)
-        seg, pos = text[max(0, start - 48):start], 0  # "a minimum monthly fee of $8": 8 chars between
+        seg, pos = text[max(0, start - 90):start], 0  # "a minimum monthly fee of $8": 8 chars between
         while (x := _PERIOD_BEFORE.search(seg, pos, timeout=TIMEOUT)) is not None:
             m, pos = x, x.start() + 1
     if not m:

@@ -648,3 +648,15 @@ def test_regression_pesos_and_rupiah_are_read():
     assert amounts("a freezing fee Rp 100.000.- will be charged") == [(100000, "IDR")]
     assert amounts("a fee of 550 pesos") == [(550, "PHP")]
     assert V.peso_document("Globe Telecom, Inc., Taguig City, Philippines") and not V.peso_document("Plan P30")
+
+
+@pytest.mark.parametrize("text,want", [
+    ("WSC may add an annual facility maintenance charge of up to, but not exceeding, $150.", "year"),
+    ("A monthly service fee of $9.99 applies to each line.", "month"),
+    ("You pay a one-time activation fee of $35.", "once"),
+])
+def test_regression_the_period_that_names_the_fee_a_few_words_before_its_sum(text, want):
+    """Regression (development rounds): "an annual facility maintenance charge of up to $150" had no
+    period; a period word counted only within eight characters of the sum."""
+    (v,) = [v for v in candidates(text) if v.key == "amount"]
+    assert dict(v.extra).get("period") == want
