@@ -133,16 +133,8 @@ class Scanner:
         original = doc.text
         from . import values as values_mod
 
-        dollar_cur, yuan_cur = values_mod.document_currencies(original)
-        dollar = values_mod.DOLLAR.set(dollar_cur)
-        yuan = values_mod.YUAN.set(yuan_cur)
-        peso = values_mod.PESO.set(values_mod.peso_document(original))
-        try:
+        with values_mod.currencies_of(original):
             return self._scan_pieces(doc, original, lang, budget, deadline)
-        finally:
-            values_mod.PESO.reset(peso)
-            values_mod.YUAN.reset(yuan)
-            values_mod.DOLLAR.reset(dollar)
 
     def _scan_pieces(self, doc: Document, original: str, lang: str | None, budget: float,
                      deadline: float) -> Report:

@@ -103,7 +103,7 @@ _PERIOD_BEFORE = cached_compile(
     r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
     # the period names the fee a few words before its sum: "an annual facility maintenance charge of up to,
     # but not exceeding, $150", "a monthly service fee of $9.99"
-    r"|\b(?:(?P<m2>monthly)|(?P<y2>annual|yearly)|(?P<d2>daily)|(?P<o2>one[- ]time|one[- ]off))\s+(?:[\w-]+\s+){0,3}?"
+    r"|\b(?:(?P<m>monthly)|(?P<y>annual|yearly)|(?P<d>daily)|(?P<o>one[- ]time|one[- ]off))\s+(?:[\w-]+\s+){0,3}?"
     r"(?:fees?|charges?|dues|payments?|rates?|subscriptions?|surcharges?)\s+(?:of\s+|is\s+|will\s+be\s+)?"
     r"(?:(?:up\s+to|not\s+exceeding|no\s+more\s+than|at\s+most|only)\b[\s,]*|but\s+not\s+exceeding[\s,]*)*[^\d.;。；]{0,4}$"
     # "a Service Restoral Fee of no more than $50", "a missed appointment fee of one hundred dollars": a
@@ -162,7 +162,9 @@ class Value:
 
 # The currency of a bare "$" (and of "dollars", "cents"): the document's, set once per scan by
 # the detector from what the document says about where it applies (see dollar_currency).
+import contextlib  # noqa: E402
 import contextvars  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 DOLLAR: contextvars.ContextVar[str] = contextvars.ContextVar("terms_scan_dollar", default="USD")
 # whether a bare capital "P" before digits is the Philippine peso ("Preterm fee: P2,000"): only in a
@@ -240,6 +242,19 @@ _LABELLED_AMOUNT = cached_compile(
     r"\d[\d,.]*\s*(?:CAD|AUD|NZD|HKD|SGD)\b|\b(?:CAD|AUD|NZD|HKD|SGD)\s*\$?\s*\d|\b(?:C|A|NZ|HK|S)\$\s*\d")
 
 
+@contextlib.contextmanager
+def currencies_of(text: str) -> Iterator[None]:
+    """Inside: the amounts of this document read in its own currencies (DOLLAR, YUAN, PESO)."""
+    dollar_cur, yuan_cur = document_currencies(text)
+    tokens = (DOLLAR.set(dollar_cur), YUAN.set(yuan_cur), PESO.set(peso_document(text)))
+    try:
+        yield
+    finally:
+        PESO.reset(tokens[2])
+        YUAN.reset(tokens[1])
+        DOLLAR.reset(tokens[0])
+
+
 def document_currencies(text: str) -> tuple[str, str]:
     """The document's dollar and yuan (see dollar_currency, yuan_currency); a Taiwanese or Hong
     Kong Chinese agreement's bare "$1,200" is NT$ or HK$ unless the document names the United
@@ -269,8 +284,7 @@ def _clean(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 4)
 
 
-_PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once",  # the named groups of the period patterns
-                 "m2": "month", "y2": "year", "d2": "day", "o2": "once"}
+_PERIOD_NAMES = {"m": "month", "y": "year", "d": "day", "o": "once"}  # the named groups of the period patterns
 
 
 def _period_after(text: str, end: int) -> str | None:
