@@ -77,7 +77,7 @@ _AMOUNT = cached_compile(
     # "P2,000", "P 1800" (Philippine pesos: a capital P before two digits and more), "Rp 1.000.000" (rupiah,
     # the dots group thousands)
     rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|nt|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
-    rf"|twd|rs|kshs?|rm|php|idr|rp)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|(?-i:\bP)(?=\s?\d{{1,3}},\d{{3}}|\s?\d{{2,}})|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:\.\d{{3}}){{2,}}(?![\d,])|\d+(?:\.\d+)?)"
+    rf"|twd|rs|kshs?|rm|php|idr|rp)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|(?-i:\bP)(?=\s?\d{{1,3}},\d{{3}}|\s?\d{{2,}})|(?:新台[币幣]|新臺幣|港[币幣元]|美[元金])\s?(?:(?:HK|NT|US)\$|\$)|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:\.\d{{3}}){{2,}}(?![\d,])|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
     # "15p per MB", "10p a text": pence, the same way
@@ -323,6 +323,9 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
             sign = m.group("cur").lower().rstrip(".")
+            if len(sign) > 2 and sign.endswith("$") and not sign.isascii():
+                # "港幣$18", "新台幣 NT$500": the currency's name before the sign says which dollar
+                sign = sign.rstrip("$").rstrip("hkntus").strip()
             if sign == "p" and not PESO.get():
                 continue
             raw = m.group("n")

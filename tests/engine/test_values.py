@@ -650,6 +650,21 @@ def test_regression_pesos_and_rupiah_are_read():
     assert V.peso_document("Globe Telecom, Inc., Taguig City, Philippines") and not V.peso_document("Plan P30")
 
 
+def test_regression_a_currency_named_before_the_dollar_sign_is_that_dollar():
+    """Regression (r13, Hong Kong): "只豁免首24個月內每月之港幣$18行政費" read the $18 as US dollars: the
+    currency's name before the sign counted only with digits right after it ("港幣18")."""
+    from analyzer.engine import values as V
+
+    def amounts(text: str) -> list[tuple[float, str]]:
+        return [(v.value, dict(v.extra)["currency"]) for v in V.candidates(text) if v.key == "amount"]
+
+    assert amounts("每月之港币$18行政费") == [(18, "HKD")]
+    assert amounts("月费新台币 NT$500") == [(500, "TWD")]
+    assert amounts("月费港幣 HK$ 88") == [(88, "HKD")]
+    assert amounts("美元$20") == [(20, "USD")]
+    assert amounts("港币18元") == [(18, "HKD")]
+
+
 @pytest.mark.parametrize("text,want", [
     ("WSC may add an annual facility maintenance charge of up to, but not exceeding, $150.", "year"),
     ("A monthly service fee of $9.99 applies to each line.", "month"),
