@@ -610,15 +610,23 @@ def formula_terms(formula_text: Any) -> FormulaTerms:
 _FORMULAS = [
     (cached_compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
      Mechanism.PRICE_DIFFERENCE),
-    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)"),
+    # the remaining months times the monthly minimum spend, or times the monthly fee when the clause names the fee
+    # (剩余月份×月租 is the fee; s21: Hong Kong's 承诺期内剩余原价月费之总和 / 剩余合约月费总和 / 余下月费)
+    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费)"),
      Mechanism.REMAINING_MINIMUM),
-    (cached_compile(r"(?:月最低消费|最低消费|保底消费|月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
+    (cached_compile(r"(?:月最低消费|最低消费|保底消费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
      Mechanism.REMAINING_MINIMUM),
+    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月租|月费|月基本费|套餐费|会费)"
+                    r"|(?:月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"
+                    r"|(?:剩余|余下|尚余)(?:的)?(?:合约|原价|应付)*月费(?:之|的)?(?:总和|总额|之和|合计)?"),
+     Mechanism.REMAINING_CHARGE),
     # the monthly fee times the months left, "余下" in Hong Kong: 承诺期内月费X承诺期余下月数
     (cached_compile(r"(?:月费|月租|月基本费|套餐费)[^。；;]{0,12}?(?:乘以|×|x|X|\*)[^。；;]{0,12}?(?:余下|剩余|尚余)[^。；;]{0,4}?(?:月数|月份|个月)"),
      Mechanism.REMAINING_CHARGE),
-    (cached_compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:最低消费|月租|月费)[^。；;]{0,6}?之和"),
+    (cached_compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?最低消费[^。；;]{0,6}?之和"),
      Mechanism.REMAINING_MINIMUM),
+    (cached_compile(r"剩余[^。；;]{0,20}?各月[^。；;]{0,20}?(?:月租|月费)[^。；;]{0,6}?之和"),
+     Mechanism.REMAINING_CHARGE),
     (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月)[^。；;]{0,6}?(?:×|x|\*|乘以)\s*\d+(?:\.\d+)?\s*元"),
      Mechanism.FIXED_PER_MONTH),
     (cached_compile(r"(?:约定消费总额|承诺消费总额)[^。；;]{0,20}?(?:差额)"),

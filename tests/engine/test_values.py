@@ -650,6 +650,20 @@ def test_regression_pesos_and_rupiah_are_read():
     assert V.peso_document("Globe Telecom, Inc., Taguig City, Philippines") and not V.peso_document("Plan P30")
 
 
+@pytest.mark.parametrize("text,want", [
+    ("你必須支付提前終止費用，即承諾期內剩餘原價月費之總和。", "remaining months x monthly fee"),
+    ("每張額外SIM卡將收取剩餘合約月費總和。", "remaining months x monthly fee"),
+    ("你須即時繳付最短合約期所剩餘月份之所有應付月費總額。", "remaining months x monthly fee"),
+    ("按剩余月份×月租收取违约金。", "remaining months x monthly fee"),
+    ("违约金按剩余协议月份数乘以月最低消费额计算。", "remaining months x monthly minimum spend"),
+])
+def test_regression_the_remaining_monthly_fee_is_the_fee_not_the_minimum_spend(text, want):
+    """Regression (r13, Hong Kong): "承諾期內剩餘原價月費之總和" had no formula, and "剩餘月份之所有應付月費總額" or
+    "剩余月份×月租" were read as the remaining months times a monthly minimum spend the clause never names."""
+    from analyzer.engine.values import formula
+    assert formula(normalize(text).text) == want
+
+
 def test_regression_a_currency_named_before_the_dollar_sign_is_that_dollar():
     """Regression (r13, Hong Kong): "只豁免首24個月內每月之港幣$18行政費" read the $18 as US dollars: the
     currency's name before the sign counted only with digits right after it ("港幣18")."""
