@@ -907,4 +907,5 @@ def _values(p: Pattern, s: Sentence, start: int, end: int, found: list[values_mo
         for k, v in p.defaults.items():
             vals.setdefault(k, v)
     vals.update(p.set)
+    values_mod.one_off_period(p.category, s.text, vals)
     return vals

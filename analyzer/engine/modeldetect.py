@@ -195,6 +195,7 @@ def _finding(doc: Paged, norm: NormText, sentences: list[Sentence], k: int, cat:
     la, lb = _clause_span(sentences, k)
     keys = CATEGORY_VALUES.get(cat, ())
     vals: dict[str, Any] = values_mod.pick(s.text, keys, (ca, cb), values_mod.candidates(s.text)) if keys else {}
+    values_mod.one_off_period(cat, s.text, vals)
     c = CATEGORIES[cat]
     why = (("model", f"p={p:.2f}"),) + tuple(("model:cue", w) for w in cues)
     return Finding(

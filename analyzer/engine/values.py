@@ -698,6 +698,25 @@ def _bound(rx: regex.Pattern[str], text: str) -> int | float | None:
     return None
 
 
+# A fee that is one-off by its name: registration, connection, enrolment, activation, set-up, joining or
+# administration fees, and their Chinese names (行政费, 开卡费, 工本费, 报名费…), or one written "one-off".
+_ONE_OFF_FEE = cached_compile(
+    r"\b(?:one[- ]off|one[- ]time|registration|connection|enrol(?:l?ment)?|activation|set-?up|joining|sign-?up|"
+    r"admin(?:istration|istrative)?|application|installation|reconnection|replacement|transfer|cancell?ation|late)\s+"
+    r"(?:[\w-]+\s+)?(?:fees?|charges?)\b|"
+    r"行政(?:费用?|手续费)|开卡费|工本费|报名费|注册费|入会费|激活费|选号费|补卡费|换卡费|安装费|开户费|手续费|违约金",
+    regex.I)
+
+
+def one_off_period(category: str, text: str, vals: dict[str, Any]) -> None:
+    """An extra fee with an amount and no period is once when the clause names a one-off fee
+    ("a one-off compulsory enrolment fee of $45", "收取家长港币500元之行政费用")."""
+    if category in ("extra_fees", "refund_restriction", "early_termination_fee") and "amount" in vals \
+            and "period" not in vals and "formula" not in vals \
+            and _ONE_OFF_FEE.search(text, timeout=TIMEOUT) is not None:
+        vals["period"] = "once"
+
+
 def formula(text: str) -> str | None:
     """The exit-cost formula a clause states in words, or None. Multipliers ("月最低消费额的
     2倍", "twice the monthly charge"), caps ("最高不超过500元"), floors and "whichever is

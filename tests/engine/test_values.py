@@ -664,6 +664,23 @@ def test_regression_the_remaining_monthly_fee_is_the_fee_not_the_minimum_spend(t
     assert formula(normalize(text).text) == want
 
 
+@pytest.mark.parametrize("category,text,given,want", [
+    ("extra_fees", "HiHiTutor 会收取家长港币500元之行政费用。", {}, "once"),
+    ("refund_restriction", "The subscriber shall pay a Non-Refundable connection fee of P 1800.", {}, "once"),
+    ("extra_fees", "A late fee of $15 applies.", {}, "once"),
+    ("extra_fees", "A monthly administration fee of $9.99 applies.", {"period": "month"}, "month"),
+    ("extra_fees", "Each extra GB costs $5.", {}, None),
+    ("liability_limitation", "Our liability is limited to the administration fee of $100.", {}, None),
+])
+def test_regression_a_fee_named_one_off_has_the_period_once(category, text, given, want):
+    """Regression (r10-r13): "港币500元之行政费用", "a Non-Refundable connection fee of P 1800" had an amount
+    and no period: only some fee patterns set "once", the model's findings never did."""
+    from analyzer.engine import values as V
+    vals = {"amount": 1.0, **given}
+    V.one_off_period(category, text, vals)
+    assert vals.get("period") == want
+
+
 def test_regression_a_currency_named_before_the_dollar_sign_is_that_dollar():
     """Regression (r13, Hong Kong): "只豁免首24個月內每月之港幣$18行政費" read the $18 as US dollars: the
     currency's name before the sign counted only with digits right after it ("港幣18")."""
