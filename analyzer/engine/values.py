@@ -323,9 +323,9 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
     for m in _AMOUNT.finditer(text, timeout=TIMEOUT):
         if m.group("cur"):
             sign = m.group("cur").lower().rstrip(".")
-            if len(sign) > 2 and sign.endswith("$") and not sign.isascii():
+            if not sign.isascii() and sign.endswith("$"):
                 # "港幣$18", "新台幣 NT$500": the currency's name before the sign says which dollar
-                sign = sign.rstrip("$").rstrip("hkntus").strip()
+                sign = regex.sub(r"\s*(?:hk|nt|us)?\$$", "", sign)
             if sign == "p" and not PESO.get():
                 continue
             raw = m.group("n")
