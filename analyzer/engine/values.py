@@ -607,17 +607,21 @@ def formula_terms(formula_text: Any) -> FormulaTerms:
 
 # How an exit cost is computed, when the clause says so in words: the advice layer turns
 # these into arithmetic. Each entry: a regex and the mechanism it states.
+# the words of the exit-cost formulas: what is left (months, the term) and what each month costs
+_ZH_LEFT = "(?:月份|月数|个月|期限|在网期|合约期|服务期)"
+_ZH_MINIMUM = "(?:月最低消费|最低消费|保底消费)"
+_ZH_FEE = "(?:月租|月费|月基本费|套餐费|会费)"
 _FORMULAS = [
     (cached_compile(r"(?:差额|差价)[^。；;]{0,6}(?:×|x|\*|乘以)[^。；;]{0,6}(?:未完成|剩余)[^。；;]{0,12}(?:月份|月数)"),
      Mechanism.PRICE_DIFFERENCE),
     # the remaining months times the monthly minimum spend, or times the monthly fee when the clause names the fee
     # (剩余月份×月租 is the fee; s21: Hong Kong's 承诺期内剩余原价月费之总和 / 剩余合约月费总和 / 余下月费)
-    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月最低消费|最低消费|保底消费)"),
+    (cached_compile(rf"剩余[^。；;]{{0,12}}?{_ZH_LEFT}[^。；;]{{0,20}}?{_ZH_MINIMUM}"),
      Mechanism.REMAINING_MINIMUM),
-    (cached_compile(r"(?:月最低消费|最低消费|保底消费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"),
+    (cached_compile(rf"{_ZH_MINIMUM}[^。；;]{{0,12}}?(?:乘以|×|x|\*)[^。；;]{{0,6}}?剩余"),
      Mechanism.REMAINING_MINIMUM),
-    (cached_compile(r"剩余[^。；;]{0,12}?(?:月份|月数|个月|期限|在网期|合约期|服务期)[^。；;]{0,20}?(?:月租|月费|月基本费|套餐费|会费)"
-                    r"|(?:月租|月费|月基本费|套餐费|会费)[^。；;]{0,12}?(?:乘以|×|x|\*)[^。；;]{0,6}?剩余"
+    (cached_compile(rf"剩余[^。；;]{{0,12}}?{_ZH_LEFT}[^。；;]{{0,20}}?{_ZH_FEE}"
+                    rf"|{_ZH_FEE}[^。；;]{{0,12}}?(?:乘以|×|x|\*)[^。；;]{{0,6}}?剩余"
                     r"|(?:剩余|余下|尚余)(?:的)?(?:合约|原价|应付)*月费(?:之|的)?(?:总和|总额|之和|合计)?"),
      Mechanism.REMAINING_CHARGE),
     # the monthly fee times the months left, "余下" in Hong Kong: 承诺期内月费X承诺期余下月数
@@ -709,8 +713,8 @@ _ONE_OFF_FEE = cached_compile(
 
 
 def one_off_period(category: str, text: str, vals: dict[str, Any]) -> None:
-    """An extra fee with an amount and no period is once when the clause names a one-off fee
-    ("a one-off compulsory enrolment fee of $45", "收取家长港币500元之行政费用")."""
+    """An extra fee, refund limit or exit fee with an amount and no period (and no formula) is once
+    when the clause names a one-off fee ("a one-off compulsory enrolment fee of $45", "收取家长港币500元之行政费用")."""
     if category in ("extra_fees", "refund_restriction", "early_termination_fee") and "amount" in vals \
             and "period" not in vals and "formula" not in vals \
             and _ONE_OFF_FEE.search(text, timeout=TIMEOUT) is not None:
