@@ -86,7 +86,7 @@ _AMOUNT = cached_compile(
     rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
     rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
     rf"|{_NUM}\s*(?P<unit>美[元金]|港[币幣元]|新?台[币幣]|新臺幣|[欧歐]元|英[镑鎊]|元|块钱|块|圆|\byuan\b|\brmb\b"
-    rf"|\b(?:u\.\s?s\.|us|american|australian|canadian|hong\s+kong|new\s+zealand|singapore)\s+dollars?\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
+    rf"|\b(?:u[.\u00b7]\s?s[.\u00b7]|us|american|australian|canadian|hong\s+kong|new\s+zealand|singapore)\s+dollars?\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira|pesos?|rupiah)\b)",
     regex.I,
 )
@@ -351,7 +351,9 @@ def _amount_candidates(text: str, out: list[Value]) -> list[tuple[int, int]]:
             unit = m.group("unit").lower()
             cur = CURRENCY_SUFFIX.get(unit, "CNY")
             if unit.endswith(("dollar", "dollars")) and " " in unit:
-                cur = _DOLLAR_OF.get(regex.sub(r"\s+", " ", unit.rsplit(" ", 1)[0].replace(". ", ".")), "USD")
+                # the detector reads the dots of "U.S." inside a clause as middle dots (detect.INNER_DOT)
+                country = unit.rsplit(" ", 1)[0].replace("\u00b7", ".").replace(". ", ".")
+                cur = _DOLLAR_OF.get(regex.sub(r"\s+", " ", country), "USD")
             elif cur == "USD" and unit not in ("usd", "美元", "美金"):
                 cur = DOLLAR.get()  # "dollars" and "cents" are the document's dollar
             elif unit in ("元", "块", "块钱", "圆"):

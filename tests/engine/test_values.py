@@ -706,3 +706,16 @@ def test_regression_the_period_that_names_the_fee_a_few_words_before_its_sum(tex
     period; a period word counted only within eight characters of the sum."""
     (v,) = [v for v in candidates(text) if v.key == "amount"]
     assert dict(v.extra).get("period") == want
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("Service will be restored upon payment of all past due amounts, along with a fifty (50) U.S. dollar reconnection fee.", 50, "USD"),
+    ("A reconnection fee of 50 U.S. dollars applies.", 50, "USD"),
+    ("A late fee of 20 Canadian dollars applies to each overdue bill.", 20, "CAD"),
+])
+def test_regression_a_sum_in_us_dollars_keeps_its_amount_in_a_scan(scanner, text, amount, currency):
+    """Regression (r8 development round, gathered again in session 22): "a fifty (50) U.S. dollar
+    reconnection fee" had no amount in a scan, although values read it: the detector reads the dots
+    of "U.S." inside a clause as middle dots (detect.INNER_DOT), and "U·S· dollar" was no currency."""
+    got = [f.values for f in scanner.scan_text(text, "d").findings if f.category == "extra_fees"]
+    assert got and got[0].get("amount") == amount and got[0].get("currency") == currency
