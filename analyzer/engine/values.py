@@ -68,6 +68,23 @@ CURRENCY_SUFFIX = {"元": "CNY", "块": "CNY", "圆": "CNY", "yuan": "CNY", "rmb
                     "twd": "TWD", "美元": "USD", "美金": "USD", "港元": "HKD", "港币": "HKD", "港幣": "HKD",
                     "新台币": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台币": "TWD", "台幣": "TWD", "欧元": "EUR",
                     "歐元": "EUR", "英镑": "GBP", "英鎊": "GBP"}
+# the Chinese names of other currencies, written after the sum ("30 加币/小时", "每月 25 新币", "500澳元"):
+# 加币/加元 Canadian, 澳元 Australian, 新币/新加坡元 Singapore, 纽币 New Zealand dollars, 马币/令吉 ringgit,
+# 日元 yen, 韩元 won, 泰铢 baht, 澳门元 pataca
+_ZH_CURRENCY_NAMES = (("CAD", ("加币", "加幣", "加元", "加拿大元", "加拿大币", "加拿大幣")),
+                      ("AUD", ("澳元", "澳币", "澳幣", "澳大利亚元", "澳大利亞元")),
+                      ("SGD", ("新币", "新幣", "新加坡元", "新加坡币", "新加坡幣", "坡币", "坡幣")),
+                      ("NZD", ("纽币", "紐幣", "纽元", "紐元", "新西兰元", "新西蘭元")),
+                      ("MYR", ("马币", "馬幣", "令吉", "林吉特")),
+                      ("JPY", ("日元", "日圆", "日圓", "日币", "日幣")),
+                      ("KRW", ("韩元", "韓元", "韩币", "韓幣", "韓圜")),
+                      ("THB", ("泰铢", "泰銖")),
+                      ("MOP", ("澳门元", "澳門元", "澳门币", "澳門幣", "葡币", "葡幣")))
+CURRENCY_SUFFIX.update({name: code for code, names in _ZH_CURRENCY_NAMES for name in names})
+# longest first; 日元 not in a date ("5月30日元旦", "每月1日元…")
+_ZH_CURRENCY_UNIT = "|".join(
+    (r"(?<!月\s?\d{1,2}\s?)" + regex.escape(n) + "(?!旦)") if n.startswith("日") else regex.escape(n)
+    for n in sorted((n for _, names in _ZH_CURRENCY_NAMES for n in names), key=len, reverse=True))
 # "fifty (50) U.S. dollars", "100 Australian dollars": the country names the dollar
 _DOLLAR_OF = {"u.s.": "USD", "us": "USD", "american": "USD", "australian": "AUD", "canadian": "CAD",
               "hong kong": "HKD", "new zealand": "NZD", "singapore": "SGD"}
@@ -77,15 +94,15 @@ _AMOUNT = cached_compile(
     # "P2,000", "P 1800" (Philippine pesos: a capital P before two digits and more), "Rp 1.000.000" (rupiah,
     # the dots group thousands)
     rf"(?P<cur>(?<![a-z])(?:us|hk|nz|ca|nt|a|s|c)\$|[$€£¥￥₹₱₦]|\b(?:rmb|cny|usd|eur|gbp|aud|hkd|nzd|sgd|cad|inr|kes|ngn|myr|zar"
-    rf"|twd|rs|kshs?|rm|php|idr|rp)(?![a-z])\.?|\bR(?=\d{{2}}|\d+\.\d\d)|(?-i:\bP)(?=\s?\d{{1,3}},\d{{3}}|\s?\d{{2,}})|(?:新台[币幣]|新臺幣|港[币幣元]|美[元金])\s?(?:(?:HK|NT|US)\$|\$)|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:\.\d{{3}}){{2,}}(?![\d,])|\d+(?:\.\d+)?)"
+    rf"|twd|rs|kshs?|rm|php|idr|rp)(?![a-z])\.?|\bR(?=\d{{2}}|\d{{1,3}},\d{{3}}|\d+\.\d\d)|(?-i:\bP)(?=\s?\d{{1,3}},\d{{3}}|\s?\d{{2,}})|(?:新台[币幣]|新臺幣|港[币幣元]|美[元金])\s?(?:(?:HK|NT|US)\$|\$)|新台[币幣]|新臺幣|港[币幣元]|美[元金]|[欧歐]元|英[镑鎊]|人民[币幣])\s?(?P<n>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:\.\d{{3}}){{2,}}(?![\d,])|\d+(?:\.\d+)?)"
     # "20c p/MB", "9c per minute": cents of the document's dollar, as a rate
     # "69c weekly maintenance fee", "a fee of 99c will be deducted": a lone "c" token after a number
     # "15p per MB", "10p a text": pence, the same way
     rf"|(?<![\w.$])(?<!(?:section|clause|paragraph|item|article|rule|schedule|part|annex)\s)(?P<minor>\d{{1,2}}(?:\.\d+)?)(?-i:(?P<minor_sign>[cp]))"
     rf"(?=\s*(?:p/|per\b|/\s*[a-z]|a\s+(?:min|minute|mb|text|sms|call|kb)\b|each\b|(?:weekly|daily|monthly|maintenance|connection"
     rf"|hang[- ]?up|access|service|payphone|surcharge|fee|charge)\b|(?:will|may|is|are)\s+(?:also\s+)?(?:apply|applies|be\s+(?:charged|deducted)|deducted|charged)\b))"
-    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:G|M|个|天|日|月|年|%|分钟|元|块|圆|折))"
-    rf"|{_NUM}\s*(?P<unit>美[元金]|港[币幣元]|新?台[币幣]|新臺幣|[欧歐]元|英[镑鎊]|元|块钱|块|圆|\byuan\b|\brmb\b"
+    rf"|(?<=首充|首次充值|充值|预存|月租|月费|套餐费|资费)\s*(?P<bare>\d+(?:\.\d+)?)(?![\d.]*\s*(?:{_ZH_CURRENCY_UNIT}|G|M|个|天|日|月|年|%|分钟|元|块|圆|折|美[元金]|港[币幣元]|[欧歐]元|英[镑鎊]))"
+    rf"|{_NUM}\s*(?P<unit>{_ZH_CURRENCY_UNIT}|美[元金]|港[币幣元]|新?台[币幣]|新臺幣|[欧歐]元|英[镑鎊]|元|块钱|块|圆|\byuan\b|\brmb\b"
     rf"|\b(?:u[.\u00b7]\s?s[.\u00b7]|us|american|australian|canadian|hong\s+kong|new\s+zealand|singapore)\s+dollars?\b|\bdollars?\b|\beuros?\b|\bpounds?\b|\bcents?\b"
     rf"|\b(?:eur|usd|gbp|aud|nzd|cad|hkd|sgd|cny|inr|kes|zar|rupees|rand|ringgit|naira|pesos?|rupiah)\b)",
     regex.I,
@@ -100,7 +117,7 @@ _PERIOD_AFTER = cached_compile(
 )
 _PERIOD_BEFORE = cached_compile(
     r"(?:(?P<m>每月|月(?=[^\d。;；]{0,8}?(?:费|租|缴|扣|付|收|消费))|monthly|per\s+month|month)|(?P<y>每年|年|annual|yearly|per\s+year)"
-    r"|(?P<d>每[日天]|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
+    r"|(?P<d>每[日天]|日[费費租](?!用)|daily|per\s+day)|(?P<o>一次性|首充|首次充值|预存|one[- ]time))[^\d。;；]{0,8}$"
     # the period names the fee a few words before its sum: "an annual facility maintenance charge of up to,
     # but not exceeding, $150", "a monthly service fee of $9.99"
     r"|\b(?:(?P<m>monthly)|(?P<y>annual|yearly)|(?P<d>daily)|(?P<o>one[- ]time|one[- ]off))\s+(?:[\w-]+\s+){0,3}?"
@@ -124,7 +141,7 @@ _MONTHS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个\s*月|个自然月|自�
 _CYCLES = cached_compile(r"cycle|period|周期|账期", regex.I)
 _WITHIN = cached_compile(r"(?:\b(?:within|in|after|next)|之内|以内|内|后)\s*$", regex.I)
 _YEARS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>周年|年(?!\d)|years?\b|yrs?\b)", regex.I)
-_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期)|(?:(?:business|calendar|consecutive|working|banking|clear)\s+){{0,2}}days?\b)", regex.I)
+_DAYS = cached_compile(rf"{_NUM}\s*(?:-|\s)?(?P<u>个?工作日|个?自然日|天|日(?!期|[元圆圓币幣](?!旦))|(?:(?:business|calendar|consecutive|working|banking|clear|full)\s+){{0,2}}days?\b)", regex.I)
 _PERCENT = cached_compile(rf"{_NUM}\s*(?P<u>%|‰|percent\b|per\s+cent\b)", regex.I)
 _PERCENT_CN = cached_compile(rf"百分之(?P<c>[{CN_NUM_CHARS}]+)|千分之(?P<k>[{CN_NUM_CHARS}\d]+)")
 _DATA = cached_compile(r"(?<![\da-zA-Z.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>GB|G|TB|T|MB|M)(?:pm\b|(?![a-z]|/s|bps))", regex.I)
@@ -148,7 +165,9 @@ _PERIOD_LATER = cached_compile(
 )
 _BILLING_PERIOD = cached_compile(
     r"(?P<m>month[- ]to[- ]month|\bmonthly\b|\bper\s+month\b|\bevery\s+month\b|\beach\s+month\b|按月|每月|包月|月付|月租)"
-    r"|(?P<y>year[- ]to[- ]year|\bannual(?:ly)?\b|\bper\s+year\b|\bevery\s+year\b|按年|每年|包年|年付)", regex.I)
+    r"|(?P<y>year[- ]to[- ]year|\bannual(?:ly)?\b|\bper\s+year\b|\bevery\s+year\b|按年|每年|包年|年付)"
+    r"|(?P<o>\bone[- ]?(?:off|time)\b(?=\s+(?:[\w-]+\s+){0,2}?(?:fees?|charges?|payments?)\b)|一次性(?:收取|支付|缴纳|繳納|收费|收費))",
+    regex.I)
 
 
 @dataclass(frozen=True)
@@ -513,9 +532,13 @@ def pick(text: str, keys: list[str] | tuple[str, ...], anchor: tuple[int, int],
                         out["period"] = per
                         break
     if "period" in wanted and "period" not in out and "amount" not in out:
-        m = _BILLING_PERIOD.search(text, timeout=TIMEOUT)
-        if m:  # "month-to-month", "按月扣费": a billing period stated without an amount
-            out["period"] = "month" if m.group("m") else "year"
+        # "month-to-month", "按月扣费", "a one-off Activation Fee": a billing period stated without an
+        # amount; of several, the one nearest the anchor ("…a one-off Activation Fee, and our monthly
+        # charges will start": the fee is once)
+        stated = [(m.start(), "month" if m.group("m") else "year" if m.group("y") else "once")
+                  for m in _BILLING_PERIOD.finditer(text, timeout=TIMEOUT)]
+        if stated:
+            out["period"] = min(stated, key=lambda x: abs(x[0] - a0))[1]
     if "formula" in wanted:
         f = formula(text)
         if f:

@@ -719,3 +719,60 @@ def test_regression_a_sum_in_us_dollars_keeps_its_amount_in_a_scan(scanner, text
     of "U.S." inside a clause as middle dots (detect.INNER_DOT), and "U·S· dollar" was no currency."""
     got = [f.values for f in scanner.scan_text(text, "d").findings if f.category == "extra_fees"]
     assert got and got[0].get("amount") == amount and got[0].get("currency") == currency
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("未缴纳学费前，每节体验课收费为税后 30 加币/小时。", 30, "CAD"),
+    ("单独购买试听课需支付 15 加元/节", 15, "CAD"),
+    ("会员费每月 25 新币", 25, "SGD"),
+    ("年费 500澳元", 500, "AUD"),
+    ("报名费 3000日元", 3000, "JPY"),
+    ("月租100澳门元", 100, "MOP"),
+    ("手续费 20 令吉", 20, "MYR"),
+])
+def test_regression_a_sum_in_a_foreign_currency_named_in_chinese_keeps_its_currency(text, amount, currency):
+    """Regression (r5 development round, a Canadian dance school): "30 加币/小时" had no amount at all:
+    only the yuan, the Hong Kong, Taiwan and US dollars, the euro and the pound had Chinese names."""
+    got = [(v.value, dict(v.extra)["currency"]) for v in candidates(text) if v.key == "amount"]
+    assert got == [(amount, currency)]
+
+
+def test_a_date_before_new_year_is_no_sum_in_yen():
+    """"5月30日元旦前" is a date and a holiday, not 30 yen (nor 30 days)."""
+    assert [v for v in candidates("若于5月30日元旦前退订，需支付违约金100元") if v.key == "amount"][0].value == 100
+    assert not [v for v in candidates("5月30日元旦前退订") if v.key in ("amount", "days")]
+    assert not [v for v in candidates("报名费500日元") if v.key == "days"]
+
+
+def test_regression_a_daily_fee_named_in_chinese_is_charged_by_the_day():
+    """Regression (r13 development round, Hong Kong roaming): "你須繳付本計劃之日費HK$88" had the period
+    "once" from its pattern's default: 日费 (a day's fee) named no period."""
+    (v,) = [v for v in candidates("你须缴付本计划之日费HK$88。") if v.key == "amount"]
+    assert dict(v.extra).get("period") == "day"
+    (v,) = [v for v in candidates("日租卡 日租5元") if v.key == "amount"]
+    assert dict(v.extra).get("period") == "day"
+
+
+@pytest.mark.parametrize("text, anchor, want", [
+    ("As soon as we have activated your service you may be charged a one-off Activation Fee, and our monthly "
+     "charges will start to apply.", "Activation Fee", "once"),
+    ("The enrolment fee is a one off compulsory fee that covers the Method Book.", "enrolment fee", "once"),
+    ("Your plan is billed month-to-month.", "billed", "month"),
+    ("安装时一次性收取调测费。", "调测费", "once"),
+])
+def test_regression_a_period_stated_without_a_sum_is_the_nearest_one(text, anchor, want):
+    """Regression (r9, r12 development rounds): "a one-off Activation Fee, and our monthly charges will start"
+    had the period "month", and "a one off compulsory fee" none: a period without a sum was only read from
+    words of monthly or yearly billing, the first in the sentence."""
+    a = text.index(anchor)
+    assert pick(text, ["amount", "period"], (a, a + len(anchor))).get("period") == want
+
+
+def test_regression_rand_with_a_thousands_comma_and_full_days():
+    """Regression (r9, r11 development rounds): "the full replacement cost (R2,500 - R5,000)" had no
+    amount (a rand sum needed two digits after the R, and "2," is one), and "the fourteen full days
+    deadline" no days."""
+    assert [(v.value, dict(v.extra)["currency"]) for v in candidates("the full replacement cost (R2,500 - R5,000)")
+            if v.key == "amount"] == [(2500, "ZAR"), (5000, "ZAR")]
+    assert not [v for v in candidates("R2 is a plan name") if v.key == "amount"]
+    assert vals("the right of withdrawal and the period of fourteen full days", "days") == [14]
