@@ -607,12 +607,99 @@ def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[t
             if not group:
                 continue
         clusters = _clusters(s, group)
+        made: list[Finding] = []
         for cluster in clusters:
             # several terms of one sentence each quote their own part of it
             whole = WHOLE_SENTENCE_MAX if len(clusters) == 1 else ONE_TERM_MAX
-            findings.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text, whole))
-            where.append(k)
+            made.append(_finding(doc, norm, sentences, k, cat, cluster, hits, value_cache, text, whole))
+        if cat in _SEVERAL_TERMS:
+            made += _other_terms(doc, norm, s, k, cat, made, value_cache)
+        findings += made
+        where += [k] * len(made)
     return _merge_adjacent(findings, where, sentences, norm), protections
+
+
+# The categories whose one sentence often states several terms, each with its own numbers: fees ("标准安装费
+# 1200元/次，偏远地区需加价400元"; "a one-time activation charge of $37.45 and a one-time service charge of
+# $10.70") and throttling tiers ("达到40GB后降至3.1Mbps，达到100GB后降至128Kbps"). The patterns match
+# the sentence once; every other part of it that states its own sum (its own threshold) is a finding too,
+# quoting that part, so that a reader sees each fee with its number.
+_SEVERAL_TERMS = {"extra_fees": ("amount", "percent"), "data_cap_throttle": ("data_gb",)}
+_FEE_CUE = cached_compile(
+    r"费|收取|收費|收费|加[价價收]|另[收付]|支付|缴纳|繳納|罚|罰|\b(?:fees?|charges?|surcharges?|penalt(?:y|ies)|interest|fines?)\b",
+    regex.I)
+# a part that states the price itself, a gift, a refund or a discount: not a further fee
+_NOT_A_FEE = cached_compile(
+    r"月租|月费|月費|月基本费|套餐[费費价價]|资费|資費|计费|計費|原价|原價|优惠|優惠|售价|售價|价格|價格|标准价|退|返还|返還|赠|贈|送|免费|免費|"
+    r"\b(?:price|plan|subscription|monthly\s+(?:fee|charge|rate)|credits?|refunds?|discounts?|rebates?|off|free|waived?|"
+    r"included|deposit\s+(?:will\s+be\s+)?(?:returned|refunded))\b"
+    # a cap or a bound of the fee already found ("…and capped at $188.32 per month", "the lesser of $25 or…")
+    r"|\b(?:capped|caps?|lesser|greater|maximum|minimum)\b|最高|封顶|封頂|上限|不超过|不超過|最低", regex.I)
+_THROTTLE_CUE = cached_compile(r"降速|限速|降至|降为|速率|网速|throttl|reduced|slow|speeds?\b|kbps|mbps", regex.I)
+_OTHER_TERMS_MAX = 3
+
+
+def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made: list[Finding],
+                 cache: dict[int, list[values_mod.Value]]) -> list[Finding]:
+    """The further terms of a sentence whose findings (``made``) each state one number: every
+    part of it (between commas, and between two sums) that states a different sum (threshold) and
+    names a fee (a throttling), as a finding of its own quoting that part (see _SEVERAL_TERMS)."""
+    keys = _SEVERAL_TERMS[cat]
+    if not made or not any(key in f.values for f in made for key in keys):
+        return []
+    if k not in cache:
+        cache[k] = values_mod.candidates(s.text)
+    found = cache[k]
+    taken = {(key, f.values[key]) for f in made for key in keys if key in f.values}
+    sums = sorted((v for v in found if v.key in keys), key=lambda v: v.start)
+    base = made[0]
+    out: list[Finding] = []
+    for i, v in enumerate(sums):
+        if (v.key, v.value) in taken or len(out) >= _OTHER_TERMS_MAX:
+            continue
+        a, b = values_mod.subclause(s.text, v.start, v.end)
+        # between the sums before and after it: "a charge of $37.45 and a charge of $10.70"
+        if i and sums[i - 1].end > a:
+            a = sums[i - 1].end
+        if i + 1 < len(sums) and sums[i + 1].start < b:
+            b = sums[i + 1].start
+        cue = _FEE_CUE if cat == "extra_fees" else _THROTTLE_CUE
+        if b < len(s.text) and not cue.search(s.text, a, b, timeout=values_mod.TIMEOUT) \
+                and not (i + 1 < len(sums) and sums[i + 1].start < values_mod.subclause(s.text, b + 1, b + 1)[1]):
+            # "达到100GB后，上网速率降至128Kbps": the next part says what the sum is for
+            b = values_mod.subclause(s.text, b + 1, b + 1)[1]
+        part = s.text[a:b]
+        if cat == "extra_fees":
+            rated = dict(v.extra).get("period") is not None
+            if not (rated or _FEE_CUE.search(part, timeout=values_mod.TIMEOUT)) \
+                    or _NOT_A_FEE.search(part, timeout=values_mod.TIMEOUT):
+                continue
+        elif not _THROTTLE_CUE.search(part, timeout=values_mod.TIMEOUT):
+            continue
+        lead = len(part) - len(part.lstrip(" ,，;；:：)）.、"))
+        a += lead
+        b -= len(part) - len(part.rstrip())
+        if b - a < 4:
+            continue
+        wanted = CATEGORY_VALUES.get(cat, ())
+        vals = values_mod.pick(s.text[a:b], wanted, (v.start - a, v.end - a),
+                               [replace_value(x, -a) for x in found if a <= x.start and x.end <= b])
+        if vals.get(v.key) != v.value:
+            continue
+        values_mod.one_off_period(cat, s.text[a:b], vals)
+        taken.add((v.key, v.value))
+        oa, ob = norm.to_orig(s.start + a, s.start + b)
+        out.append(Finding(
+            category=cat, severity=base.severity, confidence=base.confidence,
+            evidence=norm.quote(s.start + a, s.start + b).strip(), clause=base.clause,
+            location=Location(doc.page_of(oa), oa, ob), values=vals, pattern=base.pattern,
+            explanation=base.explanation, matched=norm.quote(s.start + v.start, s.start + v.end),
+            section=s.section, why=base.why))
+    return out
+
+
+def replace_value(v: values_mod.Value, shift: int) -> values_mod.Value:
+    return values_mod.Value(v.key, v.value, v.start + shift, v.end + shift, v.extra)
 
 
 def _protection(doc: Paged, norm: NormText, s: Sentence, cat: str, h: _Hit) -> Protection:
@@ -678,7 +765,7 @@ _CONTINUES = cached_compile(
     r"|you\s+will\s+(?:be\s+)?(?:notified|charged|billed)"
     r"|(?:if|when)\s+we\s+(?:do|raise|increase|change|make)"
     # "…change the prices. Changes will take effect 30 days after notification."
-    r"|(?:any\s+|such\s+|these\s+|the\s+)?(?:price\s+)?(?:changes?|increases?|adjustments?|modifications?|revisions?)\s+(?:will|shall)\s+(?:only\s+)?"
+    r"|(?:(?:any|such|these|the|all)\s+){0,2}(?:price\s+)?(?:changes?|increases?|adjustments?|modifications?|revisions?)\s+(?:will|shall)\s+(?:only\s+)?"
     r"(?:take\s+effect|become\s+effective|be\s+effective|apply)"
     r"|此后|之后|其后|届时|期满后|到期后|优惠期(?:满|结束)后"
     # "…保留调整价格的权利。任何价格调整将于实施前至少30天通知您" / "新修订条款将于张贴七天后生效"

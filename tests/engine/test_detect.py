@@ -670,3 +670,43 @@ def test_a_sentence_in_capitals_is_read_like_one_in_sentence_case():
     assert "dispute_resolution" in {f.category for f in law.findings}
     # a title in capitals is still a title
     assert not scan("LIMITATION OF LIABILITY AND DISCLAIMER OF WARRANTIES", model=False).findings
+
+
+@pytest.mark.parametrize("text, category, key, want", [
+    ("3. 本服务之标准安装基本费用为1200元/次，偏远地区需外加施工交通费400元，非标准安装另行收费。",
+     "extra_fees", "amount", {1200, 400}),
+    ("A one-time SIM activation charge of $37.45 and a one-time mobile service charge of $10.70 will apply to "
+     "all new subscriptions.", "extra_fees", "amount", {37.45, 10.7}),
+    ("当月手机上网流量累计达到40GB后，上网速率降至3.1Mbps以下，当月累计达到100GB后，上网速率降至128Kbps，次月恢复。",
+     "data_cap_throttle", "data_gb", {40, 100}),
+])
+def test_regression_every_fee_of_a_sentence_is_found_with_its_own_sum(scanner, text, category, key, want):
+    """Regression (r4, r7, r13, train development rounds): a sentence stating two fees (two throttling
+    tiers) gave one finding with one of the sums, often the one the annotators did not mean ("标准安装
+    费用1200元/次，偏远地区加价400元" read as 400). Each further part that states its own sum and names a
+    fee (a slowdown) is now a finding of its own, quoting that part."""
+    got = [f for f in scanner.scan_text(text, "d").findings if f.category == category]
+    assert {f.values.get(key) for f in got} == want
+    parts = [f for f in got if f.evidence != got[0].evidence]
+    assert parts and all(str(f.values[key]).rstrip("0").rstrip(".") in f.evidence.replace(",", "") for f in parts)
+
+
+@pytest.mark.parametrize("text", [
+    "月租39元，套餐外国内流量按5元/GB收取，赠送的100分钟通话当月有效。",
+    "A late fee of $15 applies to overdue bills; your monthly plan price of $45 is unchanged.",
+])
+def test_the_price_or_a_gift_beside_a_fee_is_no_second_fee(scanner, text):
+    """A sentence that states a fee and the plan's price (or a gift) has one fee: the price is no extra fee."""
+    got = [f for f in scanner.scan_text(text, "d").findings if f.category == "extra_fees"]
+    assert len(got) <= 1, [(f.evidence, f.values) for f in got]
+
+
+def test_regression_any_such_changes_take_effect_after_the_days_the_next_sentence_gives(scanner):
+    """Regression (r10 development round): "We may change these Terms from time to time. Any such changes will
+    become effective upon the earlier of thirty (30) days…" had no days: the next sentence went on with the
+    change only after one determiner ("Any changes", "Such changes"), not two."""
+    text = ("We may change these Terms from time to time. Any such changes will become effective upon the earlier of "
+            "thirty (30) days following our dispatch of an e-mail notice to you or thirty (30) days following our "
+            "posting of notice of the changes on our website.")
+    got = [f.values for f in scanner.scan_text(text, "d").findings if f.category == "unilateral_change"]
+    assert got and got[0].get("days") == 30
