@@ -621,10 +621,11 @@ def _results(doc: Paged, norm: NormText, sentences: list[Sentence], hits: dict[t
 
 # The categories whose one sentence often states several terms, each with its own numbers: fees ("标准安装费
 # 1200元/次，偏远地区需加价400元"; "a one-time activation charge of $37.45 and a one-time service charge of
-# $10.70") and throttling tiers ("达到40GB后降至3.1Mbps，达到100GB后降至128Kbps"). The patterns match
+# $10.70"), throttling tiers ("达到40GB后降至3.1Mbps，达到100GB后降至128Kbps") and suspension steps
+# ("超过90日…按销户处理，超过120日…其他全部业务按销户处理"). The patterns match
 # the sentence once; every other part of it that states its own sum (its own threshold) is a finding too,
 # quoting that part, so that a reader sees each fee with its number.
-_SEVERAL_TERMS = {"extra_fees": ("amount", "percent"), "data_cap_throttle": ("data_gb",)}
+_SEVERAL_TERMS = {"extra_fees": ("amount", "percent"), "data_cap_throttle": ("data_gb",), "suspension_recycling": ("days",)}
 _FEE_CUE = cached_compile(
     r"费|收取|收費|收费|加[价價收]|另[收付]|支付|缴纳|繳納|罚|罰|\b(?:fees?|charges?|surcharges?|penalt(?:y|ies)|interest|fines?)\b",
     regex.I)
@@ -636,14 +637,20 @@ _NOT_A_FEE = cached_compile(
     # a cap or a bound of the fee already found ("…and capped at $188.32 per month", "the lesser of $25 or…")
     r"|\b(?:capped|caps?|lesser|greater|maximum|minimum)\b|最高|封顶|封頂|上限|不超过|不超過|最低", regex.I)
 _THROTTLE_CUE = cached_compile(r"降速|限速|降至|降为|速率|网速|throttl|reduced|slow|speeds?\b|kbps|mbps", regex.I)
+# suspension steps by days ("超过90日…按销户处理，超过120日…其他业务按销户处理"; "延迟3天停机…停机120天以上…终止")
+_SUSPENSION_CUE = cached_compile(
+    r"停机|停機|销户|銷户|銷戶|销号|銷號|注销|註銷|回收|收回|暂停|暫停|终止|終止|取消|\b(?:suspend\w*|disconnect\w*|deactivat\w*|"
+    r"terminat\w*|recycl\w*|reassign\w*|cancel\w*)\b", regex.I)
+_CUES = {"extra_fees": _FEE_CUE, "data_cap_throttle": _THROTTLE_CUE, "suspension_recycling": _SUSPENSION_CUE}
 _OTHER_TERMS_MAX = 3
 
 
 def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made: list[Finding],
                  cache: dict[int, list[values_mod.Value]]) -> list[Finding]:
     """The further terms of a sentence whose findings (``made``) each state one number: every
-    part of it (between commas, and between two sums) that states a different sum (threshold) and
-    names a fee (a throttling), as a finding of its own quoting that part (see _SEVERAL_TERMS)."""
+    part of it (between commas, and between two sums) that states a different sum (threshold, number
+    of days) and names what it is for (a fee, a slowdown, a suspension: ``_CUES``), as a finding of its
+    own quoting that part (see _SEVERAL_TERMS)."""
     keys = _SEVERAL_TERMS[cat]
     if not made or not any(key in f.values for f in made for key in keys):
         return []
@@ -663,7 +670,7 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
             a = sums[i - 1].end
         if i + 1 < len(sums) and sums[i + 1].start < b:
             b = sums[i + 1].start
-        cue = _FEE_CUE if cat == "extra_fees" else _THROTTLE_CUE
+        cue = _CUES[cat]
         if b < len(s.text) and not cue.search(s.text, a, b, timeout=values_mod.TIMEOUT) \
                 and not (i + 1 < len(sums) and sums[i + 1].start < values_mod.subclause(s.text, b + 1, b + 1)[1]):
             # "达到100GB后，上网速率降至128Kbps": the next part says what the sum is for
@@ -674,7 +681,7 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
             if not (rated or _FEE_CUE.search(part, timeout=values_mod.TIMEOUT)) \
                     or _NOT_A_FEE.search(part, timeout=values_mod.TIMEOUT):
                 continue
-        elif not _THROTTLE_CUE.search(part, timeout=values_mod.TIMEOUT):
+        elif not cue.search(part, timeout=values_mod.TIMEOUT):
             continue
         lead = len(part) - len(part.lstrip(" ,，;；:：)）.、"))
         a += lead

@@ -679,6 +679,8 @@ def test_a_sentence_in_capitals_is_read_like_one_in_sentence_case():
      "all new subscriptions.", "extra_fees", "amount", {37.45, 10.7}),
     ("当月手机上网流量累计达到40GB后，上网速率降至3.1Mbps以下，当月累计达到100GB后，上网速率降至128Kbps，次月恢复。",
      "data_cap_throttle", "data_gb", {40, 100}),
+    ("欠费停机后，客户超过90日仍未办理的，公司有权将移动电话号码按销户处理，超过120日仍未办理的，公司有权将其他全部业务按销户处理。",
+     "suspension_recycling", "days", {90, 120}),
 ])
 def test_regression_every_fee_of_a_sentence_is_found_with_its_own_sum(scanner, text, category, key, want):
     """Regression (r4, r7, r13, train development rounds): a sentence stating two fees (two throttling
