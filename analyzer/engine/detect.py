@@ -660,6 +660,7 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
     taken = {(key, f.values[key]) for f in made for key in keys if key in f.values}
     sums = sorted((v for v in found if v.key in keys), key=lambda v: v.start)
     base = made[0]
+    cue = _CUES[cat]
     out: list[Finding] = []
     for i, v in enumerate(sums):
         if (v.key, v.value) in taken or len(out) >= _OTHER_TERMS_MAX:
@@ -670,18 +671,16 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
             a = sums[i - 1].end
         if i + 1 < len(sums) and sums[i + 1].start < b:
             b = sums[i + 1].start
-        cue = _CUES[cat]
-        if b < len(s.text) and not cue.search(s.text, a, b, timeout=values_mod.TIMEOUT) \
-                and not (i + 1 < len(sums) and sums[i + 1].start < values_mod.subclause(s.text, b + 1, b + 1)[1]):
-            # "达到100GB后，上网速率降至128Kbps": the next part says what the sum is for
-            b = values_mod.subclause(s.text, b + 1, b + 1)[1]
+        if b < len(s.text) and not cue.search(s.text, a, b, timeout=values_mod.TIMEOUT):
+            # "达到100GB后，上网速率降至128Kbps": the next part says what the sum is for (when it has no sum of its own)
+            nb = values_mod.subclause(s.text, b + 1, b + 1)[1]
+            if not (i + 1 < len(sums) and sums[i + 1].start < nb):
+                b = nb
         part = s.text[a:b]
-        if cat == "extra_fees":
-            rated = dict(v.extra).get("period") is not None
-            if not (rated or _FEE_CUE.search(part, timeout=values_mod.TIMEOUT)) \
-                    or _NOT_A_FEE.search(part, timeout=values_mod.TIMEOUT):
-                continue
-        elif not cue.search(part, timeout=values_mod.TIMEOUT):
+        # a fee's part may say what it is by its rate alone ("150元/次"); never the price, a gift or a cap
+        rated = cat == "extra_fees" and dict(v.extra).get("period") is not None
+        if not (rated or cue.search(part, timeout=values_mod.TIMEOUT)) \
+                or (cat == "extra_fees" and _NOT_A_FEE.search(part, timeout=values_mod.TIMEOUT)):
             continue
         lead = len(part) - len(part.lstrip(" ,，;；:：)）.、"))
         a += lead
@@ -690,7 +689,7 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
             continue
         wanted = CATEGORY_VALUES.get(cat, ())
         vals = values_mod.pick(s.text[a:b], wanted, (v.start - a, v.end - a),
-                               [replace_value(x, -a) for x in found if a <= x.start and x.end <= b])
+                               [replace(x, start=x.start - a, end=x.end - a) for x in found if a <= x.start and x.end <= b])
         if vals.get(v.key) != v.value:
             continue
         values_mod.one_off_period(cat, s.text[a:b], vals)
@@ -703,10 +702,6 @@ def _other_terms(doc: Paged, norm: NormText, s: Sentence, k: int, cat: str, made
             explanation=base.explanation, matched=norm.quote(s.start + v.start, s.start + v.end),
             section=s.section, why=base.why))
     return out
-
-
-def replace_value(v: values_mod.Value, shift: int) -> values_mod.Value:
-    return values_mod.Value(v.key, v.value, v.start + shift, v.end + shift, v.extra)
 
 
 def _protection(doc: Paged, norm: NormText, s: Sentence, cat: str, h: _Hit) -> Protection:
