@@ -38,7 +38,19 @@ from typing import Any
 
 from ..model import Finding, Location, Protection
 from . import values as values_mod
-from .detect import _CONTINUES, _ENUMERATION, _QUESTION, TIMEOUT, BudgetExceeded, Paged, _clause_span, evidence_span, how_to
+from .detect import (
+    _CONTINUES,
+    _ENUMERATION,
+    _QUESTION,
+    _SEVERAL_TERMS,
+    TIMEOUT,
+    BudgetExceeded,
+    Paged,
+    _clause_span,
+    _other_terms,
+    evidence_span,
+    how_to,
+)
 from .normalize import NormText
 from .segment import Sentence
 from .sentmodel import SentenceModel
@@ -177,7 +189,10 @@ def model_findings(doc: Paged, norm: NormText, sentences: list[Sentence], found:
                 continue  # "价格调整的，我们将提前7日通知您": the patterns' term goes on, not a new one
             if g.category == "auto_renewal" and _NOT_A_RENEWAL.search(s.text):
                 continue  # a plan that ends by itself, or the right to stop the renewal
-            out.append(_finding(doc, norm, sentences, k, g.category, g.probability, g.spans))
+            found_here = _finding(doc, norm, sentences, k, g.category, g.probability, g.spans)
+            out.append(found_here)
+            if g.category in _SEVERAL_TERMS:  # its other fees, tiers or steps, as the patterns' findings have them
+                out += _other_terms(doc, norm, s, k, g.category, [found_here], {})
     return out
 
 

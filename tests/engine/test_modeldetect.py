@@ -246,3 +246,13 @@ def test_regression_a_plan_that_ends_by_itself_is_no_model_renewal():
             "Your plan stays with you, zqzq.\n")
     got = [f.evidence for f in model_only(sc.scan_text(text), "auto_renewal")]
     assert got == ["Your plan stays with you, zqzq."]
+
+
+def test_regression_the_models_finding_carries_every_fee_of_its_sentence(scanner):
+    """Regression (session 23): the model's finding of a sentence stating two fees had one sum; the patterns'
+    findings list each fee with its own (detect._other_terms), the model's now do too."""
+    rep = scanner.scan_text("Towels xx are 30元/次，lockers xx are 50元/次.\n")
+    fees = model_only(rep, "extra_fees")
+    assert sorted(f.values.get("amount") for f in fees) == [30, 50]
+    assert all(f.pattern == "model:extra_fees" for f in fees)
+    assert any("50" in f.evidence and "30" not in f.evidence for f in fees)
